@@ -1,0 +1,171 @@
+"""The command line: parses arguments, calls the core, prints, and maps errors to exit
+codes. The only place that prints or exits. No logic of its own."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from typing import Annotated, Any, NoReturn, TypeVar
+
+import typer
+
+from pmsync import __version__
+from pmsync.errors import PmsyncError, UserError
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Turn postmortem action items into tracked GitHub or Jira issues, exactly once.",
+)
+T = TypeVar("T")
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+
+def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
+    typer.echo(f"pmsync: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def guarded(fn: Callable[[], T]) -> T:
+    """Run a command body, turning pmsync's errors into one line and an exit code."""
+    try:
+        return fn()
+    except UserError as exc:
+        fail(str(exc), EXIT_USAGE)
+    except PmsyncError as exc:
+        fail(str(exc), EXIT_USAGE)
+    except KeyboardInterrupt:
+        fail("interrupted", EXIT_INTERRUPTED)
+
+
+def print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+
+
+def version_callback(value: bool) -> None:
+    if value:
+        typer.echo(f"pmsync {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    version: Annotated[
+        bool, typer.Option("--version", callback=version_callback, is_eager=True, help="Show the version.")
+    ] = False,
+) -> None:
+    """pmsync: postmortem action items → GitHub or Jira issues."""
+
+
+@app.command()
+def parse(
+    paths: Annotated[list[str], typer.Argument(help="Postmortem files or folders.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Parse postmortems and show their action items."""
+    from pmsync.commands import parse_command
+
+    documents, errors = guarded(lambda: parse_command(paths))
+    if as_json:
+        print_json({"documents": [doc.to_json() for doc in documents]})
+    else:
+        from pmsync.report import print_documents
+
+        print_documents(documents)
+    for error in errors:
+        typer.echo(f"pmsync: {error}", err=True)
+    raise typer.Exit(EXIT_USAGE if errors else EXIT_OK)
+
+
+ConfigOption = Annotated[
+    str | None, typer.Option("--config", "-c", help="Config file (default: pmsync.yaml).")
+]
+PathsArgument = Annotated[
+    list[str] | None, typer.Argument(help="Postmortems (default: the config's `postmortems`).")
+]
+
+
+@app.command()
+def plan(
+    paths: PathsArgument = None,
+    config: ConfigOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    fmt: Annotated[str, typer.Option("--format", help="table or markdown.")] = "table",
+) -> None:
+    """Show what push would do. Writes nothing and makes no network call."""
+    from pmsync.commands import open_config, plan_command
+    from pmsync import report
+
+    result = guarded(lambda: plan_command(open_config(config), paths or []))
+    if as_json:
+        print_json(report.plan_json(result.plan))
+    elif fmt == "markdown":
+        sys.stdout.write(report.plan_markdown(result.plan))
+    elif fmt == "table":
+        report.print_plan(result.plan, console())
+    else:
+        fail(f"--format {fmt}: expected table or markdown")
+    finish(result.errors, failed=False)
+
+
+@app.command()
+def push(
+    paths: PathsArgument = None,
+    config: ConfigOption = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show the plan; write nothing.")] = False,
+    prune: Annotated[
+        bool, typer.Option("--prune", help="Close issues of items removed from their postmortem.")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Create and update one issue per action item, and record it in the state file."""
+    from pmsync import report
+    from pmsync.commands import open_config, plan_command, push_command
+
+    if dry_run:
+        plan(paths, config, as_json, "table")
+        return
+    progress = PushProgress(enabled=not as_json)
+    result = guarded(lambda: push_command(
+        open_config(config), paths or [], prune=prune, report=progress.report,
+        announce=lambda message: typer.echo(f"pmsync: {message}", err=True),
+    ))
+    progress.close()
+    if as_json:
+        print_json(report.push_json(result.outcomes))
+    failed = any(o.action == "fail" for o in result.outcomes)
+    finish(result.errors, failed=failed)
+
+
+class PushProgress:
+    """A progress bar on stderr when it is a terminal; plain lines on stdout otherwise."""
+
+    def __init__(self, enabled: bool) -> None:
+        from pmsync.report import outcome_line
+
+        self.enabled, self.line = enabled, outcome_line
+
+    def report(self, outcome: Any) -> None:
+        if self.enabled:
+            typer.echo(self.line(outcome))
+
+    def close(self) -> None:
+        pass
+
+
+def console() -> Any:
+    from rich.console import Console
+
+    return Console()
+
+
+def finish(errors: list[str], *, failed: bool) -> NoReturn:
+    for error in errors:
+        typer.echo(f"pmsync: {error}", err=True)
+    raise typer.Exit(EXIT_USAGE if errors else EXIT_FAILED if failed else EXIT_OK)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,169 @@
+"""What each CLI command does, as plain functions returning values (no printing)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+from pmsync.adapters import adapter_module
+from pmsync.adapters.base import RetryPolicy, Tracker
+from pmsync.config import Config, find_config, load_config
+from pmsync.documents import expand_globs, find_postmortems, read_source
+from pmsync.errors import ConfigError, InputError
+from pmsync.group import Outcome
+from pmsync.model import ParseWarning, Postmortem
+from pmsync.parse import SectionSynonyms, parse_postmortem
+from pmsync.plan import Plan, plan_changes
+from pmsync.state import DocumentRecord, Journal, SyncState, load_state, locked, save_state
+from pmsync.sync import apply_plan
+
+
+def parse_command(
+    paths: list[str], synonyms: SectionSynonyms | None = None
+) -> tuple[list[Postmortem], list[str]]:
+    """Parse every file; a bad path is an error for that path, the rest still parse."""
+    documents: list[Postmortem] = []
+    errors: list[str] = []
+    for raw in paths:
+        try:
+            files = list(find_postmortems([raw]))
+        except InputError as exc:
+            errors.append(str(exc))
+            continue
+        for path in files:
+            try:
+                documents.append(load_postmortem(path, synonyms))
+            except InputError as exc:
+                errors.append(str(exc))
+    return documents, errors
+
+
+def load_postmortem(path: str, synonyms: SectionSynonyms | None = None) -> Postmortem:
+    source = read_source(path)
+    doc = parse_postmortem(source.text, path, synonyms=synonyms)
+    if source.decode_warning:
+        doc = replace(doc, warnings=(ParseWarning(1, source.decode_warning), *doc.warnings))
+    return doc
+
+
+# --- plan and push ----------------------------------------------------------------------
+
+
+@dataclass
+class PlanResult:
+    plan: Plan
+    documents: list[Postmortem]
+    errors: list[str]
+
+
+def open_config(explicit: str | None) -> Config:
+    return load_config(find_config(explicit))
+
+
+def postmortem_paths(paths: list[str], config: Config) -> list[str]:
+    """The paths given, else the config's `postmortems` patterns."""
+    if paths:
+        return paths
+    found = expand_globs(config.postmortems, config.root)
+    if not found:
+        patterns = ", ".join(config.postmortems)
+        raise InputError(f"no postmortems match {patterns}; pass paths or set `postmortems`")
+    return found
+
+
+def load_documents(paths: list[str], config: Config) -> tuple[list[Postmortem], list[str]]:
+    documents, errors = parse_command(postmortem_paths(paths, config), synonyms_of(config))
+    return documents, errors
+
+
+def plan_command(config: Config, paths: list[str]) -> PlanResult:
+    """The plan, from the documents and the state alone: no tracker is consulted."""
+    documents, errors = load_documents(paths, config)
+    state = load_state(config.state_path())
+    return PlanResult(plan_changes(documents, state, config), documents, errors)
+
+
+@dataclass
+class PushResult:
+    plan: Plan
+    outcomes: list[Outcome]
+    errors: list[str]
+
+
+def push_command(
+    config: Config,
+    paths: list[str],
+    *,
+    prune: bool,
+    report: Callable[[Outcome], None],
+    env: Mapping[str, str] = os.environ,
+    announce: Callable[[str], None] = lambda message: None,
+) -> PushResult:
+    documents, errors = load_documents(paths, config)
+    path = config.state_path()
+    with locked(path, config.limits.lock_timeout):
+        state = load_state(path)
+        before = state.model_dump_json()
+        plan = plan_changes(documents, state, config)
+        record_documents(state, documents)
+        connect = TrackerConnector(config, env, announce)
+        journal = Journal(path) if plan.writes_needed else None
+        try:
+            outcomes = apply_plan(plan, state, connect, journal, prune=prune, report=report)
+        finally:
+            if state.model_dump_json() != before:
+                save_state(state, path)
+            if journal is not None:
+                journal.close()
+    return PushResult(plan, outcomes, errors)
+
+
+def record_documents(state: SyncState, documents: list[Postmortem]) -> None:
+    for doc in documents:
+        state.documents[doc.key] = DocumentRecord(path=doc.path, title=doc.title)
+
+
+class TrackerConnector:
+    """Connects to each tracker once, on first use, so a run with nothing to write makes
+    no connection at all."""
+
+    def __init__(
+        self, config: Config, env: Mapping[str, str], announce: Callable[[str], None]
+    ) -> None:
+        self.config, self.env, self.announce = config, env, announce
+        self.trackers: dict[str, Tracker] = {}
+
+    def __call__(self, name: str) -> Tracker:
+        if name not in self.trackers:
+            self.trackers[name] = self._connect(name)
+        return self.trackers[name]
+
+    def _connect(self, name: str) -> Tracker:
+        section = getattr(self.config, name)
+        require_tracker_settings(name, section)
+        policy = RetryPolicy(
+            max_wait=self.config.limits.max_wait,
+            writes_per_minute=getattr(section, "writes_per_minute", 0),
+            announce=self.announce,
+        )
+        tracker: Tracker = adapter_module(name).connect(section, self.env, policy)
+        return tracker
+
+
+def require_tracker_settings(name: str, section: Any) -> None:
+    required = {"github": ("repo",), "jira": ("url", "project")}[name]
+    for key in required:
+        if not getattr(section, key):
+            raise ConfigError(f"setting '{name}.{key}' is required to push to {name}")
+
+
+def synonyms_of(config: Config) -> SectionSynonyms | None:
+    if config.parser.tasks is None and config.parser.corrective is None:
+        return None
+    default = SectionSynonyms()
+    return SectionSynonyms(
+        tasks=tuple(config.parser.tasks or default.tasks),
+        corrective=tuple(config.parser.corrective or default.corrective),
+    )

@@ -1,0 +1,57 @@
+"""Finding and reading postmortem files: the I/O edge in front of the pure parser."""
+
+from __future__ import annotations
+
+import glob
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from pmsync.errors import InputError
+
+SUFFIXES = (".md", ".markdown")
+
+
+@dataclass(frozen=True)
+class SourceText:
+    path: str  # as given or found
+    text: str
+    decode_warning: str | None = None
+
+
+def find_postmortems(paths: Iterable[str]) -> Iterator[str]:
+    """Files as given; folders searched recursively for Markdown files, sorted."""
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            found = sorted(p for p in path.rglob("*") if p.suffix.lower() in SUFFIXES)
+            yield from (str(p) for p in found if p.is_file())
+        elif path.exists():
+            yield raw
+        else:
+            raise InputError(f"{raw}: no such file or directory")
+
+
+def expand_globs(patterns: Iterable[str], root: Path) -> list[str]:
+    """Config `postmortems:` patterns, relative to the config file's folder."""
+    found: list[str] = []
+    for pattern in patterns:
+        full = pattern if Path(pattern).is_absolute() else str(root / pattern)
+        found.extend(sorted(glob.glob(full, recursive=True)))
+    return found
+
+
+def read_source(path: str) -> SourceText:
+    """Read a postmortem as text. Binary files are refused; non-UTF-8 text is decoded
+    with replacement and a warning."""
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    if b"\x00" in data[:8192]:
+        raise InputError(f"{path}: binary file, not a Markdown postmortem")
+    try:
+        return SourceText(path, data.decode("utf-8-sig"))
+    except UnicodeDecodeError as exc:
+        text = data.decode("utf-8", errors="replace")
+        return SourceText(path, text, f"not valid UTF-8 (byte {exc.start}); read with replacement")

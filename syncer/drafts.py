@@ -1,0 +1,119 @@
+"""What an item's issue should say: ActionItem + Postmortem + Config → IssueDraft.
+
+Pure. The body is Markdown; adapters render it in their tracker's markup and wrap it in
+pmsync's marker block.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from pmsync.config import Config
+from pmsync.model import ActionItem, IssueDraft, Postmortem
+
+TRACKING_LABEL = "pmsync"
+# A zero-width joiner after "@" keeps the text readable but stops the tracker from
+# notifying the named person or team.
+_MENTION = re.compile(r"(?<![\w`/])@(?=[A-Za-z0-9][\w-]*)")
+
+
+@dataclass(frozen=True)
+class DraftResult:
+    draft: IssueDraft
+    body_hash: str  # over the body without the source line anchor (see `body_fingerprint`)
+    warnings: tuple[str, ...]
+
+
+def tracker_of(doc: Postmortem, config: Config) -> str:
+    chosen = doc.front_matter.get("tracker")
+    return chosen if chosen in ("github", "jira") else config.tracker
+
+
+def container_of(doc: Postmortem, config: Config, tracker: str) -> str:
+    if tracker == "jira":
+        project = doc.front_matter.get("jira_project") or config.jira.project
+        return str(project or "")
+    return config.github.repo or ""
+
+
+def effective_due(item: ActionItem, doc: Postmortem, config: Config) -> date | None:
+    """The written due date, else incident date + defaults.due_days."""
+    if item.due:
+        return item.due
+    if doc.incident_date and config.defaults.due_days is not None:
+        return doc.incident_date + timedelta(days=config.defaults.due_days)
+    return None
+
+
+def labels_of(doc: Postmortem, config: Config) -> tuple[str, ...]:
+    extra = doc.front_matter.get("labels") or []
+    labels = [*config.defaults.labels, *(str(x) for x in extra if isinstance(x, str | int))]
+    return tuple(dict.fromkeys([*labels, TRACKING_LABEL]))
+
+
+def build_draft(item: ActionItem, doc: Postmortem, config: Config, item_id: str) -> DraftResult:
+    tracker = tracker_of(doc, config)
+    owner = item.owner or _front_owner(doc)
+    assignee = config.person(owner, tracker)
+    warnings = []
+    if owner and assignee is None and config.people:
+        warnings.append(f"owner '{owner}' is not in `people`: the issue is left unassigned")
+    due = effective_due(item, doc, config)
+    draft = IssueDraft(
+        item_id=item_id,
+        content_hash=item.content_hash,
+        title=item.title,
+        body=render_body(item, doc, config, due, owner, with_line=True),
+        labels=labels_of(doc, config),
+        assignee=assignee,
+        due=due,
+        priority=item.priority,
+        container=container_of(doc, config, tracker),
+    )
+    fingerprint = render_body(item, doc, config, due, owner, with_line=False)
+    return DraftResult(draft, body_fingerprint(fingerprint), tuple(warnings))
+
+
+def body_fingerprint(body: str) -> str:
+    return hashlib.sha256(body.encode("utf-8")).hexdigest()[:16]
+
+
+def render_body(
+    item: ActionItem,
+    doc: Postmortem,
+    config: Config,
+    due: date | None,
+    owner: str | None,
+    *,
+    with_line: bool,
+) -> str:
+    """The issue text. The source line is left out of the fingerprint so that edits
+    elsewhere in the postmortem (which move the item) do not count as changes."""
+    text = item.body if config.defaults.allow_mentions else neutralize_mentions(item.body)
+    facts = [f"**Due:** {due.isoformat()}" if due else None]
+    facts.append(f"**Owner:** {neutralize_mentions(owner)}" if owner else None)
+    facts.append(f"**Priority:** {item.priority}" if item.priority else None)
+    facts.append(f"**Postmortem:** {_source_link(doc, config, item.line if with_line else None)}")
+    return text.strip() + "\n\n" + "\n".join(f"- {fact}" for fact in facts if fact)
+
+
+def neutralize_mentions(text: str) -> str:
+    return _MENTION.sub("@\u200d", text)
+
+
+def _source_link(doc: Postmortem, config: Config, line: int | None) -> str:
+    title = doc.title or doc.path
+    when = f" ({doc.incident_date.isoformat()})" if doc.incident_date else ""
+    base = config.links.base_url
+    if not base:
+        return f"{title}{when}, `{doc.path}`" + (f" line {line}" if line else "")
+    anchor = f"#L{line}" if line else ""
+    return f"[{title}]({base.rstrip('/')}/{doc.path.removeprefix('./')}{anchor}){when}"
+
+
+def _front_owner(doc: Postmortem) -> str | None:
+    owner = doc.front_matter.get("owner")
+    return str(owner) if owner else None

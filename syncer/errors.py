@@ -1,0 +1,86 @@
+"""The exception hierarchy. Only the CLI turns these into messages and exit codes.
+
+    PmsyncError
+    ├─ UserError            one line, no traceback, exit 2
+    │  ├─ ConfigError       bad config file, unknown key, missing token variable
+    │  └─ InputError        missing or unreadable postmortem, bad argument
+    ├─ StateError           exit 2
+    │  ├─ StateLocked       another run holds the state file lock
+    │  └─ StateCorrupt      the state file does not parse; the last good copy is kept
+    └─ TrackerError         raised by adapters; library exceptions never leave an adapter
+       ├─ AuthError         401/403 that is not a rate limit
+       ├─ NotFound          the issue, repo or project does not exist or is not visible
+       ├─ RateLimited       a wait past the configured ceiling
+       └─ TrackerUnavailable  5xx or network failure after bounded retries
+
+Every message must be safe to print: no token, ever (adapters build messages from
+status codes and names, never from request headers).
+"""
+
+from __future__ import annotations
+
+
+class PmsyncError(Exception):
+    """Base of everything pmsync raises on purpose."""
+
+
+class UserError(PmsyncError):
+    """A problem the user fixes by changing input: printed as one line, exit 2."""
+
+
+class ConfigError(UserError):
+    """The config file, or a setting in it, is wrong."""
+
+
+class InputError(UserError):
+    """A postmortem path or a command-line argument is wrong."""
+
+
+class StateError(PmsyncError):
+    """The state file cannot be used."""
+
+
+class StateLocked(StateError):
+    """Another pmsync run holds the lock on the state file."""
+
+
+class StateCorrupt(StateError):
+    """The state file does not parse."""
+
+
+class TrackerError(PmsyncError):
+    """A tracker call failed.
+
+    `transient`: worth retrying (5xx, connection failure, rate limit).
+    `retry_after`: seconds the tracker asked us to wait, when it said.
+    `maybe_applied`: a write may have landed (lost response): never re-send it blindly.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        transient: bool = False,
+        retry_after: float | None = None,
+        maybe_applied: bool = False,
+    ) -> None:
+        super().__init__(message)
+        self.transient = transient
+        self.retry_after = retry_after
+        self.maybe_applied = maybe_applied
+
+
+class AuthError(TrackerError):
+    """Credentials are missing, wrong, or lack a permission."""
+
+
+class NotFound(TrackerError):
+    """The repository, project or issue is not there, or not visible."""
+
+
+class RateLimited(TrackerError):
+    """The tracker asked us to wait longer than the configured ceiling."""
+
+
+class TrackerUnavailable(TrackerError):
+    """5xx answers or network failures outlasted the retries."""

@@ -1,0 +1,272 @@
+"""Pushing one group of changes (one tracker + one container) — the steps in order:
+reconcile with the tracker's markers, create, update, prune. Every result is saved to the
+state (and journaled) right after the write that produced it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Literal
+
+from pmsync.adapters.base import Tracker, chunks, render_block, split_outside
+from pmsync.errors import AuthError, RateLimited, TrackerError, TrackerUnavailable
+from pmsync.model import Created, Failed, IssueRef, RemoteIssue
+from pmsync.plan import Change, pushed_of
+from pmsync.state import IssueRecord, ItemRecord, Journal, SyncState, utcnow
+
+OutcomeAction = Literal["create", "update", "unchanged", "remove", "fail", "adopt"]
+# After these, the rest of a group is not attempted: nothing would succeed.
+_FATAL = (AuthError, RateLimited, TrackerUnavailable)
+PRUNE_COMMENT = (
+    "pmsync: this action item was removed from its postmortem (`{path}`), so this issue is "
+    "closed. Reopen it if the work is still wanted."
+)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    change: Change
+    action: OutcomeAction
+    issue: IssueRef | None = None
+    error: str | None = None
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass
+class GroupRun:
+    tracker: Tracker
+    container: str
+    state: SyncState
+    journal: Journal | None
+    report: Callable[[Outcome], None]
+    prune: bool = False
+    outcomes: list[Outcome] = field(default_factory=list)
+    aborted: str | None = None
+
+    # --- the steps -----------------------------------------------------------------
+
+    def run(self, changes: Sequence[Change]) -> None:
+        creates = [c for c in changes if c.action == "create"]
+        creates = self._reconcile(creates)
+        self._create(creates)
+        self._update([c for c in changes if c.action == "update"])
+        self._remove([c for c in changes if c.action == "remove"])
+        for change in changes:
+            if change.action in ("unchanged", "adopt"):
+                if change.action == "adopt":
+                    record_adoption(change, self.state, self.journal)
+                self.emit(Outcome(change, change.action, change.issue, warnings=change.warnings))
+
+    def _reconcile(self, creates: list[Change]) -> list[Change]:
+        """Match planned creates to issues that already carry their marker: after a lost
+        state file, a crash, or a create whose response never came."""
+        if not creates or not self._needs_listing(creates):
+            return creates
+        try:
+            remote = self._list_all()
+        except TrackerError as exc:
+            self.abort(creates, f"could not list existing issues: {exc}")
+            return []
+        left = []
+        for change in creates:
+            found = remote.get(change.item_id) or remote.get(change.alias or "")
+            if found is None:
+                left.append(change)
+            else:
+                self._adopt_own(change, found)
+        return left
+
+    def _needs_listing(self, creates: list[Change]) -> bool:
+        record = self.state.trackers.get(f"{self.tracker.name}:{self.container}")
+        if record is None or record.last_push is None:
+            return True
+        return any(
+            (r := self.state.items.get(c.item_id)) is not None and r.intent is not None
+            for c in creates
+        )
+
+    def _list_all(self) -> dict[str, RemoteIssue]:
+        found: dict[str, RemoteIssue] = {}
+        for issue in self.tracker.list_managed(self.container):
+            if issue.item_id and issue.item_id not in found:
+                found[issue.item_id] = issue
+        return found
+
+    def _adopt_own(self, change: Change, remote: RemoteIssue) -> None:
+        """An issue pmsync created earlier: record it; update it if the text moved on."""
+        assert change.draft is not None
+        same = remote.content_hash == change.draft.content_hash and remote.title == change.title
+        record = new_record(change, remote.ref, pushed=same)
+        record.outside = outside_of(remote.body)
+        self.save(change.item_id, record)
+        if same:
+            self.emit(Outcome(change, "unchanged", remote.ref, warnings=change.warnings))
+            return
+        update = replace(change, action="update", fields=("title", "body"), issue=remote.ref)
+        self._update_one(update, remote.body)
+
+    def _create(self, creates: list[Change]) -> None:
+        for batch in chunks(creates, self.tracker.max_batch):
+            if self.aborted:
+                self.abort(list(batch), self.aborted)
+                continue
+            self._create_batch(list(batch))
+
+    def _create_batch(self, batch: list[Change]) -> None:
+        # Record the intent before the POST: a lost response must not lead to a second create.
+        for change in batch:
+            self.save(change.item_id, new_record(change, None, pushed=False, intent=True))
+        try:
+            results = self.tracker.create([c.draft for c in batch if c.draft is not None])
+        except TrackerError as exc:
+            results = [Failed(c.item_id, str(exc), exc.maybe_applied) for c in batch]
+            if is_fatal(exc):
+                self.aborted = str(exc)
+        for change, result in zip(batch, results, strict=True):
+            if isinstance(result, Created):
+                self.emit(self._created(change, result))
+            else:
+                self.emit(self._failed(change, result))
+
+    def _created(self, change: Change, created: Created) -> Outcome:
+        record = new_record(change, created.issue.ref, pushed=True)
+        record.outside = outside_of(created.issue.body)
+        self.save(change.item_id, record)
+        return Outcome(change, "create", created.issue.ref,
+                       warnings=(*change.warnings, *created.warnings))
+
+    def _failed(self, change: Change, failed: Failed) -> Outcome:
+        if not failed.maybe_applied:
+            # The tracker refused it: nothing landed, so the intent is settled.
+            record = self.state.items.get(change.item_id)
+            if record is not None and record.issue is None:
+                self.save(change.item_id, record.model_copy(update={"intent": None}))
+        note = " (it may have been created: the next push reconciles)" if failed.maybe_applied else ""
+        return Outcome(change, "fail", None, error=failed.error + note)
+
+    def _update(self, updates: list[Change]) -> None:
+        if not updates:
+            return
+        edited = self._edited_since_last_push() if self.tracker.keeps_outside_text else {}
+        for change in updates:
+            if self.aborted:
+                self.abort([change], self.aborted)
+                continue
+            if change.item_id in edited:
+                base = edited[change.item_id].body
+            else:
+                base = _base_body(self.state.items.get(change.item_id))
+            self._update_one(change, base)
+
+    def _edited_since_last_push(self) -> dict[str, RemoteIssue]:
+        """Issues changed in the tracker since pmsync last wrote: their current bodies, so
+        text people added around pmsync's block survives the update (one listing, not one
+        GET per issue)."""
+        since = self.state.tracker(self.tracker.name, self.container).last_push
+        try:
+            return {i.item_id: i for i in self.tracker.list_managed(self.container, since)
+                    if i.item_id}
+        except TrackerError as exc:
+            self.aborted = f"could not read the issues before updating them: {exc}"
+            return {}
+
+    def _update_one(self, change: Change, base_body: str | None) -> None:
+        assert change.issue is not None and change.draft is not None
+        try:
+            remote = self.tracker.update(change.issue, change.draft, change.fields, base_body)
+        except TrackerError as exc:
+            self.emit(Outcome(change, "fail", change.issue, error=str(exc)))
+            if is_fatal(exc):
+                self.aborted = str(exc)
+            return
+        record = self.state.items.get(change.item_id) or new_record(change, remote.ref, pushed=True)
+        aliases = sorted({*record.aliases, *([change.alias] if change.alias else [])})
+        record = record.model_copy(update={
+            "title": change.title, "content_hash": change.draft.content_hash, "aliases": aliases,
+            "pushed": pushed_of(change.draft, change.body_hash), "intent": None,
+            "outside": outside_of(remote.body) if remote.body is not None else record.outside,
+        })
+        self.save(change.item_id, record)
+        self.emit(Outcome(change, "update", remote.ref, warnings=change.warnings))
+
+    def _remove(self, removes: list[Change]) -> None:
+        for change in removes:
+            if not self.prune or change.issue is None or self.aborted:
+                self.emit(Outcome(change, "remove", change.issue))
+                continue
+            record = self.state.items.get(change.item_id)
+            if record is not None and record.adopted:
+                # Never close an issue pmsync did not create.
+                self._forget(change)
+                continue
+            try:
+                self.tracker.close(change.issue, PRUNE_COMMENT.format(path=change.doc_path))
+            except TrackerError as exc:
+                self.emit(Outcome(change, "fail", change.issue, error=str(exc)))
+                continue
+            self._forget(change)
+
+    def _forget(self, change: Change) -> None:
+        self.state.items.pop(change.item_id, None)
+        if self.journal is not None:
+            self.journal.forget(change.item_id)
+        self.emit(Outcome(change, "remove", change.issue))
+
+    # --- bookkeeping -----------------------------------------------------------------
+
+    def emit(self, outcome: Outcome) -> None:
+        self.outcomes.append(outcome)
+        self.report(outcome)
+
+    def save(self, item_id: str, record: ItemRecord) -> None:
+        self.state.items[item_id] = record
+        if self.journal is not None:
+            self.journal.append(item_id, record)
+
+    def abort(self, changes: list[Change], error: str) -> None:
+        self.aborted = self.aborted or error
+        for change in changes:
+            self.emit(Outcome(change, "fail", change.issue, error=f"not attempted: {error}"))
+
+
+def new_record(
+    change: Change, ref: IssueRef | None, *, pushed: bool, intent: bool = False
+) -> ItemRecord:
+    assert change.draft is not None
+    return ItemRecord(
+        doc=change.doc_key, title=change.title, container=change.container,
+        content_hash=change.draft.content_hash,
+        aliases=[change.alias] if change.alias else [],
+        issue=IssueRecord.of(ref) if ref else None,
+        pushed=pushed_of(change.draft, change.body_hash) if pushed else None,
+        intent=utcnow() if intent else None,
+    )
+
+
+def record_adoption(change: Change, state: SyncState, journal: Journal | None) -> None:
+    assert change.issue is not None and change.draft is not None
+    record = ItemRecord(
+        doc=change.doc_key, title=change.title, container=change.container,
+        content_hash=change.draft.content_hash, issue=IssueRecord.of(change.issue), adopted=True,
+    )
+    state.items[change.item_id] = record
+    if journal is not None:
+        journal.append(change.item_id, record)
+
+
+def is_fatal(exc: TrackerError) -> bool:
+    return isinstance(exc, _FATAL)
+
+
+def outside_of(body: str | None) -> str | None:
+    """People's text around pmsync's block, kept in the state only when there is some."""
+    before, after = split_outside(body)
+    return f"{before}\0{after}" if (before.strip() or after.strip()) else None
+
+
+def _base_body(record: ItemRecord | None) -> str | None:
+    """The issue body as pmsync last left it: people's text around a placeholder block."""
+    if record is None or record.outside is None:
+        return None
+    before, _, after = record.outside.partition("\0")
+    return f"{before}{render_block('x', '', '')}{after}"

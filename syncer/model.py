@@ -1,0 +1,138 @@
+"""Values passed between parser, planner, sync engine and adapters.
+
+Plain frozen dataclasses: the core computes with them, the CLI serialises them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, Literal
+
+Section = Literal["tasks", "corrective"]
+IssueState = Literal["open", "closed"]
+
+
+@dataclass(frozen=True)
+class ActionItem:
+    """One follow-up written in a postmortem."""
+
+    id: str
+    title: str
+    body: str
+    section: Section
+    line: int
+    due: date | None = None
+    owner: str | None = None
+    priority: str | None = None
+    done: bool = False
+    links: tuple[str, ...] = ()
+    content_hash: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "title": self.title,
+            "body": self.body,
+            "section": self.section,
+            "due": self.due.isoformat() if self.due else None,
+            "owner": self.owner,
+            "priority": self.priority,
+            "done": self.done,
+            "links": list(self.links),
+            "line": self.line,
+        }
+
+
+@dataclass(frozen=True)
+class ParseWarning:
+    line: int
+    message: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"line": self.line, "message": self.message}
+
+
+@dataclass(frozen=True)
+class Postmortem:
+    """A parsed postmortem. `key` is its identity, independent of the file's path."""
+
+    path: str
+    key: str
+    title: str | None
+    incident_date: date | None
+    items: tuple[ActionItem, ...]
+    warnings: tuple[ParseWarning, ...] = ()
+    front_matter: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "key": self.key,
+            "title": self.title,
+            "incident_date": self.incident_date.isoformat() if self.incident_date else None,
+            "items": [item.to_json() for item in self.items],
+            "warnings": [w.to_json() for w in self.warnings],
+        }
+
+
+@dataclass(frozen=True)
+class IssueRef:
+    """Where an issue lives. `id` is the tracker's immutable id; `key` the human one."""
+
+    tracker: str
+    key: str
+    url: str
+    id: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {"tracker": self.tracker, "key": self.key, "url": self.url}
+
+
+@dataclass(frozen=True)
+class IssueDraft:
+    """What pmsync wants an issue to say. Adapters render `body` in their own markup."""
+
+    item_id: str
+    content_hash: str
+    title: str
+    body: str
+    labels: tuple[str, ...] = ()
+    assignee: str | None = None
+    due: date | None = None
+    priority: str | None = None
+    container: str = ""  # repository (owner/name) or Jira project key
+
+
+@dataclass(frozen=True)
+class RemoteIssue:
+    """An issue as the tracker reports it. `item_id` comes from pmsync's marker, if any."""
+
+    ref: IssueRef
+    title: str
+    state: IssueState
+    body: str | None = None  # raw body as stored by the tracker (GitHub: Markdown)
+    item_id: str | None = None
+    content_hash: str | None = None
+    state_reason: str | None = None
+    assignee: str | None = None
+    due: date | None = None
+    labels: tuple[str, ...] = ()
+    updated_at: datetime | None = None
+    closed_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Created:
+    item_id: str
+    issue: RemoteIssue
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Failed:
+    """A create that failed. `maybe_applied`: it may have landed; reconcile, never re-post."""
+
+    item_id: str
+    error: str
+    maybe_applied: bool = False

@@ -1,0 +1,159 @@
+"""(postmortems, state, config) → Plan. Pure: no I/O, no network.
+
+The decision table, per item:
+
+| state record            | item in document        | action                          |
+|-------------------------|-------------------------|---------------------------------|
+| none                    | links an issue          | adopt (track it, never write)   |
+| none                    | present                 | create                          |
+| intent, no issue        | present                 | create (sync reconciles first)  |
+| issue, pushed == draft  | present                 | unchanged                       |
+| issue, pushed != draft  | present                 | update (the fields that differ) |
+| issue                   | gone from its document  | remove (close only with prune)  |
+
+"Gone" is only concluded for documents parsed in this run that still have items: a
+document that suddenly has no items changes nothing (a guard against a bad edit or a
+parser regression closing everything).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from typing import Literal
+
+from pmsync.config import Config
+from pmsync.drafts import DraftResult, build_draft, container_of, tracker_of
+from pmsync.links import adoptable_ref
+from pmsync.matching import match_items
+from pmsync.model import ActionItem, IssueDraft, IssueRef, Postmortem
+from pmsync.state import ItemRecord, Pushed, SyncState
+
+Action = Literal["create", "update", "unchanged", "remove", "adopt"]
+
+
+@dataclass(frozen=True)
+class Change:
+    action: Action
+    item_id: str  # the record's id: the one the issue's marker carries
+    doc_key: str
+    doc_path: str
+    title: str
+    tracker: str
+    container: str
+    draft: IssueDraft | None = None
+    body_hash: str = ""
+    fields: tuple[str, ...] = ()
+    issue: IssueRef | None = None
+    alias: str | None = None  # the item's new id when it was reworded
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass
+class Plan:
+    changes: list[Change] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def count(self, action: Action) -> int:
+        return sum(1 for c in self.changes if c.action == action)
+
+    @property
+    def writes_needed(self) -> bool:
+        return any(c.action in ("create", "update", "remove") for c in self.changes)
+
+
+def plan_changes(docs: Sequence[Postmortem], state: SyncState, config: Config) -> Plan:
+    plan = Plan()
+    for doc in docs:
+        items = [i for i in doc.items if i.section in config.defaults.sections]
+        records = {k: r for k, r in state.items.items() if r.doc == doc.key}
+        if not items and records:
+            plan.warnings.append(
+                f"{doc.path}: no action items found; its {len(records)} tracked items are "
+                "left as they are"
+            )
+            continue
+        plan.changes.extend(_plan_document(doc, items, records, config))
+    return plan
+
+
+def _plan_document(
+    doc: Postmortem, items: list[ActionItem], records: dict[str, ItemRecord], config: Config
+) -> list[Change]:
+    matches, gone = match_items(items, records)
+    changes = [
+        _plan_item(doc, m.item, m.record_id, records.get(m.record_id or ""), config)
+        for m in matches
+    ]
+    tracker = tracker_of(doc, config)
+    for key in gone:
+        record = records[key]
+        changes.append(
+            Change("remove", key, doc.key, doc.path, record.title, tracker,
+                   record.container, issue=record.issue.ref() if record.issue else None)
+        )
+    return changes
+
+
+def _plan_item(
+    doc: Postmortem,
+    item: ActionItem,
+    record_id: str | None,
+    record: ItemRecord | None,
+    config: Config,
+) -> Change:
+    item_id = record_id or item.id
+    result = build_draft(item, doc, config, item_id)
+    tracker = tracker_of(doc, config)
+    base = Change(
+        "create", item_id, doc.key, doc.path, item.title, tracker,
+        container_of(doc, config, tracker), result.draft, result.body_hash,
+        alias=item.id if record_id and record_id != item.id else None,
+        warnings=result.warnings,
+    )
+    if record is not None and record.issue is not None:
+        return _compare(base, record, result)
+    adopted = adoptable_ref(item.links, tracker, config)
+    if adopted is not None:
+        return _replace(base, action="adopt", issue=adopted)
+    return base
+
+
+def _compare(base: Change, record: ItemRecord, result: DraftResult) -> Change:
+    assert record.issue is not None
+    issue = record.issue.ref()
+    if record.adopted or record.pushed is None:
+        return _replace(base, action="unchanged", issue=issue)
+    fields = changed_fields(record.pushed, result)
+    action: Action = "update" if fields else "unchanged"
+    return _replace(base, action=action, fields=fields, issue=issue)
+
+
+def changed_fields(pushed: Pushed, result: DraftResult) -> tuple[str, ...]:
+    """Fields whose document value differs from what pmsync last pushed. Comparing with
+    the last push, not with the tracker, lets people's edits in the tracker stand."""
+    draft = result.draft
+    candidates = {
+        "title": pushed.title != draft.title,
+        "body": pushed.body_hash != result.body_hash,
+        "labels": sorted(pushed.labels) != sorted(draft.labels),
+        "assignee": pushed.assignee != draft.assignee,
+        "due": pushed.due != draft.due,
+        "priority": pushed.priority != draft.priority,
+    }
+    return tuple(name for name, changed in candidates.items() if changed)
+
+
+def pushed_of(draft: IssueDraft, body_hash: str) -> Pushed:
+    return Pushed(
+        title=draft.title,
+        body_hash=body_hash,
+        labels=sorted(draft.labels),
+        assignee=draft.assignee,
+        due=draft.due,
+        priority=draft.priority,
+    )
+
+
+def _replace(change: Change, **updates: object) -> Change:
+    return replace(change, **updates)  # type: ignore[arg-type]

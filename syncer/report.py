@@ -1,0 +1,128 @@
+"""Rendering parse results, plans and push outcomes as tables, Markdown and JSON."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from pmsync.group import Outcome
+from pmsync.model import Postmortem
+from pmsync.plan import Change, Plan
+
+ACTIONS = ("create", "update", "unchanged", "remove", "adopt")
+
+
+def print_documents(documents: list[Postmortem], console: Console | None = None) -> None:
+    console = console or Console()
+    for doc in documents:
+        table = Table(title=f"{doc.path} — {doc.title or 'untitled'}", title_justify="left")
+        for column in ("line", "section", "title", "due", "owner", "done"):
+            table.add_column(column)
+        for item in doc.items:
+            table.add_row(
+                str(item.line), item.section, item.title,
+                item.due.isoformat() if item.due else "", item.owner or "",
+                "yes" if item.done else "",
+            )
+        console.print(table)
+        for warning in doc.warnings:
+            console.print(f"  [yellow]warning[/] line {warning.line}: {warning.message}")
+
+
+# --- plan -------------------------------------------------------------------------------
+
+
+def plan_json(plan: Plan) -> dict[str, Any]:
+    return {
+        "summary": {action: plan.count(action) for action in ACTIONS},
+        "tracker_consulted": False,
+        "changes": [_change_json(c) for c in plan.changes],
+        "warnings": plan.warnings,
+    }
+
+
+def _change_json(change: Change) -> dict[str, Any]:
+    return {
+        "id": change.item_id,
+        "doc": change.doc_path,
+        "title": change.title,
+        "action": change.action,
+        "fields": list(change.fields),
+        "tracker": change.tracker,
+        "container": change.container,
+        "issue": change.issue.to_json() if change.issue else None,
+        "due": change.draft.due.isoformat() if change.draft and change.draft.due else None,
+        "warnings": list(change.warnings),
+    }
+
+
+def plan_markdown(plan: Plan) -> str:
+    counts = ", ".join(f"{plan.count(a)} {a}" for a in ACTIONS if plan.count(a))
+    lines = [f"### pmsync plan: {counts or 'nothing to do'}", ""]
+    visible = [c for c in plan.changes if c.action != "unchanged"]
+    if visible:
+        lines += ["| action | postmortem | item | issue | due |", "|---|---|---|---|---|"]
+        lines += [_markdown_row(c) for c in visible]
+    lines += ["", "_The tracker was not consulted: this plan comes from the documents and "
+              "the state file._"]
+    return "\n".join(lines) + "\n"
+
+
+def _markdown_row(change: Change) -> str:
+    action = change.action + (f" ({', '.join(change.fields)})" if change.fields else "")
+    issue = f"[{change.issue.key}]({change.issue.url})" if change.issue else ""
+    due = change.draft.due.isoformat() if change.draft and change.draft.due else ""
+    title = change.title.replace("|", "\\|")
+    return f"| {action} | `{change.doc_path}` | {title} | {issue} | {due} |"
+
+
+def print_plan(plan: Plan, console: Console) -> None:
+    table = Table(title="pmsync plan", title_justify="left")
+    for column in ("action", "postmortem", "item", "issue", "due"):
+        table.add_column(column)
+    for change in plan.changes:
+        action = change.action + (f" ({', '.join(change.fields)})" if change.fields else "")
+        due = change.draft.due.isoformat() if change.draft and change.draft.due else ""
+        issue = change.issue.key if change.issue else ""
+        table.add_row(action, change.doc_path, change.title, issue, due)
+    console.print(table)
+    counts = ", ".join(f"{plan.count(a)} {a}" for a in ACTIONS)
+    console.print(f"{counts}. The tracker was not consulted.")
+    for warning in plan.warnings:
+        console.print(f"[yellow]warning[/] {warning}")
+
+
+# --- push -------------------------------------------------------------------------------
+
+OUTCOME_SUMMARY = {"create": "created", "update": "updated", "unchanged": "unchanged",
+                   "adopt": "adopted", "remove": "removed", "fail": "failed"}
+
+
+def push_json(outcomes: list[Outcome]) -> dict[str, Any]:
+    summary = {name: 0 for name in OUTCOME_SUMMARY.values()}
+    for outcome in outcomes:
+        summary[OUTCOME_SUMMARY[outcome.action]] += 1
+    return {"summary": summary, "items": [_outcome_json(o) for o in outcomes]}
+
+
+def _outcome_json(outcome: Outcome) -> dict[str, Any]:
+    change = outcome.change
+    return {
+        "id": change.item_id,
+        "doc": change.doc_path,
+        "title": change.title,
+        "action": outcome.action,
+        "fields": list(change.fields) if outcome.action == "update" else [],
+        "issue": outcome.issue.to_json() if outcome.issue else None,
+        "error": outcome.error,
+        "warnings": list(outcome.warnings),
+    }
+
+
+def outcome_line(outcome: Outcome) -> str:
+    issue = f" {outcome.issue.key} {outcome.issue.url}" if outcome.issue else ""
+    detail = f": {outcome.error}" if outcome.error else ""
+    text = f"{outcome.action:<9} {outcome.change.title[:70]}{issue}{detail}"
+    return "\n".join([text, *(f"  warning: {w}" for w in outcome.warnings)])

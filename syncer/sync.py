@@ -1,0 +1,91 @@
+"""Apply a Plan through the trackers, one group (tracker + container) at a time.
+
+Exactly-once rests on three rules (the steps are in `group`):
+- An intent is journaled before each create; a create whose outcome is unknown is never
+  re-sent. The next listing of the tracker's managed issues (by marker) settles it.
+- Before creating into a container the state has no baseline for (first push, deleted
+  state) or that has open intents, the managed issues are listed in full and matched by
+  the item id in their marker: what exists is recorded, not created again.
+- Nothing is concluded from a partial read: a group whose listing failed is not pruned,
+  and its items keep their state.
+A group with nothing to write never connects to its tracker: a re-run with no change
+makes no request.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from pmsync.adapters.base import Tracker
+from pmsync.errors import TrackerError
+from pmsync.group import GroupRun, Outcome, record_adoption
+from pmsync.plan import Change, Plan
+from pmsync.state import Journal, SyncState, utcnow
+
+TrackerFactory = Callable[[str], Tracker]
+
+
+def apply_plan(
+    plan: Plan,
+    state: SyncState,
+    connect: TrackerFactory,
+    journal: Journal | None,
+    *,
+    prune: bool = False,
+    report: Callable[[Outcome], None] = lambda outcome: None,
+) -> list[Outcome]:
+    outcomes: list[Outcome] = []
+    for (tracker_name, container), changes in _groups(plan.changes).items():
+        if not _needs_tracker(changes, prune):
+            outcomes.extend(_local_outcomes(changes, state, journal, report))
+            continue
+        started = utcnow()
+        try:
+            tracker = connect(tracker_name)
+        except TrackerError as exc:
+            outcomes.extend(_fail_all(changes, str(exc), report))
+            continue
+        run = GroupRun(tracker, container, state, journal, report, prune=prune)
+        run.run(changes)
+        if run.aborted is None:
+            state.tracker(tracker_name, container).last_push = started
+        outcomes.extend(run.outcomes)
+    return outcomes
+
+
+def _groups(changes: Iterable[Change]) -> dict[tuple[str, str], list[Change]]:
+    groups: dict[tuple[str, str], list[Change]] = {}
+    for change in changes:
+        groups.setdefault((change.tracker, change.container), []).append(change)
+    return groups
+
+
+def _needs_tracker(changes: list[Change], prune: bool) -> bool:
+    return any(
+        c.action in ("create", "update") or (prune and c.action == "remove" and c.issue)
+        for c in changes
+    )
+
+
+def _local_outcomes(
+    changes: list[Change], state: SyncState, journal: Journal | None,
+    report: Callable[[Outcome], None],
+) -> list[Outcome]:
+    """Changes that need no tracker call: unchanged, adopted, removed without prune."""
+    outcomes = []
+    for change in changes:
+        if change.action == "adopt":
+            record_adoption(change, state, journal)
+        outcome = Outcome(change, change.action, change.issue, warnings=change.warnings)
+        outcomes.append(outcome)
+        report(outcome)
+    return outcomes
+
+
+def _fail_all(
+    changes: list[Change], error: str, report: Callable[[Outcome], None]
+) -> list[Outcome]:
+    outcomes = [Outcome(c, "fail", c.issue, error=error) for c in changes]
+    for outcome in outcomes:
+        report(outcome)
+    return outcomes
