@@ -139,6 +139,61 @@ def push(
     finish(result.errors, failed=failed)
 
 
+@app.command()
+def status(
+    paths: PathsArgument = None,
+    config: ConfigOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    fmt: Annotated[str, typer.Option("--format", help="table, markdown or csv.")] = "table",
+    no_refresh: Annotated[
+        bool, typer.Option("--no-refresh", help="Report from the state file alone.")
+    ] = False,
+    write_back: Annotated[
+        bool, typer.Option("--write-back", help="Put issue links and checkboxes into the postmortems.")
+    ] = False,
+    fail_on_overdue: Annotated[
+        bool, typer.Option("--fail-on-overdue", help="Exit 1 when any item is overdue.")
+    ] = False,
+    today: Annotated[
+        str | None, typer.Option("--today", help="Date to judge overdue items by (YYYY-MM-DD).")
+    ] = None,
+) -> None:
+    """Read every tracked issue's state in bulk, record it, and report where items stand."""
+    from pmsync import status_report
+    from pmsync.commands import open_config, status_command
+
+    if fmt not in ("table", "markdown", "csv"):
+        fail(f"--format {fmt}: expected table, markdown or csv")
+    day = parse_day(today)
+    result = guarded(lambda: status_command(
+        open_config(config), paths or [], refresh=not no_refresh, write=write_back, today=day,
+        announce=lambda message: typer.echo(f"pmsync: {message}", err=True),
+    ))
+    if as_json:
+        print_json(status_report.status_json(result.rows))
+    elif fmt == "markdown":
+        sys.stdout.write(status_report.status_markdown(result.rows))
+    elif fmt == "csv":
+        sys.stdout.write(status_report.status_csv(result.rows))
+    else:
+        status_report.print_status(result.rows, console())
+    for path in result.written:
+        typer.echo(f"pmsync: updated {path}", err=True)
+    overdue = fail_on_overdue and any(row.overdue for row in result.rows)
+    finish(result.errors, failed=overdue)
+
+
+def parse_day(text: str | None) -> Any:
+    from datetime import date
+
+    if text is None:
+        return date.today()
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        fail(f"--today {text}: expected a date as YYYY-MM-DD")
+
+
 class PushProgress:
     """A progress bar on stderr when it is a terminal; plain lines on stdout otherwise."""
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
+from datetime import date
+from pathlib import Path
 from typing import Any
 
 from pmsync.adapters import adapter_module
@@ -17,7 +19,9 @@ from pmsync.model import ParseWarning, Postmortem
 from pmsync.parse import SectionSynonyms, parse_postmortem
 from pmsync.plan import Plan, plan_changes
 from pmsync.state import DocumentRecord, Journal, SyncState, load_state, locked, save_state
+from pmsync.status import StatusRow, record_history, refresh_status, status_rows
 from pmsync.sync import apply_plan
+from pmsync.writeback import LineEdit, write_back
 
 
 def parse_command(
@@ -167,3 +171,60 @@ def synonyms_of(config: Config) -> SectionSynonyms | None:
         tasks=tuple(config.parser.tasks or default.tasks),
         corrective=tuple(config.parser.corrective or default.corrective),
     )
+
+
+# --- status -----------------------------------------------------------------------------
+
+
+@dataclass
+class StatusResult:
+    rows: list[StatusRow]
+    errors: list[str]
+    written: list[str]
+
+
+def status_command(
+    config: Config,
+    paths: list[str],
+    *,
+    refresh: bool,
+    write: bool,
+    today: date,
+    env: Mapping[str, str] = os.environ,
+    announce: Callable[[str], None] = lambda message: None,
+    progress: Callable[[int], None] = lambda n: None,
+) -> StatusResult:
+    path = config.state_path()
+    if not refresh and not write:
+        state = load_state(path)
+        return StatusResult(status_rows(state, today), [], [])
+    with locked(path, config.limits.lock_timeout):
+        state = load_state(path)
+        before = state.model_dump_json()
+        errors = []
+        if refresh:
+            errors = refresh_status(state, TrackerConnector(config, env, announce), progress)
+        rows = status_rows(state, today)
+        record_history(state, rows, today)
+        if state.model_dump_json() != before:
+            save_state(state, path)
+    written = write_back_documents(config, paths, state) if write else []
+    return StatusResult(rows, errors, written)
+
+
+def write_back_documents(config: Config, paths: list[str], state: SyncState) -> list[str]:
+    """Put each tracked item's issue link and checkbox into its postmortem."""
+    documents, _ = load_documents(paths, config)
+    written = []
+    for doc in documents:
+        edits = []
+        for item in doc.items:
+            found = state.find(item.id)
+            if found is None or found[1].issue is None or found[1].doc != doc.key:
+                continue
+            record = found[1]
+            closed = record.status is not None and record.status.state == "closed"
+            edits.append(LineEdit(item.line, record.issue.key, record.issue.url, closed))
+        if edits and write_back(Path(doc.path), edits):
+            written.append(doc.path)
+    return written

@@ -97,7 +97,7 @@ class DocumentRecord(Model):
 class TrackerRecord(Model):
     last_push: datetime | None = None
     last_status: datetime | None = None
-    etag: str | None = None
+    etags: dict[str, str] = Field(default_factory=dict)  # conditional requests, by URL
 
 
 class HistoryPoint(Model):
