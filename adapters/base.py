@@ -36,13 +36,14 @@ class Tracker(Protocol):
     # True when people may write in the issue body around pmsync's block (GitHub), so an
     # update must start from the current body; False when pmsync owns the whole field.
     keeps_outside_text: ClassVar[bool]
+    # ETags of listing requests (URL → ETag), kept in the state between runs so an
+    # unchanged listing costs a 304; empty for trackers without conditional requests.
+    etags: dict[str, str]
 
     def check(self) -> None:
         """Verify credentials and access once a run; raise AuthError/NotFound."""
 
-    def list_managed(
-        self, container: str, since: datetime | None = None
-    ) -> Iterator[RemoteIssue]:
+    def list_managed(self, container: str, since: datetime | None = None) -> Iterator[RemoteIssue]:
         """Every issue pmsync manages in `container` (repo or project), updated at or
         after `since` when given, in bulk pages, pull requests excluded. Must raise
         rather than end early: callers conclude "not there" only from a full listing."""
@@ -154,7 +155,7 @@ class RetryPolicy:
     def delay(self, attempt: int, retry_after: float | None) -> float:
         if retry_after is not None:
             return max(0.0, retry_after)
-        backoff = min(self.max_delay, self.base_delay * 2 ** (attempt - 1))
+        backoff: float = min(self.max_delay, self.base_delay * 2.0 ** (attempt - 1))
         return backoff / 2 + random.uniform(0, backoff / 2)
 
     def wait(self, seconds: float, reason: str) -> None:

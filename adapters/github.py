@@ -1,0 +1,466 @@
+"""GitHub Issues adapter (REST through PyGithub; Projects v2 through GraphQL with httpx)."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Collection, Iterator, Mapping, Sequence
+from datetime import date, datetime, timezone
+from typing import Any, ClassVar, Literal
+from urllib.parse import urlencode
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from pmsync.adapters.base import (
+    RetryPolicy,
+    neutralize,
+    read_marker,
+    render_block,
+    replace_block,
+)
+from pmsync.adapters.github_client import GitHubClient, Response
+from pmsync.adapters.github_project import GitHubProject
+from pmsync.errors import AuthError, ConfigError, NotFound, RateLimited, TrackerError
+from pmsync.model import Created, Failed, IssueDraft, IssueRef, RemoteIssue
+
+
+class ProjectConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    owner: str
+    number: int
+    field: str = "Due"
+
+
+class GitHubConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    repo: str | None = Field(default=None, pattern=r"^[\w.-]+/[\w.-]+$")
+    api_url: str = "https://api.github.com"
+    token_env: str = "GITHUB_TOKEN"
+    due_dates: Literal["milestone", "project", "body"] = "milestone"
+    project: ProjectConfig | None = None
+    writes_per_minute: float = Field(default=80, ge=0)
+
+
+CONFIG_MODEL = GitHubConfig
+
+# --- the tracker ----------------------------------------------------------------------
+
+TRACKING_LABEL = "pmsync"  # every issue pmsync creates carries it; listings filter on it
+MILESTONE_PREFIX = "Due "
+# GitHub keeps only a calendar date of `due_on`: it floors the instant to midnight US
+# Pacific time (a due_on of 2024-06-15T00:00:00Z becomes June 14). Noon UTC is the same
+# calendar day from UTC-11 to UTC+11, Pacific included, so the milestone shows the item's
+# date. Same workaround: wordpress-mobile/release-toolkit#419 (T12:00:00Z);
+# microsoft/PowerShellForGitHub#133 (midnight UTC + 9 h).
+DUE_ON_TIME = "T12:00:00Z"
+_DUE_TITLE_RE = re.compile(r"^Due (\d{4}-\d{2}-\d{2})$")
+_KEY_RE = re.compile(r"^([\w.-]+/[\w.-]+)#(\d+)$")
+
+
+def connect(config: GitHubConfig, env: Mapping[str, str], policy: RetryPolicy) -> GitHubTracker:
+    """A tracker for `config`; the token comes from `env[config.token_env]` only."""
+    token = env.get(config.token_env, "").strip()
+    if not token:
+        raise ConfigError(
+            f"no GitHub token: set the environment variable ${config.token_env} "
+            f"(github.token_env) to a token with access to {config.repo or 'the repository'}"
+        )
+    from github import Auth, Github
+
+    gh = Github(
+        base_url=config.api_url.rstrip("/"),
+        auth=Auth.Token(token),
+        retry=None,  # no library retries: a POST after a 5xx must never be re-sent
+        seconds_between_requests=0,  # pacing belongs to RetryPolicy
+        seconds_between_writes=0,
+        per_page=100,
+        timeout=30,
+    )
+    client = GitHubClient(gh.requester, token_env=config.token_env, repo=config.repo)
+    paced = dataclasses.replace(policy, writes_per_minute=config.writes_per_minute)
+    return GitHubTracker(config, client, paced, project_client(config, token, paced))
+
+
+def project_client(config: GitHubConfig, token: str, policy: RetryPolicy) -> GitHubProject | None:
+    """The Projects v2 client for `due_dates: project` (None in the other modes)."""
+    if config.due_dates != "project":
+        return None
+    if config.project is None:
+        raise ConfigError(
+            "github.due_dates is project but github.project is not set "
+            "(e.g. project: {owner: acme, number: 7, field: Due})"
+        )
+    p = config.project
+    return GitHubProject(owner=p.owner, number=p.number, field=p.field, api_url=config.api_url,
+                         token=token, token_env=config.token_env, policy=policy)  # fmt: skip
+
+
+class GitHubTracker:
+    """GitHub Issues through REST. One instance per run: labels and milestones are
+    looked up once per repository and cached."""
+
+    name: ClassVar[str] = "github"
+    max_batch: ClassVar[int] = 1
+    keeps_outside_text: ClassVar[bool] = True  # people write around pmsync's block
+
+    def __init__(
+        self,
+        config: GitHubConfig,
+        client: GitHubClient,
+        policy: RetryPolicy,
+        project: GitHubProject | None = None,
+    ) -> None:
+        self.config = config
+        self.client = client
+        self.policy = policy
+        self.project = project  # due dates in a Projects v2 date field (due_dates: project)
+        # Listing URL (without `since`) → ETag of its first page. The engine loads and
+        # saves it with the state; a 304 costs no rate limit.
+        self.etags: dict[str, str] = {}
+        self.not_modified = False  # the last list_managed was answered 304
+        self.push_access: bool | None = None  # known after check()
+        self._labels: dict[str, set[str]] = {}  # repo → lower-case label names
+        self._milestones: dict[str, dict[date, int]] = {}  # repo → due date → number
+
+    @property
+    def conditional(self) -> dict[str, str]:
+        """The ETag cache under its other name (same dict as `etags`)."""
+        return self.etags
+
+    # --- reads ------------------------------------------------------------------------
+
+    def check(self) -> None:
+        repo = self._repo()
+        resp = self._call(f"read repository {repo}", "GET", f"/repos/{repo}")
+        permissions = resp.data.get("permissions") or {}
+        self.push_access = bool(permissions.get("push")) if permissions else None
+
+    def list_managed(self, container: str, since: datetime | None = None) -> Iterator[RemoteIssue]:
+        """Every pmsync issue of `container`, 100 a page, pull requests dropped.
+
+        With `since`, the first page is a conditional request: the ETag is kept per URL
+        *without* `since` (GitHub's ETag covers the answer, so an unchanged answer, e.g.
+        still nothing updated, matches across runs whose `since` moved on). A 304 means
+        "the same answer as last time, already recorded": nothing is yielded and
+        `not_modified` is set. Without `since` no conditional request is made: an
+        empty result must only ever mean "no issues"."""
+        if since is None and TRACKING_LABEL not in self._known_labels(container):
+            return  # no issue can carry a label the repository does not have
+        params = self._list_params(since)
+        url = f"/repos/{container}/issues"
+        key = f"{url}?{urlencode({k: v for k, v in params.items() if k != 'since'})}"
+        etag = self.etags.get(key) if since is not None else None
+        headers = {"If-None-Match": etag} if etag else {}
+        what = f"list issues of {container}"
+        resp = self._call(what, "GET", url, params=params, headers=headers)
+        self.not_modified = resp.status == 304
+        if self.not_modified:
+            return
+        if "etag" in resp.headers and not resp.link("next"):
+            self.etags[key] = resp.headers["etag"]  # single-page answers only (see above)
+        else:
+            self.etags.pop(key, None)
+        while True:
+            yield from (to_remote(container, d) for d in resp.data if "pull_request" not in d)
+            next_url = resp.link("next")
+            if next_url is None:
+                return
+            resp = self._call(what, "GET", next_url)
+
+    def get(self, ref: IssueRef) -> RemoteIssue | None:
+        repo, number = parse_key(ref.key)
+        try:
+            resp = self._call(f"read {ref.key}", "GET", f"/repos/{repo}/issues/{number}")
+        except NotFound:
+            return None
+        if not same_repo(resp.data, repo) or "pull_request" in resp.data:
+            return None  # transferred: GitHub answered 301 and PyGithub followed it
+        return to_remote(repo, resp.data)
+
+    # --- writes -----------------------------------------------------------------------
+
+    def create(self, drafts: Sequence[IssueDraft]) -> list[Created | Failed]:
+        return [self._create_one(draft) for draft in drafts]
+
+    def _create_one(self, draft: IssueDraft) -> Created | Failed:
+        repo = draft.container or self._repo()
+        try:
+            payload = self._create_payload(repo, draft)
+            resp = self._call(
+                f"create the issue for {draft.item_id}", "POST", f"/repos/{repo}/issues",
+                body=payload, write=True,
+            )  # fmt: skip
+        except (AuthError, RateLimited):
+            raise  # the run cannot go on: stop it cleanly
+        except TrackerError as exc:
+            return Failed(draft.item_id, str(exc), maybe_applied=exc.maybe_applied)
+        warnings = dropped_fields(payload, resp.data, repo, self.push_access)
+        if draft.due and self.project is not None:
+            warnings.extend(self._project_due(resp.data, draft.due))
+        return Created(draft.item_id, to_remote(repo, resp.data), tuple(warnings))
+
+    def _project_due(self, issue: Mapping[str, Any], due: date) -> list[str]:
+        """Set the due date of a just-created issue in the project. The issue exists
+        whatever happens here, so a failure is a warning on its Created result, never a
+        Failed that would lose it (the error is re-raised on the next update)."""
+        assert self.project is not None
+        try:
+            self.project.set_due(str(issue["node_id"]), due)
+        except TrackerError as exc:
+            return [f"due date not set in {self.project.where}: {exc}"]
+        return []
+
+    def _create_payload(self, repo: str, draft: IssueDraft) -> dict[str, Any]:
+        body = render_block(draft.item_id, draft.content_hash, neutralize(draft.body))
+        payload: dict[str, Any] = {"title": draft.title, "body": body}
+        if draft.labels:
+            self._ensure_labels(repo, draft.labels)
+            payload["labels"] = list(dict.fromkeys(draft.labels))
+        if draft.assignee:
+            payload["assignees"] = [draft.assignee]
+        if draft.due and self.config.due_dates == "milestone":
+            payload["milestone"] = self._milestone(repo, draft.due)
+        return payload
+
+    def update(
+        self, ref: IssueRef, draft: IssueDraft, fields: Collection[str], base_body: str | None
+    ) -> RemoteIssue:
+        repo, number = parse_key(ref.key)
+        current = None
+        if ("body" in fields and base_body is None) or "labels" in fields:
+            current = self._call(f"read {ref.key}", "GET", f"/repos/{repo}/issues/{number}").data
+            base_body = current.get("body") if base_body is None else base_body
+        payload = self._update_payload(repo, draft, fields, base_body, current)
+        if not payload:
+            found = self.get(ref)
+            if found is None:
+                raise NotFound(f"GitHub: {ref.key} is gone")
+            if "due" in fields and self.project is not None:
+                self.project.set_due(found.ref.id, draft.due)  # to_remote: id is node_id
+            return found
+        resp = self._call(
+            f"update {ref.key}", "PATCH", f"/repos/{repo}/issues/{number}", body=payload,
+            write=True,
+        )  # fmt: skip
+        if "due" in fields and self.project is not None:
+            self.project.set_due(str(resp.data["node_id"]), draft.due)
+        return to_remote(repo, resp.data)
+
+    def _update_payload(
+        self,
+        repo: str,
+        draft: IssueDraft,
+        fields: Collection[str],
+        base_body: str | None,
+        current: dict[str, Any] | None,
+    ) -> dict[str, Any]:
+        payload: dict[str, Any] = {}
+        if "title" in fields:
+            payload["title"] = draft.title
+        if "body" in fields:
+            block = render_block(draft.item_id, draft.content_hash, neutralize(draft.body))
+            payload["body"] = replace_block(base_body, block)
+        if "labels" in fields:
+            self._ensure_labels(repo, draft.labels)
+            kept = label_names(current or {})
+            payload["labels"] = list(dict.fromkeys([*draft.labels, *kept]))
+        if "assignee" in fields:
+            payload["assignees"] = [draft.assignee] if draft.assignee else []
+        if "due" in fields and self.config.due_dates == "milestone":
+            payload["milestone"] = self._milestone(repo, draft.due) if draft.due else None
+        return payload
+
+    def close(self, ref: IssueRef, comment: str) -> RemoteIssue:
+        repo, number = parse_key(ref.key)
+        url = f"/repos/{repo}/issues/{number}"
+        self._call(f"comment on {ref.key}", "POST", f"{url}/comments",
+                   body={"body": comment}, write=True)  # fmt: skip
+        body = {"state": "closed", "state_reason": "not_planned"}
+        resp = self._call(f"close {ref.key}", "PATCH", url, body=body, write=True)
+        return to_remote(repo, resp.data)
+
+    # --- labels and milestones, looked up once per run --------------------------------
+
+    def _ensure_labels(self, repo: str, names: Sequence[str]) -> None:
+        """Create the labels the repository lacks (one listing per run)."""
+        known = self._known_labels(repo)
+        for name in dict.fromkeys(names):
+            if name.lower() in known or self.push_access is False:
+                continue
+            try:
+                self._call(f"create label {name!r} in {repo}", "POST", f"/repos/{repo}/labels",
+                           body={"name": name, "color": "ededed"}, write=True)  # fmt: skip
+            except TrackerError as exc:
+                if "already_exists" not in str(exc):
+                    raise
+            known.add(name.lower())
+
+    def _known_labels(self, repo: str) -> set[str]:
+        """The repository's label names, lower-case, listed once per run."""
+        known = self._labels.get(repo)
+        if known is None:
+            listed = self._get_all(f"list labels of {repo}", f"/repos/{repo}/labels")
+            known = self._labels[repo] = {str(lab["name"]).lower() for lab in listed}
+        return known
+
+    def _milestone(self, repo: str, due: date) -> int:
+        """The number of the "Due YYYY-MM-DD" milestone, created once when missing."""
+        by_date = self._milestones.get(repo)
+        if by_date is None:
+            by_date = self._milestones[repo] = self._list_milestones(repo)
+        if due not in by_date:
+            body = {"title": milestone_title(due), "due_on": due.isoformat() + DUE_ON_TIME,
+                    "description": "Due date of postmortem action items (pmsync)."}  # fmt: skip
+            try:
+                resp = self._call(f"create milestone {body['title']!r} in {repo}", "POST",
+                                  f"/repos/{repo}/milestones", body=body, write=True)  # fmt: skip
+                by_date[due] = int(resp.data["number"])
+            except TrackerError as exc:
+                if "already_exists" not in str(exc):
+                    raise
+                by_date.update(self._list_milestones(repo))  # created meanwhile: reuse it
+        return by_date[due]
+
+    def _list_milestones(self, repo: str) -> dict[date, int]:
+        listed = self._get_all(
+            f"list milestones of {repo}", f"/repos/{repo}/milestones", {"state": "all"}
+        )
+        found: dict[date, int] = {}
+        for ms in listed:
+            match = _DUE_TITLE_RE.match(str(ms.get("title", "")))
+            if match:
+                found.setdefault(date.fromisoformat(match.group(1)), int(ms["number"]))
+        return found
+
+    # --- plumbing ---------------------------------------------------------------------
+
+    def _repo(self) -> str:
+        if not self.config.repo:
+            raise ConfigError("github.repo is not set (e.g. repo: acme/ops)")
+        return self.config.repo
+
+    def _list_params(self, since: datetime | None) -> dict[str, Any]:
+        # created/asc: issues created while we page land on the last page, not in between
+        params: dict[str, Any] = {"state": "all", "labels": TRACKING_LABEL, "per_page": 100,
+                                  "sort": "created", "direction": "asc"}  # fmt: skip
+        if since is not None:
+            params["since"] = iso_z(since)
+        return params
+
+    def _get_all(self, what: str, url: str, params: dict[str, Any] | None = None) -> list[Any]:
+        resp = self._call(what, "GET", url, params={**(params or {}), "per_page": 100})
+        items = list(resp.data)
+        while (next_url := resp.link("next")) is not None:
+            resp = self._call(what, "GET", next_url)
+            items.extend(resp.data)
+        return items
+
+    def _call(
+        self,
+        what: str,
+        verb: str,
+        url: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        body: Any = None,
+        headers: Mapping[str, str] | None = None,
+        write: bool = False,
+    ) -> Response:
+        def send() -> Response:
+            return self.client.request(verb, url, params=params, body=body, headers=headers,
+                                       what=what)  # fmt: skip
+
+        return self.policy.call(what, send, write=write)
+
+
+# --- conversions ----------------------------------------------------------------------
+
+
+def to_remote(repo: str, data: Mapping[str, Any]) -> RemoteIssue:
+    """A GitHub issue document as a RemoteIssue (item id and hash from the marker)."""
+    body = data.get("body")
+    marker = read_marker(body)
+    assignee = data.get("assignee") or {}
+    number = data["number"]
+    return RemoteIssue(
+        ref=IssueRef("github", f"{repo}#{number}", str(data.get("html_url", "")),
+                     id=str(data.get("node_id") or number)),
+        title=str(data.get("title", "")),
+        state="closed" if data.get("state") == "closed" else "open",
+        body=body,
+        item_id=marker[0] if marker else None,
+        content_hash=marker[1] if marker else None,
+        state_reason=data.get("state_reason"),
+        assignee=assignee.get("login"),
+        due=milestone_due(data.get("milestone")),
+        labels=tuple(label_names(data)),
+        updated_at=parse_time(data.get("updated_at")),
+        closed_at=parse_time(data.get("closed_at")),
+    )  # fmt: skip
+
+
+def milestone_title(due: date) -> str:
+    return f"{MILESTONE_PREFIX}{due.isoformat()}"
+
+
+def milestone_due(milestone: Mapping[str, Any] | None) -> date | None:
+    """The date GitHub shows for a milestone: `due_on` is midnight US Pacific of that
+    date (07:00Z or 08:00Z), so its UTC date is the shown date. A milestone without
+    `due_on` falls back to a "Due YYYY-MM-DD" title."""
+    if not milestone:
+        return None
+    due_on = parse_time(milestone.get("due_on"))
+    if due_on is not None:
+        return due_on.astimezone(timezone.utc).date()
+    match = _DUE_TITLE_RE.match(str(milestone.get("title", "")))
+    return date.fromisoformat(match.group(1)) if match else None
+
+
+def label_names(data: Mapping[str, Any]) -> list[str]:
+    labels = data.get("labels") or []
+    return [str(lab["name"] if isinstance(lab, dict) else lab) for lab in labels]
+
+
+def dropped_fields(
+    sent: Mapping[str, Any], got: Mapping[str, Any], repo: str, push: bool | None
+) -> list[str]:
+    """GitHub silently drops assignees, labels and milestone for tokens without push
+    access: name each field the response lacks."""
+    why = f"the token lacks push access to {repo}"
+    if push is None:
+        why = f"the token probably lacks push access to {repo}"
+    warnings = []
+    assigned = {a.get("login") for a in got.get("assignees") or [] if isinstance(a, dict)}
+    missing = [a for a in sent.get("assignees", []) if a not in assigned]
+    if missing:
+        warnings.append(f"GitHub dropped the assignee {', '.join(missing)}: {why}")
+    have = {name.lower() for name in label_names(got)}
+    lost = [name for name in sent.get("labels", []) if name.lower() not in have]
+    if lost:
+        warnings.append(f"GitHub dropped the labels {', '.join(lost)}: {why}")
+    if sent.get("milestone") is not None and not got.get("milestone"):
+        warnings.append(f"GitHub dropped the milestone (due date): {why}")
+    return warnings
+
+
+def parse_key(key: str) -> tuple[str, int]:
+    match = _KEY_RE.match(key)
+    if not match:
+        raise NotFound(f"not a GitHub issue key: {key!r} (expected owner/repo#number)")
+    return match.group(1), int(match.group(2))
+
+
+def same_repo(data: Mapping[str, Any], repo: str) -> bool:
+    return str(data.get("repository_url", "")).lower().endswith(f"/repos/{repo.lower()}")
+
+
+def parse_time(value: Any) -> datetime | None:
+    if not value:
+        return None
+    return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+
+
+def iso_z(moment: datetime) -> str:
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")

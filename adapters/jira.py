@@ -1,0 +1,534 @@
+"""Jira adapter (Cloud and Data Center) through the `jira` client library.
+
+Identity lives in Jira itself: every issue carries the labels `pmsync` and
+`pmsync-<item id>` (found again by JQL), and its description ends with the marker
+paragraph `pmsync item <id> · rev <content hash>`. Cloud speaks REST v3 (descriptions
+in Atlassian Document Format, search through `/search/jql` with `nextPageToken`), Data
+Center REST v2 (wiki markup, classic `/search` with `startAt`); which one is read once
+from `serverInfo`. Creates go through `/issue/bulk`, 50 a request.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from datetime import date, datetime, timezone, tzinfo
+from email.utils import parsedate_to_datetime
+from typing import Any, ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from pmsync.adapters.base import RetryPolicy, chunks
+from pmsync.adapters.jira_adf import markdown_to_adf, markdown_to_wiki, marker_text, read_marker
+from pmsync.errors import AuthError, ConfigError, NotFound, RateLimited, TrackerError
+from pmsync.model import Created, Failed, IssueDraft, IssueRef, RemoteIssue
+
+
+class JiraConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    url: str | None = None
+    project: str | None = None
+    issue_type: str = "Task"
+    auth: Literal["basic", "bearer"] = "basic"
+    email_env: str = "JIRA_EMAIL"
+    token_env: str = "JIRA_API_TOKEN"
+    priority_map: dict[str, str] = Field(
+        default_factory=lambda: {
+            "P0": "Highest",
+            "P1": "High",
+            "P2": "Medium",
+            "P3": "Low",
+            "P4": "Lowest",
+            "high": "High",
+            "medium": "Medium",
+            "low": "Low",
+        }
+    )
+    fields: dict[str, Any] = Field(default_factory=dict)
+    done_transition: str = "Done"
+
+
+CONFIG_MODEL = JiraConfig
+
+
+# --- connect ------------------------------------------------------------------------------
+
+PERMISSIONS = "Browse projects, Create issues, Edit issues, Transition issues and Add comments"
+FIELDS = ("summary", "description", "labels", "duedate", "priority", "assignee", "status",
+          "resolution", "resolutiondate", "updated", "created")  # fmt: skip
+PAGE = 100
+MAX_DESCRIPTION = 30_000  # Jira refuses descriptions past 32,767 characters
+_ITEM_RE = re.compile(r"^[a-z0-9-]{1,64}$")
+_PROJECT_RE = re.compile(r"^[A-Z][A-Z0-9_]{0,254}$")
+
+
+def connect(config: JiraConfig, env: Mapping[str, str], policy: RetryPolicy) -> JiraTracker:
+    """A tracker for `config`; credentials come from the environment variables it names.
+    Makes no request: the flavour (Cloud or Data Center) is read once, on first use."""
+    if not config.url:
+        raise ConfigError("jira.url is not set in the config (e.g. https://acme.atlassian.net)")
+    names = [config.email_env, config.token_env] if config.auth == "basic" else [config.token_env]
+    missing = [name for name in names if not env.get(name)]
+    if missing:
+        what = "email and API token" if config.auth == "basic" else "personal access token"
+        raise ConfigError(
+            f"environment variable {' and '.join(missing)} is not set: jira.auth is "
+            f"{config.auth}, which needs the Jira {what} in {' and '.join(names)}"
+        )
+    import jira  # here, not at module level: `pmsync --help` must not load it
+    import requests
+
+    secret = (env[config.email_env], env[config.token_env]) if config.auth == "basic" else None
+
+    def client(version: str) -> Any:
+        # max_retries=0: ResilientSession tries once and never sleeps (requests' own adapter
+        # retries nothing either), so RetryPolicy is the only layer that retries, and never
+        # a POST whose outcome is unknown.
+        return jira.JIRA(
+            server=config.url,
+            options={"rest_api_version": version, "check_update": False},
+            basic_auth=secret,
+            token_auth=None if secret else env[config.token_env],
+            max_retries=0,
+            get_server_info=False,
+            validate=False,
+            timeout=(10, 60),
+            logging=False,
+        )
+
+    return JiraTracker(config, policy, client, jira.exceptions.JIRAError, requests.RequestException)
+
+
+# --- the tracker --------------------------------------------------------------------------
+
+
+class JiraTracker:
+    name: ClassVar[str] = "jira"
+    max_batch: ClassVar[int] = 50
+    keeps_outside_text: ClassVar[bool] = False  # pmsync owns the whole description
+
+    def __init__(
+        self,
+        config: JiraConfig,
+        policy: RetryPolicy,
+        client: Callable[[str], Any],
+        jira_error: type[Exception],
+        network_error: type[Exception],
+    ) -> None:
+        self._config = config
+        self._policy = policy
+        self._client = client
+        self._jira_error = jira_error
+        self._network_error = network_error
+        self._base = str(config.url).rstrip("/")
+        self._jira: Any = None
+        self.cloud = True
+        self._tz: tzinfo = timezone.utc  # JQL dates are read in the user's time zone
+        self.etags: dict[str, str] = {}  # Jira has no conditional requests
+
+    # --- flavour and access -----------------------------------------------------------
+    def _ready(self) -> Any:
+        """The client for this server's flavour; GET serverInfo once (v2 exists on both)."""
+        if self._jira is None:
+            probe = self._client("2")
+            info = self._call("read serverInfo", probe.server_info)
+            self.cloud = info.get("deploymentType") == "Cloud"
+            self._tz = _zone(info.get("serverTimeZone")) or timezone.utc
+            self._jira = self._client("3") if self.cloud else probe
+        return self._jira
+
+    def check(self) -> None:
+        """Credentials, the user's time zone, and the default project when configured."""
+        client = self._ready()
+        me = self._call("read the current user", client.myself)
+        self._tz = _zone(me.get("timeZone")) or self._tz
+        if self._config.project:
+            self._rest("GET", f"project/{self._project(self._config.project)}", what="read project")
+
+    # --- reads --------------------------------------------------------------------------
+    def list_managed(self, container: str, since: datetime | None = None) -> Iterator[RemoteIssue]:
+        self._ready()
+        project = self._project(container or self._config.project or "")
+        jql = f"project = {project} AND labels = pmsync"
+        if since is not None:
+            moment = (since if since.tzinfo else since.replace(tzinfo=timezone.utc)).astimezone(
+                self._tz
+            )
+            jql += f' AND updated >= "{moment:%Y-%m-%d %H:%M}"'  # minute precision, as Jira
+        jql += " ORDER BY updated DESC"
+        pages = self._pages_cloud(jql) if self.cloud else self._pages_classic(jql)
+        seen: set[str] = set()
+        for page in pages:
+            fresh = [raw for raw in page if raw.get("key") not in seen]
+            seen.update(str(raw.get("key")) for raw in fresh)
+            yield from (self._remote(raw) for raw in fresh)
+
+    def _pages_cloud(self, jql: str) -> Iterator[list[dict[str, Any]]]:
+        body: dict[str, Any] = {"jql": jql, "fields": list(FIELDS), "maxResults": PAGE}
+        while True:
+            page = self._rest("POST", "search/jql", body, what="search issues")
+            yield page.get("issues") or []
+            token = page.get("nextPageToken")
+            if page.get("isLast", not token) or not token:
+                return
+            body["nextPageToken"] = token
+
+    def _pages_classic(self, jql: str) -> Iterator[list[dict[str, Any]]]:
+        """startAt pages. An issue edited while the pages are read moves to the front of
+        `updated DESC` and shifts the rest: repeats are dropped, and a listing that saw
+        fewer issues than Jira counts raises rather than ending short."""
+        start, seen = 0, set()
+        while True:
+            body = {"jql": jql, "startAt": start, "maxResults": PAGE, "fields": list(FIELDS)}
+            page = self._rest("POST", "search", body, what="search issues")
+            issues = page.get("issues") or []
+            yield [raw for raw in issues if raw.get("key") not in seen]
+            seen.update(raw.get("key") for raw in issues)
+            start += len(issues)  # the server may cap maxResults: trust what it sent
+            total = int(page.get("total", 0))
+            if not issues or start >= total:
+                break
+        if len(seen) < total:
+            raise TrackerError(
+                f"Jira search: issues changed while they were listed ({len(seen)} of "
+                f"{total} read); run again",
+                transient=True,
+            )
+
+    def get(self, ref: IssueRef) -> RemoteIssue | None:
+        client = self._ready()
+        try:
+            issue = self._call(
+                f"read {ref.key}", lambda: client.issue(ref.id or ref.key, fields=",".join(FIELDS))
+            )
+        except NotFound:
+            return None
+        return self._remote(issue.raw)
+
+    # --- writes -------------------------------------------------------------------------
+    def create(self, drafts: Sequence[IssueDraft]) -> list[Created | Failed]:
+        self._ready()
+        results: list[Created | Failed] = []
+        for chunk in chunks(drafts, self.max_batch):  # the library does not split bulks
+            results += self._create_chunk(chunk)
+        return results
+
+    def _create_chunk(self, drafts: Sequence[IssueDraft]) -> list[Created | Failed]:
+        results: dict[int, Created | Failed] = {}
+        sent: list[tuple[int, IssueDraft, dict[str, Any], tuple[str, ...]]] = []
+        for n, draft in enumerate(drafts):
+            try:
+                fields, warnings = self._fields(draft)
+            except ConfigError as exc:
+                results[n] = Failed(draft.item_id, str(exc))
+                continue
+            sent.append((n, draft, fields, warnings))
+        if sent:
+            for (n, draft, fields, warnings), outcome in zip(sent, self._bulk(sent), strict=True):
+                results[n] = self._outcome(draft, fields, warnings, outcome)
+        return [results[n] for n in range(len(drafts))]
+
+    def _bulk(
+        self, sent: list[tuple[int, IssueDraft, dict[str, Any], tuple[str, ...]]]
+    ) -> list[Any]:
+        field_list = [fields for _, _, fields, _ in sent]
+        client = self._jira
+        try:
+            # prefetch=False and project/issuetype given as objects: exactly one request
+            out: list[Any] = self._call(
+                f"create {len(field_list)} issues",
+                lambda: client.create_issues(field_list, prefetch=False),
+                write=True,
+                post=True,
+            )
+            return out
+        except (AuthError, RateLimited):
+            raise
+        except TrackerError as exc:
+            return [exc] * len(sent)
+
+    def _outcome(
+        self, draft: IssueDraft, fields: dict[str, Any], warnings: tuple[str, ...], out: Any
+    ) -> Created | Failed:
+        if isinstance(out, TrackerError):
+            # never re-posted: the engine reconciles through the pmsync-<id> label
+            return Failed(draft.item_id, str(out), maybe_applied=out.maybe_applied)
+        if out.get("status") != "Success":
+            errors = out.get("error") or {}
+            detail = "; ".join(f"{k}: {v}" for k, v in errors.items()) or "refused"
+            return Failed(draft.item_id, f"Jira refused the issue: {detail}")
+        raw = out["issue"].raw
+        key, issue_id = str(raw["key"]), str(raw["id"])
+        issue = RemoteIssue(
+            ref=self._ref(key, issue_id), title=fields["summary"], state="open",
+            item_id=draft.item_id, content_hash=draft.content_hash,
+            assignee=draft.assignee if "assignee" in fields else None,
+            due=draft.due, labels=self._visible_labels(fields["labels"], draft.item_id),
+        )  # fmt: skip
+        return Created(draft.item_id, issue, warnings)
+
+    def update(
+        self, ref: IssueRef, draft: IssueDraft, fields: Collection[str], base_body: str | None
+    ) -> RemoteIssue:
+        """One PUT with the changed fields. The description is pmsync's own rendering,
+        replaced whole (`base_body` is not used: Jira descriptions are not Markdown)."""
+        self._ready()
+        full, _ = self._fields(draft)
+        names = {"title": "summary", "body": "description", "labels": "labels",
+                 "due": "duedate", "assignee": "assignee", "priority": "priority"}  # fmt: skip
+        # an unset due date or assignee clears it; an unmapped priority is left alone
+        payload = {
+            names[f]: full.get(names[f])
+            for f in fields
+            if f in names and (names[f] in full or names[f] in ("duedate", "assignee"))
+        }
+        if not payload:
+            found = self.get(ref)
+            if found is None:
+                raise NotFound(f"{ref.key} no longer exists in Jira or is not visible")
+            return found
+        key = ref.id or ref.key
+        if self.cloud:  # returnIssue: the edited issue comes back in the same request
+            raw = self._rest("PUT", f"issue/{key}", {"fields": payload},
+                             params={"returnIssue": "true"}, what=f"update {ref.key}")  # fmt: skip
+            return self._remote(raw)
+        self._rest("PUT", f"issue/{key}", {"fields": payload}, what=f"update {ref.key}")
+        found = self.get(ref)
+        if found is None:
+            raise NotFound(f"{ref.key} disappeared right after its update")
+        return found
+
+    def close(self, ref: IssueRef, comment: str) -> RemoteIssue:
+        """Comment, then apply `done_transition`. An issue already done is left alone."""
+        self._ready()
+        key = ref.id or ref.key
+        params = {"fields": ",".join(FIELDS), "expand": "transitions"}
+        raw = self._rest("GET", f"issue/{key}", params=params, what=f"read {ref.key}")
+        if self._remote(raw).state == "closed":
+            return self._remote(raw)
+        wanted = self._config.done_transition
+        available = [t for t in raw.get("transitions") or [] if isinstance(t, dict)]
+        match = next(
+            (t for t in available if str(t.get("name", "")).lower() == wanted.lower()), None
+        )
+        if match is None:
+            names = ", ".join(str(t.get("name")) for t in available) or "none"
+            raise TrackerError(
+                f"{ref.key}: Jira offers no transition named {wanted!r} (available: {names}); "
+                "set jira.done_transition to one of them"
+            )
+        body = markdown_to_adf(comment) if self.cloud else markdown_to_wiki(comment)
+        self._rest("POST", f"issue/{key}/comment", {"body": body}, what=f"comment on {ref.key}")
+        transition = {"transition": {"id": str(match["id"])}}
+        self._rest("POST", f"issue/{key}/transitions", transition, what=f"close {ref.key}")
+        closed = self.get(ref)
+        if closed is None:
+            raise NotFound(f"{ref.key} disappeared while being closed")
+        return closed
+
+    # --- building and reading issues ------------------------------------------------------
+    def _fields(self, draft: IssueDraft) -> tuple[dict[str, Any], tuple[str, ...]]:
+        cfg = self._config
+        if not _ITEM_RE.match(draft.item_id):
+            raise ConfigError(f"item id {draft.item_id!r} cannot be a Jira label ([a-z0-9-] only)")
+        project = self._project(draft.container or cfg.project or "")
+        body = draft.body or ""
+        warnings: list[str] = []
+        if len(body) > MAX_DESCRIPTION:
+            body = body[:MAX_DESCRIPTION] + "\n\n(truncated: the item is longer than Jira allows)"
+            warnings.append("description truncated to fit Jira's limit")
+        marker = marker_text(draft.item_id, draft.content_hash)
+        fields: dict[str, Any] = dict(cfg.fields)
+        render = markdown_to_adf if self.cloud else markdown_to_wiki
+        fields.update(
+            project={"key": project}, issuetype={"name": cfg.issue_type},
+            summary=_summary(draft.title), description=render(body, marker),
+            labels=_labels(draft),
+        )  # fmt: skip
+        if draft.due:
+            fields["duedate"] = draft.due.isoformat()
+        if draft.priority:
+            name = cfg.priority_map.get(draft.priority)
+            if name:
+                fields["priority"] = {"name": name}
+            else:
+                warnings.append(f"priority {draft.priority!r} is not in jira.priority_map: not set")
+        if draft.assignee:
+            fields["assignee"] = {"accountId" if self.cloud else "name": draft.assignee}
+        return fields, tuple(warnings)
+
+    def _project(self, key: str) -> str:
+        if not key:
+            raise ConfigError("no Jira project: set jira.project or jira_project in front matter")
+        if not _PROJECT_RE.match(key):
+            raise ConfigError(f"{key!r} is not a Jira project key (e.g. OPS)")
+        return key
+
+    def _ref(self, key: str, issue_id: str) -> IssueRef:
+        return IssueRef("jira", key, url=f"{self._base}/browse/{key}", id=issue_id)
+
+    @staticmethod
+    def _visible_labels(labels: Sequence[str], item_id: str | None) -> tuple[str, ...]:
+        """Labels without the identity label `pmsync-<id>`, comparable to a draft's."""
+        return tuple(lbl for lbl in labels if lbl != f"pmsync-{item_id}")
+
+    def _remote(self, raw: dict[str, Any]) -> RemoteIssue:
+        f = raw.get("fields") or {}
+        labels = [str(lbl) for lbl in f.get("labels") or []]
+        item_id = next(
+            (lbl[7:] for lbl in labels if lbl.startswith("pmsync-") and _ITEM_RE.match(lbl[7:])),
+            None,
+        )
+        marker = read_marker(f.get("description"))
+        status = f.get("status") or {}
+        category = (status.get("statusCategory") or {}).get("key")
+        person = f.get("assignee") or {}
+        return RemoteIssue(
+            ref=self._ref(str(raw["key"]), str(raw["id"])),
+            title=str(f.get("summary") or ""),
+            state="closed" if category == "done" else "open",
+            item_id=item_id,
+            # a marker naming another item (text imitating it) is not this issue's hash
+            content_hash=marker[1] if marker and marker[0] == item_id else None,
+            state_reason=(f.get("resolution") or {}).get("name"),
+            assignee=person.get("accountId") or person.get("name"),
+            due=date.fromisoformat(f["duedate"]) if f.get("duedate") else None,
+            labels=self._visible_labels(labels, item_id),
+            updated_at=_timestamp(f.get("updated")),
+            closed_at=_timestamp(f.get("resolutiondate")),
+        )
+
+    # --- requests and errors ------------------------------------------------------------
+    def _rest(
+        self,
+        method: Literal["GET", "POST", "PUT"],
+        path: str,
+        body: Any = None,
+        *,
+        params: dict[str, str] | None = None,
+        what: str,
+    ) -> Any:
+        """One request through the library's session (auth, headers, error parsing). Used
+        where the library's own methods would add requests (field-name lookups before a
+        search, a GET after an edit) or cannot speak ADF."""
+        session = self._ready()._session
+        url = f"{self._base}/rest/api/{'3' if self.cloud else '2'}/{path}"
+        data = None if body is None else json.dumps(body)
+        read_only = method == "GET" or path.startswith("search")
+
+        def send() -> Any:
+            response = session.request(method, url, params=params, data=data)
+            return response.json() if response.content else None
+
+        return self._call(what, send, write=not read_only, post=method == "POST" and not read_only)
+
+    def _call(
+        self, what: str, fn: Callable[[], Any], *, write: bool = False, post: bool = False
+    ) -> Any:
+        def attempt() -> Any:
+            try:
+                return fn()
+            except self._jira_error as exc:
+                raise self._convert(exc, what, post) from None
+            except self._network_error as exc:
+                # a lost POST may have landed: never retried, reconciled by the engine
+                raise TrackerError(
+                    f"{what}: connection to Jira failed ({type(exc).__name__})",
+                    transient=True, maybe_applied=post,
+                ) from None  # fmt: skip
+            except (ValueError, KeyError, TypeError, AttributeError) as exc:
+                # an answer that is not Jira's JSON (a proxy's page, a truncated body)
+                raise TrackerError(
+                    f"{what}: unexpected answer from Jira ({type(exc).__name__})",
+                    maybe_applied=post,
+                ) from None
+
+        return self._policy.call(what, attempt, write=write)
+
+    def _convert(self, exc: Any, what: str, post: bool) -> TrackerError:
+        """A library error as a pmsync error. Built from the status and the server's own
+        messages only: the library's str() of an error includes the request headers."""
+        status = getattr(exc, "status_code", None)
+        detail = str(getattr(exc, "text", "") or "")[:300]
+        headers = getattr(getattr(exc, "response", None), "headers", None) or {}
+        if status in (401, 403):
+            names = (
+                f"{self._config.email_env} and {self._config.token_env}"
+                if self._config.auth == "basic"
+                else f"{self._config.token_env} (personal access token)"
+            )
+            return AuthError(
+                f"{what}: Jira answered {status}: check {names}; the account needs the "
+                f"project permissions {PERMISSIONS}" + (f" ({detail})" if detail else "")
+            )
+        if status == 404:
+            return NotFound(f"{what}: not found in Jira (404)" + (f": {detail}" if detail else ""))
+        if status == 429 or (status is not None and status >= 500):
+            return TrackerError(
+                f"{what}: Jira answered {status}" + (f": {detail}" if detail else ""),
+                transient=True, retry_after=_retry_after(headers),
+                maybe_applied=post and status != 429,
+            )  # fmt: skip
+        answer = f"Jira answered {status}" if status else "the request failed"
+        return TrackerError(f"{what}: {answer}" + (f": {detail}" if detail else ""))
+
+
+# --- helpers ------------------------------------------------------------------------------
+
+
+def _labels(draft: IssueDraft) -> list[str]:
+    wanted = ["pmsync", *(re.sub(r"\s+", "-", lbl.strip()) for lbl in draft.labels)]
+    wanted.append(f"pmsync-{draft.item_id}")
+    return list(dict.fromkeys(lbl for lbl in wanted if lbl))
+
+
+def _summary(title: str) -> str:
+    one_line = " ".join(title.split()) or "(untitled action item)"
+    return one_line if len(one_line) <= 255 else one_line[:254] + "…"
+
+
+def _timestamp(value: Any) -> datetime | None:
+    """Jira's 2021-01-17T12:34:00.000+0000."""
+    if not value:
+        return None
+    try:
+        return datetime.strptime(str(value), "%Y-%m-%dT%H:%M:%S.%f%z")
+    except ValueError:
+        return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+
+
+def _zone(name: Any) -> tzinfo | None:
+    if not name:
+        return None
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        return ZoneInfo(str(name))
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+
+
+def _retry_after(headers: Mapping[str, str]) -> float | None:
+    """Seconds from Retry-After (seconds or an HTTP date), else from X-RateLimit-Reset."""
+    value = headers.get("Retry-After")
+    if value:
+        try:
+            return max(0.0, float(value))
+        except ValueError:
+            try:
+                when = parsedate_to_datetime(value)
+            except (TypeError, ValueError):
+                when = None
+            if when is not None:
+                return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
+    reset = headers.get("X-RateLimit-Reset")
+    if reset:
+        try:
+            when = datetime.fromisoformat(reset.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=timezone.utc)
+        return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
+    return None
