@@ -53,7 +53,10 @@ def version_callback(value: bool) -> None:
 @app.callback()
 def main_options(
     version: Annotated[
-        bool, typer.Option("--version", callback=version_callback, is_eager=True, help="Show the version.")
+        bool,
+        typer.Option(
+            "--version", callback=version_callback, is_eager=True, help="Show the version."
+        ),
     ] = False,
 ) -> None:
     """pmsync: postmortem action items → GitHub or Jira issues."""
@@ -95,8 +98,8 @@ def plan(
     fmt: Annotated[str, typer.Option("--format", help="table or markdown.")] = "table",
 ) -> None:
     """Show what push would do. Writes nothing and makes no network call."""
-    from pmsync.commands import open_config, plan_command
     from pmsync import report
+    from pmsync.commands import open_config, plan_command
 
     result = guarded(lambda: plan_command(open_config(config), paths or []))
     if as_json:
@@ -114,7 +117,9 @@ def plan(
 def push(
     paths: PathsArgument = None,
     config: ConfigOption = None,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show the plan; write nothing.")] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Show the plan; write nothing.")
+    ] = False,
     prune: Annotated[
         bool, typer.Option("--prune", help="Close issues of items removed from their postmortem.")
     ] = False,
@@ -122,17 +127,24 @@ def push(
 ) -> None:
     """Create and update one issue per action item, and record it in the state file."""
     from pmsync import report
-    from pmsync.commands import open_config, plan_command, push_command
+    from pmsync.commands import open_config, push_command
 
     if dry_run:
         plan(paths, config, as_json, "table")
         return
-    progress = PushProgress(enabled=not as_json)
-    result = guarded(lambda: push_command(
-        open_config(config), paths or [], prune=prune, report=progress.report,
-        announce=lambda message: typer.echo(f"pmsync: {message}", err=True),
-    ))
-    progress.close()
+    progress = PushProgress(lines=not as_json)
+    try:
+        result = guarded(
+            lambda: push_command(
+                open_config(config),
+                paths or [],
+                prune=prune,
+                report=progress.report,
+                announce=lambda message: typer.echo(f"pmsync: {message}", err=True),
+            )
+        )
+    finally:
+        progress.close()
     if as_json:
         print_json(report.push_json(result.outcomes))
     failed = any(o.action == "fail" for o in result.outcomes)
@@ -149,7 +161,8 @@ def status(
         bool, typer.Option("--no-refresh", help="Report from the state file alone.")
     ] = False,
     write_back: Annotated[
-        bool, typer.Option("--write-back", help="Put issue links and checkboxes into the postmortems.")
+        bool,
+        typer.Option("--write-back", help="Put issue links and checkboxes into the postmortems."),
     ] = False,
     fail_on_overdue: Annotated[
         bool, typer.Option("--fail-on-overdue", help="Exit 1 when any item is overdue.")
@@ -165,10 +178,16 @@ def status(
     if fmt not in ("table", "markdown", "csv"):
         fail(f"--format {fmt}: expected table, markdown or csv")
     day = parse_day(today)
-    result = guarded(lambda: status_command(
-        open_config(config), paths or [], refresh=not no_refresh, write=write_back, today=day,
-        announce=lambda message: typer.echo(f"pmsync: {message}", err=True),
-    ))
+    result = guarded(
+        lambda: status_command(
+            open_config(config),
+            paths or [],
+            refresh=not no_refresh,
+            write=write_back,
+            today=day,
+            announce=lambda message: typer.echo(f"pmsync: {message}", err=True),
+        )
+    )
     if as_json:
         print_json(status_report.status_json(result.rows))
     elif fmt == "markdown":
@@ -194,20 +213,47 @@ def parse_day(text: str | None) -> Any:
         fail(f"--today {text}: expected a date as YYYY-MM-DD")
 
 
-class PushProgress:
-    """A progress bar on stderr when it is a terminal; plain lines on stdout otherwise."""
+state_app = typer.Typer(help="Inspect or repair the state file.", no_args_is_help=True)
+app.add_typer(state_app, name="state")
 
-    def __init__(self, enabled: bool) -> None:
+
+@state_app.command("rebuild")
+def state_rebuild(paths: PathsArgument = None, config: ConfigOption = None) -> None:
+    """Reconstruct the state file from the markers of the issues in the trackers."""
+    from pmsync.commands import open_config, rebuild_command
+
+    count, errors = guarded(lambda: rebuild_command(open_config(config), paths or []))
+    typer.echo(f"pmsync: state rebuilt: {count} items found in the trackers", err=True)
+    finish(errors, failed=False)
+
+
+class PushProgress:
+    """Per-item lines on stdout (unless --json), and a progress bar on stderr when
+    stderr is a terminal."""
+
+    def __init__(self, lines: bool) -> None:
         from pmsync.report import outcome_line
 
-        self.enabled, self.line = enabled, outcome_line
+        self.lines, self.line = lines, outcome_line
+        self.bar: Any = None
+        if sys.stderr.isatty():
+            from rich.console import Console
+            from rich.progress import Progress
+
+            self.bar = Progress(console=Console(stderr=True), transient=True)
+            self.task = self.bar.add_task("pushing", total=None)
+            self.bar.start()
 
     def report(self, outcome: Any) -> None:
-        if self.enabled:
+        if self.bar is not None:
+            self.bar.advance(self.task)
+        if self.lines:
+            # While the bar is live, rich redirects stdout above it.
             typer.echo(self.line(outcome))
 
     def close(self) -> None:
-        pass
+        if self.bar is not None:
+            self.bar.stop()
 
 
 def console() -> Any:

@@ -18,6 +18,7 @@ from pmsync.group import Outcome
 from pmsync.model import ParseWarning, Postmortem
 from pmsync.parse import SectionSynonyms, parse_postmortem
 from pmsync.plan import Plan, plan_changes
+from pmsync.rebuild import rebuild_state
 from pmsync.state import DocumentRecord, Journal, SyncState, load_state, locked, save_state
 from pmsync.status import StatusRow, record_history, refresh_status, status_rows
 from pmsync.sync import apply_plan
@@ -220,11 +221,28 @@ def write_back_documents(config: Config, paths: list[str], state: SyncState) -> 
         edits = []
         for item in doc.items:
             found = state.find(item.id)
-            if found is None or found[1].issue is None or found[1].doc != doc.key:
+            record = found[1] if found else None
+            if record is None or record.issue is None or record.doc != doc.key:
                 continue
-            record = found[1]
             closed = record.status is not None and record.status.state == "closed"
             edits.append(LineEdit(item.line, record.issue.key, record.issue.url, closed))
         if edits and write_back(Path(doc.path), edits):
             written.append(doc.path)
     return written
+
+
+def rebuild_command(
+    config: Config,
+    paths: list[str],
+    env: Mapping[str, str] = os.environ,
+    announce: Callable[[str], None] = lambda message: None,
+) -> tuple[int, list[str]]:
+    """Reconstruct the state from the trackers' markers → (items recorded, errors)."""
+    documents, errors = load_documents(paths, config)
+    path = config.state_path()
+    with locked(path, config.limits.lock_timeout):
+        plan = plan_changes(documents, SyncState(), config)
+        state, tracker_errors = rebuild_state(plan, TrackerConnector(config, env, announce))
+        record_documents(state, documents)
+        save_state(state, path)
+    return len(state.items), errors + tracker_errors

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from pmsync.adapters.github import GitHubConfig
 from pmsync.adapters.jira import JiraConfig
 from pmsync.errors import ConfigError
+from pmsync.model import Section
 
 CONFIG_NAMES = ("pmsync.yaml", "pmsync.yml")
 TrackerName = Literal["github", "jira"]
@@ -34,9 +35,7 @@ class LinksConfig(Strict):
 class DefaultsConfig(Strict):
     labels: list[str] = Field(default_factory=lambda: ["postmortem", "action-item"])
     due_days: int | None = Field(default=30, ge=0)
-    sections: list[Literal["tasks", "corrective"]] = Field(
-        default_factory=lambda: ["tasks", "corrective"]
-    )
+    sections: list[Section] = Field(default_factory=lambda: list(get_args(Section)))
     allow_mentions: bool = False
 
 
@@ -138,8 +137,9 @@ def _key_lines(node: Any, prefix: tuple[Any, ...] = ()) -> dict[tuple[Any, ...],
             lines.update(_key_lines(value, path))
     elif isinstance(node, yaml.SequenceNode):
         for index, value in enumerate(node.value):
-            lines[(*prefix, index)] = value.start_mark.line + 1
-            lines.update(_key_lines(value, (*prefix, index)))
+            path = (*prefix, index)
+            lines[path] = value.start_mark.line + 1
+            lines.update(_key_lines(value, path))
     return lines
 
 

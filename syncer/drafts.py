@@ -62,42 +62,44 @@ def build_draft(item: ActionItem, doc: Postmortem, config: Config, item_id: str)
     if owner and assignee is None and config.people:
         warnings.append(f"owner '{owner}' is not in `people`: the issue is left unassigned")
     due = effective_due(item, doc, config)
+    text = item.body if config.defaults.allow_mentions else neutralize_mentions(item.body)
+    facts = render_facts(doc, config, due, owner, item.priority, item.line)
     draft = IssueDraft(
         item_id=item_id,
         content_hash=item.content_hash,
         title=item.title,
-        body=render_body(item, doc, config, due, owner, with_line=True),
+        body=text.strip() + "\n\n" + facts,
         labels=labels_of(doc, config),
         assignee=assignee,
         due=due,
         priority=item.priority,
         container=container_of(doc, config, tracker),
     )
-    fingerprint = render_body(item, doc, config, due, owner, with_line=False)
-    return DraftResult(draft, body_fingerprint(fingerprint), tuple(warnings))
+    # The item's content hash stands for its text (whitespace, emphasis and punctuation
+    # edits don't count), and the source line is left out: edits elsewhere in the
+    # postmortem move the item without changing it.
+    stable = render_facts(doc, config, due, owner, item.priority, None)
+    return DraftResult(draft, body_fingerprint(item.content_hash + "\n" + stable), tuple(warnings))
 
 
 def body_fingerprint(body: str) -> str:
     return hashlib.sha256(body.encode("utf-8")).hexdigest()[:16]
 
 
-def render_body(
-    item: ActionItem,
+def render_facts(
     doc: Postmortem,
     config: Config,
     due: date | None,
     owner: str | None,
-    *,
-    with_line: bool,
+    priority: str | None,
+    line: int | None,
 ) -> str:
-    """The issue text. The source line is left out of the fingerprint so that edits
-    elsewhere in the postmortem (which move the item) do not count as changes."""
-    text = item.body if config.defaults.allow_mentions else neutralize_mentions(item.body)
+    """The list under the item text: due date, owner, priority, link to the postmortem."""
     facts = [f"**Due:** {due.isoformat()}" if due else None]
     facts.append(f"**Owner:** {neutralize_mentions(owner)}" if owner else None)
-    facts.append(f"**Priority:** {item.priority}" if item.priority else None)
-    facts.append(f"**Postmortem:** {_source_link(doc, config, item.line if with_line else None)}")
-    return text.strip() + "\n\n" + "\n".join(f"- {fact}" for fact in facts if fact)
+    facts.append(f"**Priority:** {priority}" if priority else None)
+    facts.append(f"**Postmortem:** {_source_link(doc, config, line)}")
+    return "\n".join(f"- {fact}" for fact in facts if fact)
 
 
 def neutralize_mentions(text: str) -> str:

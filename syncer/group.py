@@ -86,11 +86,7 @@ class GroupRun:
         )
 
     def _list_all(self) -> dict[str, RemoteIssue]:
-        found: dict[str, RemoteIssue] = {}
-        for issue in self.tracker.list_managed(self.container):
-            if issue.item_id and issue.item_id not in found:
-                found[issue.item_id] = issue
-        return found
+        return list_by_item(self.tracker, self.container)
 
     def _adopt_own(self, change: Change, remote: RemoteIssue) -> None:
         """An issue pmsync created earlier: record it; update it if the text moved on."""
@@ -132,8 +128,9 @@ class GroupRun:
         record = new_record(change, created.issue.ref, pushed=True)
         record.outside = outside_of(created.issue.body)
         self.save(change.item_id, record)
-        return Outcome(change, "create", created.issue.ref,
-                       warnings=(*change.warnings, *created.warnings))
+        return Outcome(
+            change, "create", created.issue.ref, warnings=(*change.warnings, *created.warnings)
+        )
 
     def _failed(self, change: Change, failed: Failed) -> Outcome:
         if not failed.maybe_applied:
@@ -141,7 +138,9 @@ class GroupRun:
             record = self.state.items.get(change.item_id)
             if record is not None and record.issue is None:
                 self.save(change.item_id, record.model_copy(update={"intent": None}))
-        note = " (it may have been created: the next push reconciles)" if failed.maybe_applied else ""
+        note = (
+            " (it may have been created: the next push reconciles)" if failed.maybe_applied else ""
+        )
         return Outcome(change, "fail", None, error=failed.error + note)
 
     def _update(self, updates: list[Change]) -> None:
@@ -164,8 +163,9 @@ class GroupRun:
         GET per issue)."""
         since = self.state.tracker(self.tracker.name, self.container).last_push
         try:
-            return {i.item_id: i for i in self.tracker.list_managed(self.container, since)
-                    if i.item_id}
+            return {
+                i.item_id: i for i in self.tracker.list_managed(self.container, since) if i.item_id
+            }
         except TrackerError as exc:
             self.aborted = f"could not read the issues before updating them: {exc}"
             return {}
@@ -181,11 +181,16 @@ class GroupRun:
             return
         record = self.state.items.get(change.item_id) or new_record(change, remote.ref, pushed=True)
         aliases = sorted({*record.aliases, *([change.alias] if change.alias else [])})
-        record = record.model_copy(update={
-            "title": change.title, "content_hash": change.draft.content_hash, "aliases": aliases,
-            "pushed": pushed_of(change.draft, change.body_hash), "intent": None,
-            "outside": outside_of(remote.body) if remote.body is not None else record.outside,
-        })
+        record = record.model_copy(
+            update={
+                "title": change.title,
+                "content_hash": change.draft.content_hash,
+                "aliases": aliases,
+                "pushed": pushed_of(change.draft, change.body_hash),
+                "intent": None,
+                "outside": outside_of(remote.body) if remote.body is not None else record.outside,
+            }
+        )
         self.save(change.item_id, record)
         self.emit(Outcome(change, "update", remote.ref, warnings=change.warnings))
 
@@ -229,12 +234,24 @@ class GroupRun:
             self.emit(Outcome(change, "fail", change.issue, error=f"not attempted: {error}"))
 
 
+def list_by_item(tracker: Tracker, container: str) -> dict[str, RemoteIssue]:
+    """Every managed issue in a container, by the item id its marker carries. The first
+    one wins: a duplicate made by someone copying an issue is never adopted twice."""
+    found: dict[str, RemoteIssue] = {}
+    for issue in tracker.list_managed(container):
+        if issue.item_id and issue.item_id not in found:
+            found[issue.item_id] = issue
+    return found
+
+
 def new_record(
     change: Change, ref: IssueRef | None, *, pushed: bool, intent: bool = False
 ) -> ItemRecord:
     assert change.draft is not None
     return ItemRecord(
-        doc=change.doc_key, title=change.title, container=change.container,
+        doc=change.doc_key,
+        title=change.title,
+        container=change.container,
         content_hash=change.draft.content_hash,
         aliases=[change.alias] if change.alias else [],
         issue=IssueRecord.of(ref) if ref else None,
@@ -246,8 +263,12 @@ def new_record(
 def record_adoption(change: Change, state: SyncState, journal: Journal | None) -> None:
     assert change.issue is not None and change.draft is not None
     record = ItemRecord(
-        doc=change.doc_key, title=change.title, container=change.container,
-        content_hash=change.draft.content_hash, issue=IssueRecord.of(change.issue), adopted=True,
+        doc=change.doc_key,
+        title=change.title,
+        container=change.container,
+        content_hash=change.draft.content_hash,
+        issue=IssueRecord.of(change.issue),
+        adopted=True,
     )
     state.items[change.item_id] = record
     if journal is not None:

@@ -24,6 +24,7 @@ from typing import Literal
 
 from pmsync.config import Config
 from pmsync.drafts import DraftResult, build_draft, container_of, tracker_of
+from pmsync.identity import normalize_text
 from pmsync.links import adoptable_ref
 from pmsync.matching import match_items
 from pmsync.model import ActionItem, IssueDraft, IssueRef, Postmortem
@@ -89,8 +90,16 @@ def _plan_document(
     for key in gone:
         record = records[key]
         changes.append(
-            Change("remove", key, doc.key, doc.path, record.title, tracker,
-                   record.container, issue=record.issue.ref() if record.issue else None)
+            Change(
+                "remove",
+                key,
+                doc.key,
+                doc.path,
+                record.title,
+                tracker,
+                record.container,
+                issue=record.issue.ref() if record.issue else None,
+            )
         )
     return changes
 
@@ -106,8 +115,15 @@ def _plan_item(
     result = build_draft(item, doc, config, item_id)
     tracker = tracker_of(doc, config)
     base = Change(
-        "create", item_id, doc.key, doc.path, item.title, tracker,
-        container_of(doc, config, tracker), result.draft, result.body_hash,
+        "create",
+        item_id,
+        doc.key,
+        doc.path,
+        item.title,
+        tracker,
+        container_of(doc, config, tracker),
+        result.draft,
+        result.body_hash,
         alias=item.id if record_id and record_id != item.id else None,
         warnings=result.warnings,
     )
@@ -134,7 +150,7 @@ def changed_fields(pushed: Pushed, result: DraftResult) -> tuple[str, ...]:
     the last push, not with the tracker, lets people's edits in the tracker stand."""
     draft = result.draft
     candidates = {
-        "title": pushed.title != draft.title,
+        "title": normalize_text(pushed.title) != normalize_text(draft.title),
         "body": pushed.body_hash != result.body_hash,
         "labels": sorted(pushed.labels) != sorted(draft.labels),
         "assignee": pushed.assignee != draft.assignee,

@@ -9,9 +9,9 @@ from rich.table import Table
 
 from pmsync.group import Outcome
 from pmsync.model import Postmortem
-from pmsync.plan import Change, Plan
+from pmsync.plan import Action, Change, Plan
 
-ACTIONS = ("create", "update", "unchanged", "remove", "adopt")
+ACTIONS: tuple[Action, ...] = ("create", "update", "unchanged", "remove", "adopt")
 
 
 def print_documents(documents: list[Postmortem], console: Console | None = None) -> None:
@@ -22,8 +22,11 @@ def print_documents(documents: list[Postmortem], console: Console | None = None)
             table.add_column(column)
         for item in doc.items:
             table.add_row(
-                str(item.line), item.section, item.title,
-                item.due.isoformat() if item.due else "", item.owner or "",
+                str(item.line),
+                item.section,
+                item.title,
+                item.due.isoformat() if item.due else "",
+                item.owner or "",
                 "yes" if item.done else "",
             )
         console.print(table)
@@ -65,8 +68,10 @@ def plan_markdown(plan: Plan) -> str:
     if visible:
         lines += ["| action | postmortem | item | issue | due |", "|---|---|---|---|---|"]
         lines += [_markdown_row(c) for c in visible]
-    lines += ["", "_The tracker was not consulted: this plan comes from the documents and "
-              "the state file._"]
+    lines += [
+        "",
+        "_The tracker was not consulted: this plan comes from the documents and the state file._",
+    ]
     return "\n".join(lines) + "\n"
 
 
@@ -96,8 +101,14 @@ def print_plan(plan: Plan, console: Console) -> None:
 
 # --- push -------------------------------------------------------------------------------
 
-OUTCOME_SUMMARY = {"create": "created", "update": "updated", "unchanged": "unchanged",
-                   "adopt": "adopted", "remove": "removed", "fail": "failed"}
+OUTCOME_SUMMARY = {
+    "create": "created",
+    "update": "updated",
+    "unchanged": "unchanged",
+    "adopt": "adopted",
+    "remove": "removed",
+    "fail": "failed",
+}
 
 
 def push_json(outcomes: list[Outcome]) -> dict[str, Any]:

@@ -85,8 +85,12 @@ def _refresh_group(
 
 def status_of(remote: RemoteIssue, seen_at: datetime) -> Status:
     return Status(
-        state=remote.state, state_reason=remote.state_reason, assignee=remote.assignee,
-        due=remote.due, closed_at=remote.closed_at, updated_at=remote.updated_at,
+        state=remote.state,
+        state_reason=remote.state_reason,
+        assignee=remote.assignee,
+        due=remote.due,
+        closed_at=remote.closed_at,
+        updated_at=remote.updated_at,
         last_seen=seen_at,
     )
 
@@ -113,8 +117,13 @@ def _row(state: SyncState, item_id: str, record: ItemRecord, today: date) -> Sta
     doc = state.documents.get(record.doc)
     open_ = status.state != "closed"
     return StatusRow(
-        item_id=item_id, doc=doc.path if doc else record.doc, title=record.title, record=record,
-        due=due, state=status.state, assignee=assignee,
+        item_id=item_id,
+        doc=doc.path if doc else record.doc,
+        title=record.title,
+        record=record,
+        due=due,
+        state=status.state,
+        assignee=assignee,
         overdue=bool(open_ and due and due < today and not status.missing),
         missing=status.missing,
     )

@@ -72,7 +72,8 @@ def print_status(rows: list[StatusRow], console: Console) -> None:
     summary = status_summary(rows)
     console.print(
         f"{summary['total']} items: {summary['open']} open, {summary['closed']} closed, "
-        f"{summary['overdue']} overdue" + (f", {summary['missing']} missing" if summary["missing"] else "")
+        f"{summary['overdue']} overdue"
+        + (f", {summary['missing']} missing" if summary["missing"] else "")
     )
 
 
@@ -83,8 +84,13 @@ def status_markdown(rows: list[StatusRow]) -> str:
         f"{summary['overdue']} overdue",
     ]
     for doc, group in _by_doc(rows):
-        lines += ["", f"### `{doc}` — {_completion(group)}", "",
-                  "| state | item | issue | due | assignee |", "|---|---|---|---|---|"]
+        lines += [
+            "",
+            f"### `{doc}` — {_completion(group)}",
+            "",
+            "| state | item | issue | due | assignee |",
+            "|---|---|---|---|---|",
+        ]
         for row in group:
             issue = row.record.issue
             link = f"[{issue.key}]({issue.url})" if issue else ""
@@ -98,14 +104,34 @@ def status_markdown(rows: list[StatusRow]) -> str:
 def status_csv(rows: list[StatusRow]) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["postmortem", "item", "id", "tracker", "issue", "url", "state",
-                     "overdue", "due", "assignee"])
+    writer.writerow(
+        [
+            "postmortem",
+            "item",
+            "id",
+            "tracker",
+            "issue",
+            "url",
+            "state",
+            "overdue",
+            "due",
+            "assignee",
+        ]
+    )
     for row in rows:
         issue = row.record.issue
-        writer.writerow([
-            row.doc, row.title, row.item_id, issue.tracker if issue else "",
-            issue.key if issue else "", issue.url if issue else "", _state_text(row).lower(),
-            "yes" if row.overdue else "no", row.due.isoformat() if row.due else "",
-            row.assignee or "",
-        ])
+        writer.writerow(
+            [
+                row.doc,
+                row.title,
+                row.item_id,
+                issue.tracker if issue else "",
+                issue.key if issue else "",
+                issue.url if issue else "",
+                _state_text(row).lower(),
+                "yes" if row.overdue else "no",
+                row.due.isoformat() if row.due else "",
+                row.assignee or "",
+            ]
+        )
     return out.getvalue()

@@ -68,7 +68,9 @@ def _needs_tracker(changes: list[Change], prune: bool) -> bool:
 
 
 def _local_outcomes(
-    changes: list[Change], state: SyncState, journal: Journal | None,
+    changes: list[Change],
+    state: SyncState,
+    journal: Journal | None,
     report: Callable[[Outcome], None],
 ) -> list[Outcome]:
     """Changes that need no tracker call: unchanged, adopted, removed without prune."""

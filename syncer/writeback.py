@@ -41,7 +41,7 @@ def edit_line(text: str, edit: LineEdit) -> str:
         box = "[x] " if edit.closed else "[ ] "
         current = match.group("box")
         if current is None or current.strip().lower() != box.strip().lower():
-            body = match.group("lead") + box + body[match.end():]
+            body = match.group("lead") + box + body[match.end() :]
     return body
 
 
@@ -56,7 +56,7 @@ def apply_edits(data: str, edits: Iterable[LineEdit]) -> str:
         content = raw.rstrip("\r\n")
         if content.lstrip().startswith("|"):
             continue  # a table row: appending would break the table
-        lines[index] = edit_line(content, edit) + raw[len(content):]
+        lines[index] = edit_line(content, edit) + raw[len(content) :]
     return "".join(lines)
 
 

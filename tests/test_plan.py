@@ -15,14 +15,25 @@ CONFIG = Config.model_validate({"github": {"repo": "acme/ops"}})
 
 
 def item(item_id: str, title: str, **fields: object) -> ActionItem:
-    base = ActionItem(id=item_id, title=title, body=f"{title}.", section="tasks", line=10,
-                      content_hash=f"h-{item_id}")
+    base = ActionItem(
+        id=item_id,
+        title=title,
+        body=f"{title}.",
+        section="tasks",
+        line=10,
+        content_hash=f"h-{item_id}",
+    )
     return replace(base, **fields)  # type: ignore[arg-type]
 
 
 def doc(*items: ActionItem, **fields: object) -> Postmortem:
-    base = Postmortem(path="pm.md", key="outage-2024-06-01", title="Outage",
-                      incident_date=date(2024, 6, 1), items=items)
+    base = Postmortem(
+        path="pm.md",
+        key="outage-2024-06-01",
+        title="Outage",
+        incident_date=date(2024, 6, 1),
+        items=items,
+    )
     return replace(base, **fields)  # type: ignore[arg-type]
 
 
@@ -32,7 +43,9 @@ def pushed_state(document: Postmortem) -> SyncState:
     for number, it in enumerate(document.items, 1):
         result = build_draft(it, document, CONFIG, it.id)
         state.items[it.id] = ItemRecord(
-            doc=document.key, title=it.title, content_hash=it.content_hash,
+            doc=document.key,
+            title=it.title,
+            content_hash=it.content_hash,
             issue=IssueRecord(tracker="github", key=f"acme/ops#{number}", url="u"),
             pushed=pushed_of(result.draft, result.body_hash),
         )

@@ -23,7 +23,9 @@ from pmsync.state import (
 
 
 def record(title: str = "Fix it") -> ItemRecord:
-    return ItemRecord(doc="doc", title=title, issue=IssueRecord(tracker="github", key="a/b#1", url="u"))
+    return ItemRecord(
+        doc="doc", title=title, issue=IssueRecord(tracker="github", key="a/b#1", url="u")
+    )
 
 
 def test_missing_state_is_empty(tmp_path: Path) -> None:
