@@ -13,24 +13,25 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from dateutil import parser as date_parser
+from dateutil.parser import parserinfo
 
 _MONTH = (
     r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
     r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
 )
 _WEEKDAY = r"(?:(?:mon|tues?|wed(?:nes)?|thu(?:rs)?|fri|sat(?:ur)?|sun)(?:day)?\.?,?\s+)?"
-_DAY = r"\d{1,2}(?:st|nd|rd|th)?"
+_YEAR4 = r"(?:19|20)\d{2}"
 _DATE = re.compile(
-    rf"""{_WEEKDAY}(?:
-      (?P<iso>\d{{4}}[-/]\d{{1,2}}[-/]\d{{1,2}})
-    | (?P<md>{_MONTH}\.?\s+{_DAY}(?![\d:])(?:,?\s+\d{{4}})?)
-    | (?P<dm>{_DAY}\s+(?:of\s+)?{_MONTH}\b\.?(?:,?\s+\d{{4}})?)
-    | (?P<num>\d{{1,2}}/\d{{1,2}}(?:/\d{{4}})?)
+    rf"""\b{_WEEKDAY}(?:
+      (?P<iso>(?P<iso_y>{_YEAR4})[-/](?P<iso_m>\d{{1,2}})[-/](?P<iso_d>\d{{1,2}}))
+    | (?P<md>(?P<md_m>{_MONTH})\.?\s+(?P<md_d>\d{{1,2}})(?:st|nd|rd|th)?(?![\d:])
+        (?:,?\s+(?P<md_y>{_YEAR4}))?)
+    | (?P<dm>(?P<dm_d>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<dm_m>{_MONTH})\b\.?
+        (?:,?\s+(?P<dm_y>{_YEAR4}))?)
+    | (?P<num>\d{{1,2}}/\d{{1,2}}(?:/{_YEAR4})?)
     )(?![\w/-])""",
     re.IGNORECASE | re.VERBOSE,
 )
-_YEAR = re.compile(r"\b\d{4}\b")
 _RELATIVE = re.compile(
     r"(?:(?:next|this|coming)\s+(?:week|month|quarter|year|sprint|release|\w+day)"
     r"|(?:the\s+)?end\s+of\b|eo[dwmqy]\b|tomorrow\b|today\b|tonight\b|asap\b|[qh][1-4]\b"
@@ -46,7 +47,7 @@ _DUE_KEY = re.compile(
 )
 _BY = re.compile(r"\bby\s+(?:the\s+)?", re.IGNORECASE)
 _STOP = re.compile(r"[)\]|;\n]")
-_SENTINEL = datetime(2000, 1, 1)  # a leap year: Feb 29 without a year parses
+_MONTHS = parserinfo()  # dateutil's month names: "Jun", "June", "Sept"…
 
 
 @dataclass(frozen=True)
@@ -74,7 +75,9 @@ def find_due(text: str, incident: date | None) -> DueDate | None:
     return None
 
 
-def _read_due(text: str, start: int, key_at: int, incident: date | None, strict: bool) -> DueDate | None:
+def _read_due(
+    text: str, start: int, key_at: int, incident: date | None, strict: bool
+) -> DueDate | None:
     rest = _rest(text, start)
     found = _DATE.match(rest)
     if found:
@@ -105,14 +108,23 @@ def parse_date(text: str, incident: date | None) -> tuple[date | None, str | Non
         return None, f"cannot read date {text!r}"
     if found["num"]:
         return _numeric(found["num"], incident)
-    cleaned = re.sub(r"\bof\b", " ", found.group(0), flags=re.IGNORECASE)
+    year, month, day = _parts(found)
+    if year is None:
+        return _next_occurrence(month, day, incident, text)
     try:
-        parsed = date_parser.parse(cleaned, default=_SENTINEL).date()
-    except (ValueError, OverflowError):
+        return date(year, month, day), None
+    except ValueError:
         return None, f"not a calendar date: {text!r}"
-    if _YEAR.search(cleaned):
-        return parsed, None
-    return _next_occurrence(parsed.month, parsed.day, incident, text)
+
+
+def _parts(found: re.Match[str]) -> tuple[int | None, int, int]:
+    """(year or None, month, day) of a matched ISO or month-name date."""
+    if found["iso"]:
+        return int(found["iso_y"]), int(found["iso_m"]), int(found["iso_d"])
+    prefix = "md" if found["md"] else "dm"
+    year = found[f"{prefix}_y"]
+    month = _MONTHS.month(found[f"{prefix}_m"]) or 0
+    return (int(year) if year else None), month, int(found[f"{prefix}_d"])
 
 
 def _numeric(text: str, incident: date | None) -> tuple[date | None, str | None]:
@@ -148,7 +160,7 @@ def _next_occurrence(
 def full_dates(text: str) -> Iterator[date]:
     """Every complete date (with a year) written in `text`, in order."""
     for found in _DATE.finditer(text):
-        if found["num"] or not _YEAR.search(found.group(0)):
+        if found["num"] or not (found["iso"] or found["md_y"] or found["dm_y"]):
             continue
         value, _ = parse_date(found.group(0), None)
         if value is not None:

@@ -30,7 +30,7 @@ from typing import Any
 
 _LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 _CHECKBOX = re.compile(r"(?m)^(\s*(?:[-*+]|\d+[.)])?\s*)\[[ xX]?\](?=\s|$)")
-_NON_WORD = re.compile(r"[^\w\s]|_")
+_WORD = re.compile(r"[^\W_]+")
 # The exact suffix `pmsync status --write-back` appends: " ([KEY](URL))" at a line's end.
 _WRITEBACK = re.compile(r"[ \t]*\(\[[^\]\n]+\]\(https?://[^)\s]+\)\)[ \t]*$")
 _SLUG_MAX = 60
@@ -40,10 +40,9 @@ _ID_HEX = 12
 def normalize_text(text: str) -> str:
     """Text reduced to its words: no emphasis, code or link syntax (link text kept), no
     checkbox markers or punctuation; casefolded, whitespace collapsed."""
-    text = _LINK.sub(r"\1", text)
-    text = _CHECKBOX.sub(r"\1", text)
-    text = _NON_WORD.sub(" ", text)
-    return " ".join(text.casefold().split())
+    if "[" in text:
+        text = _CHECKBOX.sub(r"\1", _LINK.sub(r"\1", text))
+    return " ".join(_WORD.findall(text.casefold()))
 
 
 def strip_writeback(line: str) -> str:

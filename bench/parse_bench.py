@@ -1,0 +1,46 @@
+"""Parser throughput: documents per second over 1,000 documents.
+
+The documents are the examples and, when present, ../shared/corpus/docs, repeated.
+Run from the project root: `python bench/parse_bench.py [N]`.
+"""
+
+from __future__ import annotations
+
+import itertools
+import sys
+import time
+from pathlib import Path
+
+from pmsync.parse import parse_postmortem
+
+ROOT = Path(__file__).resolve().parent.parent
+SOURCES = (ROOT / "examples" / "postmortems", ROOT.parent / "shared" / "corpus" / "docs")
+
+
+def load_documents() -> list[tuple[str, str]]:
+    paths = [p for folder in SOURCES if folder.is_dir() for p in sorted(folder.glob("*.md"))]
+    return [(str(p), p.read_text(encoding="utf-8", errors="replace")) for p in paths]
+
+
+def main() -> int:
+    total = int(sys.argv[1]) if len(sys.argv) > 1 else 1000
+    documents = load_documents()
+    if not documents:
+        print("no documents found", file=sys.stderr)
+        return 1
+    batch = list(itertools.islice(itertools.cycle(documents), total))
+    parse_postmortem(*reversed(batch[0]))  # warm up: compiled patterns, caches
+    start, cpu_start = time.perf_counter(), time.process_time()
+    for path, text in batch:
+        parse_postmortem(text, path)
+    elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu_start
+    # CPU time too: on a shared machine wall time also counts other processes' work.
+    print(
+        f"{total} documents ({len(documents)} distinct) in {elapsed:.2f} s: "
+        f"{total / elapsed:.0f} documents/s ({total / cpu:.0f}/s of CPU time)"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

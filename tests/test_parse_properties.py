@@ -1,0 +1,76 @@
+"""Property tests: the parser never raises, and ids survive cosmetic edits and reordering."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pmsync.identity import normalize_text
+from pmsync.parse import parse_postmortem
+
+FRAGMENTS = [
+    "# ", "## ", "#", "**", "__", "*", "_", "`", "```", "~~~", "- ", "* ", "+ ", "1. ", "2) ",
+    "- [ ] ", "- [x] ", "[]", "> ", "    ", "\t", "\n", "\n\n", "\r\n", "|",
+    "| a | b |\n|---|---|\n",
+    "---\n", "<ol><li>", "</li>", "&nbsp;•", "Tasks", "Tasks:", "Action Items", "Corrective and "
+    "Preventative Measures", "Improvements/Fixes:", "Due: ", "due by ", "June 15", "2024-06-15",
+    "Q3", "next week", "Owner: @x", "(@y)", "[P1]", "OPS-12", "acme/ops#3", "[l](http://x)",
+    "Task 1: ", "Fix the thing.", "Conclusion:", ":", "\ufeff", "id: [", "title: t\n",
+]  # fmt: skip
+WORDS = ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel", "india"]
+
+markdownish = st.lists(st.sampled_from(FRAGMENTS) | st.text(max_size=12), max_size=60).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=400))
+def test_parse_never_raises_on_arbitrary_text(text: str) -> None:
+    parse_postmortem(text, "x.md")
+
+
+@settings(max_examples=400, deadline=None)
+@given(markdownish)
+def test_parse_never_raises_on_markdownish_text(text: str) -> None:
+    doc = parse_postmortem(text, "x.md")
+    for item in doc.items:
+        assert item.line >= 1 and item.title and len(item.title) <= 120
+        assert len(item.id) <= 24 and item.id.replace("-", "").isalnum()
+
+
+titles = st.lists(
+    st.lists(st.sampled_from(WORDS), min_size=2, max_size=5).map(" ".join),
+    min_size=1,
+    max_size=6,
+    unique_by=normalize_text,
+)
+
+
+def _doc(lines: list[str]) -> str:
+    return "# Outage\n\n## Action Items\n\n" + "".join(f"- {line}\n" for line in lines)
+
+
+def _ids_by_title(text: str) -> dict[str, str]:
+    doc = parse_postmortem(text, "x.md")
+    return {normalize_text(item.title): item.id for item in doc.items}
+
+
+@settings(max_examples=150, deadline=None)
+@given(titles, st.randoms(use_true_random=False))
+def test_ids_survive_cosmetic_edits_and_reordering(items: list[str], rnd: object) -> None:
+    before = _ids_by_title(_doc(items))
+    assert len(before) == len(items)
+    edited = []
+    for title in items:
+        words = title.split()
+        words[0] = f"**{words[0]}**"
+        edited.append("  ".join(words) + "!")
+    rnd.shuffle(edited)  # type: ignore[attr-defined]
+    assert _ids_by_title(_doc(edited)) == before
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.sampled_from(WORDS), min_size=2, max_size=4).map(" ".join))
+def test_identical_items_get_distinct_ids(title: str) -> None:
+    doc = parse_postmortem(_doc([title, title, title]), "x.md")
+    ids = [item.id for item in doc.items]
+    assert len(set(ids)) == 3 and ids[1] == f"{ids[0]}-2"
