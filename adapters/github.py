@@ -196,19 +196,8 @@ class GitHubTracker:
             return Failed(draft.item_id, str(exc), maybe_applied=exc.maybe_applied)
         warnings = dropped_fields(payload, resp.data, repo, self.push_access)
         if draft.due and self.project is not None:
-            warnings.extend(self._project_due(resp.data, draft.due))
+            warnings.extend(project_due(self.project, resp.data, draft.due))
         return Created(draft.item_id, to_remote(repo, resp.data), tuple(warnings))
-
-    def _project_due(self, issue: Mapping[str, Any], due: date) -> list[str]:
-        """Set the due date of a just-created issue in the project. The issue exists
-        whatever happens here, so a failure is a warning on its Created result, never a
-        Failed that would lose it (the error is re-raised on the next update)."""
-        assert self.project is not None
-        try:
-            self.project.set_due(str(issue["node_id"]), due)
-        except TrackerError as exc:
-            return [f"due date not set in {self.project.where}: {exc}"]
-        return []
 
     def _create_payload(self, repo: str, draft: IssueDraft) -> dict[str, Any]:
         body = render_block(draft.item_id, draft.content_hash, neutralize(draft.body))
@@ -397,6 +386,17 @@ def to_remote(repo: str, data: Mapping[str, Any]) -> RemoteIssue:
         updated_at=parse_time(data.get("updated_at")),
         closed_at=parse_time(data.get("closed_at")),
     )  # fmt: skip
+
+
+def project_due(project: GitHubProject, issue: Mapping[str, Any], due: date) -> list[str]:
+    """Set a just-created issue's due date in the project (GraphQL needs the issue's
+    `node_id`). The issue exists whatever happens here: a failure becomes a warning on
+    its Created result, never a Failed, which would lose the issue from the run."""
+    try:
+        project.set_due(str(issue["node_id"]), due)
+    except TrackerError as exc:
+        return [f"due date not set in {project.where}: {exc}"]
+    return []
 
 
 def milestone_title(due: date) -> str:
