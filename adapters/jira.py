@@ -162,7 +162,12 @@ class JiraTracker:
         for page in pages:
             fresh = [raw for raw in page if raw.get("key") not in seen]
             seen.update(str(raw.get("key")) for raw in fresh)
-            yield from (self._remote(raw) for raw in fresh)
+            for remote in (self._remote(raw) for raw in fresh):
+                if since is not None and _older(remote.updated_at, since):
+                    # JQL compares `updated` to the minute; ordered newest first, the
+                    # first issue older than `since` ends what changed: stop paging.
+                    return
+                yield remote
 
     def _pages_cloud(self, jql: str) -> Iterator[list[dict[str, Any]]]:
         body: dict[str, Any] = {"jql": jql, "fields": list(FIELDS), "maxResults": PAGE}
@@ -178,7 +183,7 @@ class JiraTracker:
         """startAt pages. An issue edited while the pages are read moves to the front of
         `updated DESC` and shifts the rest: repeats are dropped, and a listing that saw
         fewer issues than Jira counts raises rather than ending short."""
-        start, seen = 0, set()
+        start, seen = 0, set[str]()
         while True:
             body = {"jql": jql, "startAt": start, "maxResults": PAGE, "fields": list(FIELDS)}
             page = self._rest("POST", "search", body, what="search issues")
@@ -532,3 +537,10 @@ def _retry_after(headers: Mapping[str, str]) -> float | None:
             when = when.replace(tzinfo=timezone.utc)
         return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
     return None
+
+
+def _older(updated: datetime | None, since: datetime) -> bool:
+    if updated is None:
+        return False
+    moment = since if since.tzinfo else since.replace(tzinfo=timezone.utc)
+    return updated < moment

@@ -152,6 +152,23 @@ def push(
 
 
 @app.command()
+def check(paths: PathsArgument = None, config: ConfigOption = None) -> None:
+    """Lint postmortems (for pull requests): items found, dates readable, owners known."""
+    import os
+
+    from pmsync.check import format_finding, github_annotation
+    from pmsync.commands import check_command, open_config
+
+    findings, errors = guarded(lambda: check_command(open_config(config), paths or []))
+    annotate = os.environ.get("GITHUB_ACTIONS") == "true"
+    for finding in findings:
+        typer.echo(format_finding(finding))
+        if annotate:
+            typer.echo(github_annotation(finding))
+    finish(errors, failed=any(f.level == "error" for f in findings))
+
+
+@app.command()
 def status(
     paths: PathsArgument = None,
     config: ConfigOption = None,
@@ -199,7 +216,42 @@ def status(
     for path in result.written:
         typer.echo(f"pmsync: updated {path}", err=True)
     overdue = fail_on_overdue and any(row.overdue for row in result.rows)
-    finish(result.errors, failed=overdue)
+    # A tracker that could not be read is a failure of this run, not bad input: exit 1.
+    echo_errors(result.errors)
+    finish([], failed=overdue or bool(result.errors))
+
+
+@app.command("report")
+def report_html(
+    html: Annotated[str, typer.Option("--html", help="Write the dashboard to this HTML file.")],
+    paths: PathsArgument = None,
+    config: ConfigOption = None,
+    no_refresh: Annotated[
+        bool, typer.Option("--no-refresh", help="Report from the state file alone.")
+    ] = False,
+    today: Annotated[
+        str | None, typer.Option("--today", help="Date to judge overdue items by (YYYY-MM-DD).")
+    ] = None,
+) -> None:
+    """Write a self-contained HTML dashboard of the action items."""
+    from pathlib import Path
+
+    from pmsync.commands import open_config, report_command
+
+    day = parse_day(today)
+    result = guarded(
+        lambda: report_command(
+            open_config(config),
+            paths or [],
+            Path(html),
+            refresh=not no_refresh,
+            today=day,
+            announce=lambda message: typer.echo(f"pmsync: {message}", err=True),
+        )
+    )
+    typer.echo(f"pmsync: wrote {html} ({len(result.rows)} items)", err=True)
+    echo_errors(result.errors)
+    finish([], failed=bool(result.errors))
 
 
 def parse_day(text: str | None) -> Any:
@@ -262,9 +314,14 @@ def console() -> Any:
     return Console()
 
 
-def finish(errors: list[str], *, failed: bool) -> NoReturn:
+def echo_errors(errors: list[str]) -> None:
     for error in errors:
         typer.echo(f"pmsync: {error}", err=True)
+
+
+def finish(errors: list[str], *, failed: bool) -> NoReturn:
+    """Exit 2 when some input was bad, else 1 when something failed, else 0."""
+    echo_errors(errors)
     raise typer.Exit(EXIT_USAGE if errors else EXIT_FAILED if failed else EXIT_OK)
 
 

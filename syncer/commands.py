@@ -11,10 +11,13 @@ from typing import Any
 
 from pmsync.adapters import adapter_module
 from pmsync.adapters.base import RetryPolicy, Tracker
+from pmsync.check import Finding, check_documents
 from pmsync.config import Config, find_config, load_config
 from pmsync.documents import expand_globs, find_postmortems, read_source
 from pmsync.errors import ConfigError, InputError
+from pmsync.gitdiff import changed_since
 from pmsync.group import Outcome
+from pmsync.html_report import render_report
 from pmsync.model import ParseWarning, Postmortem
 from pmsync.parse import SectionSynonyms, parse_postmortem
 from pmsync.plan import Plan, plan_changes
@@ -80,7 +83,17 @@ def postmortem_paths(paths: list[str], config: Config) -> list[str]:
 
 def load_documents(paths: list[str], config: Config) -> tuple[list[Postmortem], list[str]]:
     documents, errors = parse_command(postmortem_paths(paths, config), synonyms_of(config))
-    return documents, errors
+    return [replace(doc, path=project_path(doc.path, config)) for doc in documents], errors
+
+
+def project_path(path: str, config: Config) -> str:
+    """A postmortem's path relative to the config file's folder (the repository), however
+    it was named: issue links and the state must not change with the working directory."""
+    absolute = Path(path).resolve()
+    try:
+        return absolute.relative_to(config.root.resolve()).as_posix()
+    except ValueError:
+        return path
 
 
 def plan_command(config: Config, paths: list[str]) -> PlanResult:
@@ -226,7 +239,7 @@ def write_back_documents(config: Config, paths: list[str], state: SyncState) -> 
                 continue
             closed = record.status is not None and record.status.state == "closed"
             edits.append(LineEdit(item.line, record.issue.key, record.issue.url, closed))
-        if edits and write_back(Path(doc.path), edits):
+        if edits and write_back(config.root / doc.path, edits):
             written.append(doc.path)
     return written
 
@@ -243,6 +256,66 @@ def rebuild_command(
     with locked(path, config.limits.lock_timeout):
         plan = plan_changes(documents, SyncState(), config)
         state, tracker_errors = rebuild_state(plan, TrackerConnector(config, env, announce))
+        if tracker_errors:
+            # A partial rebuild would forget the unread trackers' issues: keep the file.
+            return 0, errors + tracker_errors + [f"{path}: left unchanged"]
         record_documents(state, documents)
         save_state(state, path)
-    return len(state.items), errors + tracker_errors
+    return len(state.items), errors
+
+
+def report_command(
+    config: Config,
+    paths: list[str],
+    output: Path,
+    *,
+    refresh: bool,
+    today: date,
+    env: Mapping[str, str] = os.environ,
+    announce: Callable[[str], None] = lambda message: None,
+) -> StatusResult:
+    """Refresh the status (unless told not to) and write the HTML dashboard."""
+    result = status_command(
+        config, paths, refresh=refresh, write=False, today=today, env=env, announce=announce
+    )
+    state = load_state(config.state_path())
+    lines = item_lines(config, paths, state)
+    titles = {d.path: d.title for d in state.documents.values() if d.title}
+    page = render_report(
+        result.rows, state.history, today, base_url=config.links.base_url, lines=lines,
+        doc_titles=titles,
+    )  # fmt: skip
+    try:
+        output.write_text(page, encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"{output}: cannot write the report ({exc.strerror or exc})") from None
+    return result
+
+
+def item_lines(config: Config, paths: list[str], state: SyncState) -> dict[str, int]:
+    """Each tracked item's current line in its postmortem, for links to the source."""
+    try:
+        documents, _ = load_documents(paths, config)
+    except InputError:
+        return {}
+    lines = {}
+    for doc in documents:
+        for item in doc.items:
+            found = state.find(item.id)
+            if found is not None:
+                lines[found[0]] = item.line
+    return lines
+
+
+def check_command(config: Config, paths: list[str]) -> tuple[list[Finding], list[str]]:
+    """Lint postmortems for a pull request: what would make a bad push."""
+    documents, errors = load_documents(paths, config)
+    return check_documents(documents, config), errors
+
+
+def changed_paths(ref: str | None, paths: list[str], config: Config) -> list[str] | None:
+    """With --changed-since: the postmortems changed since `ref` (None: no filter)."""
+    if ref is None:
+        return None
+    candidates = [str(Path(p).resolve()) for p in postmortem_paths(paths, config)]
+    return [str(config.root / p) for p in changed_since(ref, candidates, cwd=config.root)]

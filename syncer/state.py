@@ -131,6 +131,12 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc).replace(microsecond=0)
 
 
+def precise_now() -> datetime:
+    """For `since` markers: truncating could make a read miss nothing, but would make
+    the next read return again what changed in the same second."""
+    return datetime.now(timezone.utc)
+
+
 # --- files ----------------------------------------------------------------------------
 
 

@@ -17,7 +17,7 @@ from datetime import date, datetime
 from pmsync.adapters.base import Tracker
 from pmsync.errors import TrackerError
 from pmsync.model import RemoteIssue
-from pmsync.state import HistoryPoint, ItemRecord, Status, SyncState, utcnow
+from pmsync.state import HistoryPoint, ItemRecord, Status, SyncState, precise_now
 
 TrackerFactory = Callable[[str], Tracker]
 
@@ -63,7 +63,7 @@ def _refresh_group(
     state: SyncState, tracker: Tracker, container: str, records: dict[str, ItemRecord]
 ) -> None:
     marker = state.tracker(tracker.name, container)
-    started = utcnow()
+    started = precise_now()
     full = marker.last_status is None
     tracker.etags = dict(marker.etags)
     seen = {i.item_id: i for i in tracker.list_managed(container, marker.last_status) if i.item_id}
@@ -111,8 +111,10 @@ def status_rows(state: SyncState, today: date) -> list[StatusRow]:
 
 def _row(state: SyncState, item_id: str, record: ItemRecord, today: date) -> StatusRow:
     status = record.status or Status()
-    # Once the issue exists the tracker wins for due date and assignee.
-    due = status.due if record.status else (record.pushed.due if record.pushed else None)
+    # Once the issue exists the tracker wins for due date and assignee; where it cannot
+    # report a due date (a Projects v2 field), the pushed one stands.
+    pushed_due = record.pushed.due if record.pushed else None
+    due = (status.due if record.status else None) or pushed_due
     assignee = status.assignee if record.status else None
     doc = state.documents.get(record.doc)
     open_ = status.state != "closed"

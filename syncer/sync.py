@@ -20,7 +20,7 @@ from pmsync.adapters.base import Tracker
 from pmsync.errors import TrackerError
 from pmsync.group import GroupRun, Outcome, record_adoption
 from pmsync.plan import Change, Plan
-from pmsync.state import Journal, SyncState, utcnow
+from pmsync.state import Journal, SyncState, precise_now
 
 TrackerFactory = Callable[[str], Tracker]
 
@@ -39,7 +39,7 @@ def apply_plan(
         if not _needs_tracker(changes, prune):
             outcomes.extend(_local_outcomes(changes, state, journal, report))
             continue
-        started = utcnow()
+        started = precise_now()
         try:
             tracker = connect(tracker_name)
         except TrackerError as exc:
