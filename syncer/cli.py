@@ -68,7 +68,7 @@ def parse(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Parse postmortems and show their action items."""
-    from pmsync.commands import parse_command
+    from pmsync.documents import parse_command
 
     documents, errors = guarded(lambda: parse_command(paths))
     if as_json:

@@ -13,48 +13,19 @@ from pmsync.adapters import adapter_module
 from pmsync.adapters.base import RetryPolicy, Tracker
 from pmsync.check import Finding, check_documents
 from pmsync.config import Config, find_config, load_config
-from pmsync.documents import expand_globs, find_postmortems, read_source
+from pmsync.documents import expand_globs, parse_command
 from pmsync.errors import ConfigError, InputError
 from pmsync.gitdiff import changed_since
 from pmsync.group import Outcome
 from pmsync.html_report import render_report
-from pmsync.model import ParseWarning, Postmortem
-from pmsync.parse import SectionSynonyms, parse_postmortem
+from pmsync.model import Postmortem
+from pmsync.parse import SectionSynonyms
 from pmsync.plan import Plan, plan_changes
 from pmsync.rebuild import rebuild_state
 from pmsync.state import DocumentRecord, Journal, SyncState, load_state, locked, save_state
 from pmsync.status import StatusRow, record_history, refresh_status, status_rows
 from pmsync.sync import apply_plan
 from pmsync.writeback import LineEdit, write_back
-
-
-def parse_command(
-    paths: list[str], synonyms: SectionSynonyms | None = None
-) -> tuple[list[Postmortem], list[str]]:
-    """Parse every file; a bad path is an error for that path, the rest still parse."""
-    documents: list[Postmortem] = []
-    errors: list[str] = []
-    for raw in paths:
-        try:
-            files = list(find_postmortems([raw]))
-        except InputError as exc:
-            errors.append(str(exc))
-            continue
-        for path in files:
-            try:
-                documents.append(load_postmortem(path, synonyms))
-            except InputError as exc:
-                errors.append(str(exc))
-    return documents, errors
-
-
-def load_postmortem(path: str, synonyms: SectionSynonyms | None = None) -> Postmortem:
-    source = read_source(path)
-    doc = parse_postmortem(source.text, path, synonyms=synonyms)
-    if source.decode_warning:
-        doc = replace(doc, warnings=(ParseWarning(1, source.decode_warning), *doc.warnings))
-    return doc
-
 
 # --- plan and push ----------------------------------------------------------------------
 

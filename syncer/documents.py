@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import glob
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from pmsync.errors import InputError
+from pmsync.model import ParseWarning, Postmortem
+from pmsync.parse import SectionSynonyms, parse_postmortem
 
 SUFFIXES = (".md", ".markdown")
 
@@ -55,3 +57,31 @@ def read_source(path: str) -> SourceText:
     except UnicodeDecodeError as exc:
         text = data.decode("utf-8", errors="replace")
         return SourceText(path, text, f"not valid UTF-8 (byte {exc.start}); read with replacement")
+
+
+def parse_command(
+    paths: list[str], synonyms: SectionSynonyms | None = None
+) -> tuple[list[Postmortem], list[str]]:
+    """Parse every file; a bad path is an error for that path, the rest still parse."""
+    documents: list[Postmortem] = []
+    errors: list[str] = []
+    for raw in paths:
+        try:
+            files = list(find_postmortems([raw]))
+        except InputError as exc:
+            errors.append(str(exc))
+            continue
+        for path in files:
+            try:
+                documents.append(load_postmortem(path, synonyms))
+            except InputError as exc:
+                errors.append(str(exc))
+    return documents, errors
+
+
+def load_postmortem(path: str, synonyms: SectionSynonyms | None = None) -> Postmortem:
+    source = read_source(path)
+    doc = parse_postmortem(source.text, path, synonyms=synonyms)
+    if source.decode_warning:
+        doc = replace(doc, warnings=(ParseWarning(1, source.decode_warning), *doc.warnings))
+    return doc

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.table import Table
 
-from pmsync.group import Outcome
 from pmsync.model import Postmortem
-from pmsync.plan import Action, Change, Plan
+
+if TYPE_CHECKING:  # rendering needs only their shape: keep `pmsync parse` start-up light
+    from pmsync.group import Outcome
+    from pmsync.plan import Action, Change, Plan
 
 ACTIONS: tuple[Action, ...] = ("create", "update", "unchanged", "remove", "adopt")
 

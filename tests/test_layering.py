@@ -1,0 +1,24 @@
+"""The core never imports a tracker library; the CLI starts fast."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+
+def loaded_modules(code: str) -> set[str]:
+    script = f"{code}\nimport sys\nprint(' '.join(sys.modules))"
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    return set(out.stdout.split())
+
+
+def test_cli_and_core_do_not_load_tracker_libraries() -> None:
+    code = "import pmsync.cli, pmsync.commands, pmsync.plan, pmsync.sync, pmsync.status"
+    modules = loaded_modules(code)
+    assert not {"github", "jira", "httpx", "requests"} & modules
+
+
+def test_model_and_errors_import_nothing_from_pmsync() -> None:
+    for module in ("pmsync.model", "pmsync.errors"):
+        loaded = {m for m in loaded_modules(f"import {module}") if m.startswith("pmsync.")}
+        assert loaded == {module}
