@@ -195,16 +195,21 @@ def status(
     if fmt not in ("table", "markdown", "csv"):
         fail(f"--format {fmt}: expected table, markdown or csv")
     day = parse_day(today)
-    result = guarded(
-        lambda: status_command(
-            open_config(config),
-            paths or [],
-            refresh=not no_refresh,
-            write=write_back,
-            today=day,
-            announce=lambda message: typer.echo(f"pmsync: {message}", err=True),
+    progress = StderrProgress("reading issues")
+    try:
+        result = guarded(
+            lambda: status_command(
+                open_config(config),
+                paths or [],
+                refresh=not no_refresh,
+                write=write_back,
+                today=day,
+                progress=progress.advance,
+                announce=lambda message: typer.echo(f"pmsync: {message}", err=True),
+            )
         )
-    )
+    finally:
+        progress.close()
     if as_json:
         print_json(status_report.status_json(result.rows))
     elif fmt == "markdown":
@@ -279,33 +284,42 @@ def state_rebuild(paths: PathsArgument = None, config: ConfigOption = None) -> N
     finish(errors, failed=False)
 
 
-class PushProgress:
-    """Per-item lines on stdout (unless --json), and a progress bar on stderr when
-    stderr is a terminal."""
+class StderrProgress:
+    """A progress bar on stderr while stderr is a terminal; nothing otherwise."""
 
-    def __init__(self, lines: bool) -> None:
-        from pmsync.report import outcome_line
-
-        self.lines, self.line = lines, outcome_line
+    def __init__(self, label: str) -> None:
         self.bar: Any = None
         if sys.stderr.isatty():
             from rich.console import Console
             from rich.progress import Progress
 
             self.bar = Progress(console=Console(stderr=True), transient=True)
-            self.task = self.bar.add_task("pushing", total=None)
+            self.task = self.bar.add_task(label, total=None)
             self.bar.start()
 
-    def report(self, outcome: Any) -> None:
+    def advance(self, count: int = 1) -> None:
         if self.bar is not None:
-            self.bar.advance(self.task)
-        if self.lines:
-            # While the bar is live, rich redirects stdout above it.
-            typer.echo(self.line(outcome))
+            self.bar.advance(self.task, count)
 
     def close(self) -> None:
         if self.bar is not None:
             self.bar.stop()
+
+
+class PushProgress(StderrProgress):
+    """Per-item lines on stdout (unless --json), and the bar on a terminal."""
+
+    def __init__(self, lines: bool) -> None:
+        from pmsync.report import outcome_line
+
+        super().__init__("pushing")
+        self.lines, self.line = lines, outcome_line
+
+    def report(self, outcome: Any) -> None:
+        self.advance()
+        if self.lines:
+            # While the bar is live, rich redirects stdout above it.
+            typer.echo(self.line(outcome))
 
 
 def console() -> Any:
