@@ -36,6 +36,7 @@ from pmsync.dates import as_date, find_due, full_dates, parse_date
 from pmsync.identity import content_hash, document_key, item_id, normalize_text
 from pmsync.model import ActionItem, ParseWarning, Postmortem, Section
 from pmsync.parse_blocks import Heading, Items, Lines, Node, build_nodes, prepass
+from pmsync.parse_region import first_heading, parse_start
 from pmsync.parse_text import (
     Entry,
     find_links,
@@ -119,8 +120,9 @@ def parse_postmortem(
     lines = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n").split("\n")
     front_matter, lines, warnings = _front_matter(lines)
     title_line = next((i + 1 for i, line in enumerate(lines) if line.strip()), 0)
-    nodes = build_nodes(prepass("\n".join(lines)), synonyms.kind, title_line)
-    title = _doc_title(front_matter, lines, title_line, nodes)
+    start = parse_start(lines, synonyms.tasks + synonyms.corrective)
+    nodes = build_nodes(prepass("\n".join(lines[start:])), synonyms.kind, title_line, start)
+    title = _doc_title(front_matter, lines, title_line)
     incident = _incident_date(front_matter, lines)
     key = document_key(front_matter, title, incident, path)
     pairs = _section_entries(_blocks(nodes, synonyms))
@@ -160,9 +162,7 @@ def _front_matter(lines: list[str]) -> tuple[dict[str, Any], list[str], list[Par
     return {str(k): v for k, v in data.items()}, blanked, []
 
 
-def _doc_title(
-    front_matter: dict[str, Any], lines: list[str], title_line: int, nodes: list[Node]
-) -> str | None:
+def _doc_title(front_matter: dict[str, Any], lines: list[str], title_line: int) -> str | None:
     """Front matter title, else the first line as a heading or bold line, else the first
     Markdown heading."""
     if front_matter.get("title") not in (None, ""):
@@ -173,7 +173,7 @@ def _doc_title(
     setext = title_line < len(lines) and _SETEXT.match(lines[title_line])
     found = atx[1] if atx else bold[2] if bold else first if setext else None
     if found is None:
-        found = next((n.text for n in nodes if isinstance(n, Heading) and n.style == "atx"), None)
+        found = first_heading(lines)
     return plain_text(found) or None if found else None
 
 

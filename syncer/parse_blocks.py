@@ -109,8 +109,9 @@ def prepass(text: str) -> str:
     return "\n".join(out)
 
 
-def build_nodes(text: str, kind_of: KindOf, title_line: int) -> list[Node]:
-    return _Reader(text, kind_of, 0, 0, title_line).nodes()
+def build_nodes(text: str, kind_of: KindOf, title_line: int, offset: int = 0) -> list[Node]:
+    """Nodes of `text`, whose first line is line `offset + 1` of the document."""
+    return _Reader(text, kind_of, offset, 0, title_line).nodes()
 
 
 def _closing(tokens: Sequence[Token]) -> list[int]:

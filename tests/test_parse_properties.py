@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -16,6 +18,7 @@ FRAGMENTS = [
     "Preventative Measures", "Improvements/Fixes:", "Due: ", "due by ", "June 15", "2024-06-15",
     "Q3", "next week", "Owner: @x", "(@y)", "[P1]", "OPS-12", "acme/ops#3", "[l](http://x)",
     "Task 1: ", "Fix the thing.", "Conclusion:", ":", "\ufeff", "id: [", "title: t\n",
+    "<!-- ", " -->", "<pre>", "</pre>", "Next steps", "1. ", "   ",
 ]  # fmt: skip
 WORDS = ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel", "india"]
 
@@ -74,3 +77,20 @@ def test_identical_items_get_distinct_ids(title: str) -> None:
     doc = parse_postmortem(_doc([title, title, title]), "x.md")
     ids = [item.id for item in doc.items]
     assert len(set(ids)) == 3 and ids[1] == f"{ids[0]}-2"
+
+
+@settings(max_examples=int(os.environ.get("PMSYNC_EXAMPLES", "400")), deadline=None)
+@given(markdownish)
+def test_starting_at_the_first_possible_section_changes_nothing(text: str) -> None:
+    """The parse-region shortcut (parse_region.parse_start) is a pure speed-up: the result
+    equals a parse of the whole document."""
+    import pmsync.parse as parse_module
+
+    fast = parse_postmortem(text, "x.md")
+    original = parse_module.parse_start
+    parse_module.parse_start = lambda lines, phrases: 0  # type: ignore[assignment]
+    try:
+        full = parse_postmortem(text, "x.md")
+    finally:
+        parse_module.parse_start = original
+    assert fast == full
