@@ -149,7 +149,8 @@ class RetryPolicy:
             except TrackerError as exc:
                 if not exc.transient or exc.maybe_applied or attempt == self.attempts:
                     raise
-                self.wait(self.delay(attempt, exc.retry_after), f"{what}: {exc}")
+                reason = str(exc) if what in str(exc) else f"{what}: {exc}"  # said once
+                self.wait(self.delay(attempt, exc.retry_after), reason)
         raise AssertionError("unreachable")
 
     def delay(self, attempt: int, retry_after: float | None) -> float:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date
@@ -26,6 +27,8 @@ from pmsync.state import DocumentRecord, Journal, SyncState, load_state, locked,
 from pmsync.status import StatusRow, record_history, refresh_status, status_rows
 from pmsync.sync import apply_plan
 from pmsync.writeback import LineEdit, write_back
+
+Sleep = Callable[[float], None]
 
 # --- plan and push ----------------------------------------------------------------------
 
@@ -89,18 +92,23 @@ def push_command(
     report: Callable[[Outcome], None],
     env: Mapping[str, str] = os.environ,
     announce: Callable[[str], None] = lambda message: None,
+    sleep: Sleep = time.sleep,
 ) -> PushResult:
     documents, errors = load_documents(paths, config)
     path = config.state_path()
-    with locked(path, config.limits.lock_timeout):
+    with locked(path, config.limits.lock_timeout, announce):
         state = load_state(path)
         before = state.model_dump_json()
         plan = plan_changes(documents, state, config)
+        for warning in plan.warnings:
+            announce(warning)
         record_documents(state, documents)
-        connect = TrackerConnector(config, env, announce)
+        connect = TrackerConnector(config, env, announce, sleep)
         journal = Journal(path) if plan.writes_needed else None
         try:
-            outcomes = apply_plan(plan, state, connect, journal, prune=prune, report=report)
+            outcomes = apply_plan(
+                plan, state, connect, journal, prune=prune, report=report, stopped=announce
+            )
         finally:
             if state.model_dump_json() != before:
                 save_state(state, path)
@@ -119,9 +127,14 @@ class TrackerConnector:
     no connection at all."""
 
     def __init__(
-        self, config: Config, env: Mapping[str, str], announce: Callable[[str], None]
+        self,
+        config: Config,
+        env: Mapping[str, str],
+        announce: Callable[[str], None],
+        sleep: Sleep = time.sleep,
     ) -> None:
         self.config, self.env, self.announce = config, env, announce
+        self.sleep = sleep  # every wait of the run goes through it (tests: no real sleep)
         self.trackers: dict[str, Tracker] = {}
 
     def __call__(self, name: str) -> Tracker:
@@ -136,6 +149,7 @@ class TrackerConnector:
             max_wait=self.config.limits.max_wait,
             writes_per_minute=getattr(section, "writes_per_minute", 0),
             announce=self.announce,
+            sleep=self.sleep,
         )
         tracker: Tracker = adapter_module(name).connect(section, self.env, policy)
         return tracker
@@ -178,17 +192,19 @@ def status_command(
     env: Mapping[str, str] = os.environ,
     announce: Callable[[str], None] = lambda message: None,
     progress: Callable[[int], None] = lambda n: None,
+    sleep: Sleep = time.sleep,
 ) -> StatusResult:
     path = config.state_path()
     if not refresh and not write:
         state = load_state(path)
         return StatusResult(status_rows(state, today), [], [])
-    with locked(path, config.limits.lock_timeout):
+    with locked(path, config.limits.lock_timeout, announce):
         state = load_state(path)
         before = state.model_dump_json()
         errors = []
         if refresh:
-            errors = refresh_status(state, TrackerConnector(config, env, announce), progress)
+            connect = TrackerConnector(config, env, announce, sleep)
+            errors = refresh_status(state, connect, progress)
         rows = status_rows(state, today)
         record_history(state, rows, today)
         if state.model_dump_json() != before:
@@ -220,13 +236,14 @@ def rebuild_command(
     paths: list[str],
     env: Mapping[str, str] = os.environ,
     announce: Callable[[str], None] = lambda message: None,
+    sleep: Sleep = time.sleep,
 ) -> tuple[int, list[str]]:
     """Reconstruct the state from the trackers' markers → (items recorded, errors)."""
     documents, errors = load_documents(paths, config)
     path = config.state_path()
-    with locked(path, config.limits.lock_timeout):
+    with locked(path, config.limits.lock_timeout, announce):
         plan = plan_changes(documents, SyncState(), config)
-        state, tracker_errors = rebuild_state(plan, TrackerConnector(config, env, announce))
+        state, tracker_errors = rebuild_state(plan, TrackerConnector(config, env, announce, sleep))
         if tracker_errors:
             # A partial rebuild would forget the unread trackers' issues: keep the file.
             return 0, errors + tracker_errors + [f"{path}: left unchanged"]

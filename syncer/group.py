@@ -1,6 +1,8 @@
 """Pushing one group of changes (one tracker + one container) — the steps in order:
 reconcile with the tracker's markers, create, update, prune. Every result is saved to the
-state (and journaled) right after the write that produced it."""
+state (and journaled) right after the write that produced it. A prune first reads the
+container's issues in full, and closes no issue whose item marker another open issue
+also carries (an ambiguous match: a warning instead)."""
 
 from __future__ import annotations
 
@@ -195,21 +197,55 @@ class GroupRun:
         self.emit(Outcome(change, "update", remote.ref, warnings=change.warnings))
 
     def _remove(self, removes: list[Change]) -> None:
+        closing = self.prune and any(c.issue is not None for c in removes)
+        carriers = self._carriers() if closing and not self.aborted else {}
         for change in removes:
-            if not self.prune or change.issue is None or self.aborted:
+            if not self.prune or change.issue is None:
                 self.emit(Outcome(change, "remove", change.issue))
-                continue
-            record = self.state.items.get(change.item_id)
-            if record is not None and record.adopted:
-                # Never close an issue pmsync did not create.
-                self._forget(change)
-                continue
-            try:
-                self.tracker.close(change.issue, PRUNE_COMMENT.format(path=change.doc_path))
-            except TrackerError as exc:
-                self.emit(Outcome(change, "fail", change.issue, error=str(exc)))
-                continue
+            elif self.aborted:
+                # The tracker was not read or written completely: close nothing.
+                self.abort([change], self.aborted)
+            else:
+                self._prune_one(change, carriers)
+
+    def _carriers(self) -> dict[str, list[RemoteIssue]]:
+        """The open issues carrying each item's marker, read in full before any close."""
+        found: dict[str, list[RemoteIssue]] = {}
+        try:
+            for issue in self.tracker.list_managed(self.container):
+                if issue.item_id and issue.state == "open":
+                    found.setdefault(issue.item_id, []).append(issue)
+        except TrackerError as exc:
+            self.aborted = f"could not list the issues before closing any: {exc}"
+        return found
+
+    def _prune_one(self, change: Change, carriers: dict[str, list[RemoteIssue]]) -> None:
+        assert change.issue is not None
+        record = self.state.items.get(change.item_id)
+        if record is not None and record.adopted:
+            # Never close an issue pmsync did not create.
             self._forget(change)
+            return
+        others = [
+            i.ref.key for i in carriers.get(change.item_id, []) if i.ref.key != change.issue.key
+        ]
+        if others:
+            # Another open issue carries this item's marker (a copy, or a lost state
+            # rebuilt): which one is the item's is ambiguous, so close neither.
+            warning = (
+                f"not closed: {', '.join(others)} also carries this item's marker; "
+                f"close the right one of them and {change.issue.key} by hand"
+            )
+            self.emit(Outcome(change, "remove", change.issue, warnings=(warning,)))
+            return
+        try:
+            self.tracker.close(change.issue, PRUNE_COMMENT.format(path=change.doc_path))
+        except TrackerError as exc:
+            self.emit(Outcome(change, "fail", change.issue, error=str(exc)))
+            if is_fatal(exc):
+                self.aborted = str(exc)
+            return
+        self._forget(change)
 
     def _forget(self, change: Change) -> None:
         self.state.items.pop(change.item_id, None)

@@ -22,6 +22,7 @@ How items are found
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import re
 from collections import Counter
@@ -57,6 +58,16 @@ DEFAULT_CORRECTIVE = (
     "remediation", "remediations", "prevention",
 )  # fmt: skip
 _LOOSE_MAX_WORDS = 8
+# An item's text past this is cut (with a warning): GitHub refuses issue bodies over
+# 65,536 characters, and a huge item is a pasted log or a runaway nested list.
+MAX_ITEM_TEXT = 20_000
+# markdown-it stops at 20 levels of block nesting and swallows the rest of the document
+# into the deepest one, so one runaway nested list would hide every item after it (and a
+# prune would close their issues). Deeper list markers and quotes are flattened to these.
+MAX_LIST_INDENT = 12  # columns: 7 list levels at 2 spaces
+MAX_QUOTES = 4
+_QUOTES = re.compile(r"^(?:[ \t]*>)+")
+_LIST_INDENT = re.compile(r"^[ \t]+(?=(?:[-*+]|\d{1,9}[.)])(?:[ \t]|$))")
 _NUMBERING = re.compile(r"^\s*(?:\d{1,3}|[a-hA-H]|[ivxIVX]{1,4})[.)]\s+")
 _PARTS = re.compile(r"\s*(?:/|&|\+|,|\band\b)\s*", re.IGNORECASE)
 _ATX = re.compile(r"^ {0,3}#{1,6}\s+(.+?)(?:\s+#+)?\s*$")
@@ -119,6 +130,7 @@ def parse_postmortem(
     synonyms = synonyms or SectionSynonyms()
     lines = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n").split("\n")
     front_matter, lines, warnings = _front_matter(lines)
+    lines = [_bounded_depth(line) if line[:1] in " \t>" else line for line in lines]
     title_line = next((i + 1 for i, line in enumerate(lines) if line.strip()), 0)
     start = parse_start(lines, synonyms.tasks + synonyms.corrective)
     nodes = build_nodes(prepass("\n".join(lines[start:])), synonyms.kind, title_line, start)
@@ -136,6 +148,17 @@ def parse_postmortem(
         warnings=tuple(warnings),
         front_matter=front_matter,
     )
+
+
+def _bounded_depth(line: str) -> str:
+    """The line with a quote or list nesting deeper than the limits flattened to them."""
+    quotes = _QUOTES.match(line)
+    if quotes and quotes.group().count(">") > MAX_QUOTES:
+        line = "> " * MAX_QUOTES + line[quotes.end() :].lstrip()
+    indent = _LIST_INDENT.match(line)
+    if indent and len(indent.group().expandtabs(4)) > MAX_LIST_INDENT:
+        line = " " * MAX_LIST_INDENT + line[indent.end() :]
+    return line
 
 
 # -- front matter, title, incident date -------------------------------------------------
@@ -293,8 +316,18 @@ def _items(
         if normalized:
             seen[normalized] += 1
             item_key = item_id(doc_key, title, seen[normalized])
+            entry = _bounded(entry, warnings)
             items.append(_item(entry, kind, item_key, title, _due(entry, incident, warnings)))
     return items
+
+
+def _bounded(entry: Entry, warnings: list[ParseWarning]) -> Entry:
+    if len(entry.body) <= MAX_ITEM_TEXT:
+        return entry
+    warnings.append(
+        ParseWarning(entry.line, f"item text longer than {MAX_ITEM_TEXT:,} characters: cut")
+    )
+    return dataclasses.replace(entry, body=entry.body[:MAX_ITEM_TEXT] + " …")
 
 
 def _item(entry: Entry, kind: Section, key: str, title: str, due: date | None) -> ActionItem:

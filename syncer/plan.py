@@ -13,7 +13,9 @@ The decision table, per item:
 
 "Gone" is only concluded for documents parsed in this run that still have items: a
 document that suddenly has no items changes nothing (a guard against a bad edit or a
-parser regression closing everything).
+parser regression closing everything). A document with more items than
+`parser.max_items` (a generated file, a pasted log) has only its first items planned,
+with a warning, and nothing concluded "gone": it was not taken in whole.
 """
 
 from __future__ import annotations
@@ -74,6 +76,13 @@ def plan_changes(docs: Sequence[Postmortem], state: SyncState, config: Config) -
                 "left as they are"
             )
             continue
+        limit = config.parser.max_items
+        if len(items) > limit:
+            plan.warnings.append(
+                f"{doc.path}: {len(items)} action items, more than parser.max_items "
+                f"({limit}): only the first {limit} are pushed and none of its issues is "
+                "closed; raise parser.max_items if they are all real"
+            )
         plan.changes.extend(_plan_document(doc, items, records, config))
     return plan
 
@@ -81,11 +90,18 @@ def plan_changes(docs: Sequence[Postmortem], state: SyncState, config: Config) -
 def _plan_document(
     doc: Postmortem, items: list[ActionItem], records: dict[str, ItemRecord], config: Config
 ) -> list[Change]:
+    # Matched in whole (a record must not pair with a new item for want of its own item
+    # beyond the limit), planned up to the limit.
     matches, gone = match_items(items, records)
+    limit = config.parser.max_items
+    kept = {id(item) for item in items[:limit]}
     changes = [
         _plan_item(doc, m.item, m.record_id, records.get(m.record_id or ""), config)
         for m in matches
+        if id(m.item) in kept
     ]
+    if len(items) > limit:
+        return changes
     tracker = tracker_of(doc, config)
     for key in gone:
         record = records[key]

@@ -20,7 +20,7 @@ import contextlib
 import json
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -149,15 +149,25 @@ def backup_path(path: Path) -> Path:
 
 
 @contextlib.contextmanager
-def locked(path: Path, timeout: float) -> Iterator[None]:
-    """Hold the state lock; a second run waits up to `timeout` seconds, then gives up."""
+def locked(
+    path: Path, timeout: float, waiting: Callable[[str], None] = lambda message: None
+) -> Iterator[None]:
+    """Hold the state lock; a second run says it waits, waits up to `timeout` seconds,
+    then gives up."""
     path.parent.mkdir(parents=True, exist_ok=True)
     lock = filelock.FileLock(str(path.with_name(path.name + ".lock")))
     try:
-        lock.acquire(timeout=timeout)
+        try:
+            lock.acquire(timeout=0)
+        except filelock.Timeout:
+            waiting(
+                f"{path} is locked by another pmsync run: waiting up to {timeout:g}s "
+                "(limits.lock_timeout)"
+            )
+            lock.acquire(timeout=timeout)
     except filelock.Timeout:
         raise StateLocked(
-            f"{path}: another pmsync run holds the lock ({timeout:.0f}s waited); "
+            f"{path}: another pmsync run holds the lock ({timeout:g}s waited); "
             "try again when it finishes, or raise limits.lock_timeout"
         ) from None
     try:
@@ -200,13 +210,27 @@ def save_state(state: SyncState, path: Path) -> None:
             handle.flush()
             os.fsync(handle.fileno())
         if path.exists() and _is_valid(path):
-            os.replace(path, backup_path(path))
+            _copy_atomic(path, backup_path(path))
+        # Replaced, never moved away first: a crash at any point leaves a state file.
         os.replace(tmp, path)
     finally:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
     with contextlib.suppress(FileNotFoundError):
         os.unlink(journal_path(path))
+
+
+def _copy_atomic(source: Path, target: Path) -> None:
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=target.name, suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(source.read_bytes())
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, target)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
 
 
 def _is_valid(path: Path) -> bool:

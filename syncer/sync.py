@@ -33,7 +33,9 @@ def apply_plan(
     *,
     prune: bool = False,
     report: Callable[[Outcome], None] = lambda outcome: None,
+    stopped: Callable[[str], None] = lambda message: None,
 ) -> list[Outcome]:
+    """Every group in turn; `stopped` hears once why a group's run was cut short."""
     outcomes: list[Outcome] = []
     for (tracker_name, container), changes in _groups(plan.changes).items():
         if not _needs_tracker(changes, prune):
@@ -49,6 +51,8 @@ def apply_plan(
         run.run(changes)
         if run.aborted is None:
             state.tracker(tracker_name, container).last_push = started
+        else:
+            stopped(f"{tracker_name} {container}: stopped: {run.aborted}")
         outcomes.extend(run.outcomes)
     return outcomes
 

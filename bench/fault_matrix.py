@@ -1,0 +1,98 @@
+"""The fault × step matrix of tests/test_faults.py (and the SIGKILL crashes of
+tests/test_crash.py), run against the fake trackers, as a table: per tracker and fault,
+the steps tried, the pmsync runs made, duplicate issues found and items lost.
+
+Run from the project root: `python bench/fault_matrix.py [--no-crash]`.
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.fakes.github import FakeGitHub  # noqa: E402
+from tests.fakes.jira import FakeJira  # noqa: E402
+from tests.fakes.server import FakeServer  # noqa: E402
+from tests.test_crash import CRASHES, JIRA_ITEMS, crash_then_rerun  # noqa: E402
+from tests.test_faults import (  # noqa: E402
+    ITEMS,
+    Cell,
+    cells,
+    item_ids,
+    make_run,
+    postmortem,
+    run_cell,
+    tally,
+)
+
+Row = tuple[str, str]  # tracker, fault
+
+
+def matrix(fakes: dict[str, FakeServer], scratch: Path) -> list[Cell]:
+    done = []
+    for n, (tracker, fault, step) in enumerate(cells()):
+        fake = fakes[tracker]
+        fake.reset()  # type: ignore[attr-defined]
+        run = make_run(scratch / f"cell-{n}", tracker, fake)
+        done.append(run_cell(run, Cell(tracker, fault, step)))
+    return done
+
+
+def crashes(fakes: dict[str, FakeServer], scratch: Path) -> list[Cell]:
+    done = []
+    for n, (tracker, k, after_commit) in enumerate(CRASHES):
+        fake = fakes[tracker]
+        fake.reset()  # type: ignore[attr-defined]
+        items = ITEMS if tracker == "github" else JIRA_ITEMS
+        run = make_run(scratch / f"crash-{n}", tracker, fake)
+        crash_then_rerun(run, k, after_commit=after_commit, items=items)
+        run.push()
+        result = tally(run, item_ids(postmortem(items)))
+        unit = "creates" if tracker == "github" else "bulk creates of 50"
+        where = f"after {k} {unit}" + (" + commit" if after_commit else "")
+        done.append(Cell(tracker, "SIGKILL", where, 2, result.duplicates, result.lost))
+    return done
+
+
+def table(done: list[Cell]) -> str:
+    rows: dict[Row, list[Cell]] = defaultdict(list)
+    for cell in done:
+        rows[(cell.tracker, cell.fault)].append(cell)
+    lines = [
+        "| tracker | fault | steps | runs | duplicate issues | items lost |",
+        "|---|---|---|---:|---:|---:|",
+    ]
+    for (tracker, fault), group in rows.items():
+        steps = ", ".join(c.step for c in group)
+        runs = sum(c.runs for c in group)
+        dups, lost = sum(c.duplicates for c in group), sum(c.lost for c in group)
+        lines.append(f"| {tracker} | {fault} | {steps} | {runs} | {dups} | {lost} |")
+    total = (sum(c.runs for c in done), sum(c.duplicates for c in done), sum(c.lost for c in done))
+    lines.append(f"| **all** | {len(rows)} faults | {len(done)} cells | {total[0]} | "
+                 f"{total[1]} | {total[2]} |")  # fmt: skip
+    notes = [f"- {c.tracker} {c.fault} {c.step}: {'; '.join(c.notes)}" for c in done if c.notes]
+    return "\n".join(lines + notes)
+
+
+def main() -> int:
+    started = time.perf_counter()
+    with FakeGitHub() as github, FakeJira() as jira, tempfile.TemporaryDirectory() as tmp:
+        fakes: dict[str, FakeServer] = {"github": github, "jira": jira}
+        done = matrix(fakes, Path(tmp))
+        if "--no-crash" not in sys.argv:
+            done += crashes(fakes, Path(tmp))
+        invalid = github.validation_errors + jira.validation_errors
+    print(table(done))
+    print(f"\n{len(done)} cells in {time.perf_counter() - started:.1f} s; "
+          f"fake validation errors: {len(invalid)}")  # fmt: skip
+    return 1 if any(c.duplicates or c.lost or c.notes for c in done) or invalid else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
