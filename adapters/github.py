@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import dataclasses
+import queue
 import re
-from collections.abc import Collection, Iterator, Mapping, Sequence
+from collections import deque
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import date, datetime, timezone
-from typing import Any, ClassVar, Literal
-from urllib.parse import urlencode
+from typing import Any, ClassVar, Literal, TypeGuard, TypeVar
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from pmsync.adapters.base import (
     RetryPolicy,
@@ -39,6 +42,18 @@ class GitHubConfig(BaseModel):
     due_dates: Literal["milestone", "project", "body"] = "milestone"
     project: ProjectConfig | None = None
     writes_per_minute: float = Field(default=80, ge=0)
+    # Creates sent at a time. GitHub asks for serial writes (its secondary rate limit
+    # punishes concurrent ones), so more than 1 is allowed only with pacing off.
+    parallel_creates: int = Field(default=1, ge=1, le=8)
+
+    @model_validator(mode="after")
+    def _parallel_only_unpaced(self) -> GitHubConfig:
+        if self.parallel_creates > 1 and self.writes_per_minute > 0:
+            raise ValueError(
+                "github.parallel_creates above 1 needs github.writes_per_minute: 0 "
+                "(concurrent writes would defeat the pacing)"
+            )
+        return self
 
 
 CONFIG_MODEL = GitHubConfig
@@ -55,6 +70,10 @@ MILESTONE_PREFIX = "Due "
 DUE_ON_TIME = "T12:00:00Z"
 _DUE_TITLE_RE = re.compile(r"^Due (\d{4}-\d{2}-\d{2})$")
 _KEY_RE = re.compile(r"^([\w.-]+/[\w.-]+)#(\d+)$")
+READ_WORKERS = 8  # listing pages fetched at a time once the last page number is known
+T = TypeVar("T")
+# A create ready to send: the draft, its repository and the POST body.
+Prepared = tuple[IssueDraft, str, dict[str, Any]]
 
 
 def connect(config: GitHubConfig, env: Mapping[str, str], policy: RetryPolicy) -> GitHubTracker:
@@ -78,7 +97,8 @@ def connect(config: GitHubConfig, env: Mapping[str, str], policy: RetryPolicy) -
     )
     client = GitHubClient(gh.requester, token_env=config.token_env, repo=config.repo)
     paced = dataclasses.replace(policy, writes_per_minute=config.writes_per_minute)
-    return GitHubTracker(config, client, paced, project_client(config, token, paced))
+    kind = ParallelGitHubTracker if config.parallel_creates > 1 else GitHubTracker
+    return kind(config, client, paced, project_client(config, token, paced))
 
 
 def project_client(config: GitHubConfig, token: str, policy: RetryPolicy) -> GitHubProject | None:
@@ -121,6 +141,8 @@ class GitHubTracker:
         self.push_access: bool | None = None  # known after check()
         self._labels: dict[str, set[str]] = {}  # repo → lower-case label names
         self._milestones: dict[str, dict[date, int]] = {}  # repo → due date → number
+        self._spares: queue.SimpleQueue[GitHubClient] = queue.SimpleQueue()  # for threads
+        self._stopped: TrackerError | None = None  # a fatal error ends every later call
 
     @property
     def conditional(self) -> dict[str, str]:
@@ -160,12 +182,56 @@ class GitHubTracker:
             self.etags[key] = resp.headers["etag"]  # single-page answers only (see above)
         else:
             self.etags.pop(key, None)
-        while True:
-            yield from (to_remote(container, d) for d in resp.data if "pull_request" not in d)
-            next_url = resp.link("next")
-            if next_url is None:
-                return
+        yield from issues_of(container, resp)
+        for page in self._later_pages(what, resp):
+            yield from issues_of(container, page)
+
+    def _later_pages(self, what: str, first: Response) -> Iterator[Response]:
+        """Pages 2..last, READ_WORKERS at a time (page-number links make them independent)
+        and yielded in order; then, one by one, any page past the last one announced:
+        the listing is sorted by creation, so issues created meanwhile land there."""
+        resp = first
+        for resp in self._fetch_concurrently(what, later_page_urls(first)):
+            yield resp
+        while (next_url := resp.link("next")) is not None:
             resp = self._call(what, "GET", next_url)
+            yield resp
+
+    def _fetch_concurrently(self, what: str, urls: list[str]) -> Iterator[Response]:
+        """GET each URL on a pool of threads, each with its own connection; at most
+        READ_WORKERS answers are held at once (memory stays flat with the page count)."""
+        if not urls:
+            return
+        todo = iter(urls)
+        pending: deque[Future[Response]] = deque()
+        pool = ThreadPoolExecutor(min(READ_WORKERS, len(urls)), thread_name_prefix="pmsync")
+
+        def submit(url: str) -> None:
+            fetch = lambda client: self._call(what, "GET", url, client=client)  # noqa: E731
+            pending.append(pool.submit(self._on_spare, fetch))
+
+        try:
+            for url in [next(todo) for _ in range(min(READ_WORKERS, len(urls)))]:
+                submit(url)
+            while pending:
+                resp = pending.popleft().result()
+                for url in todo:
+                    submit(url)
+                    break
+                yield resp
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+    def _on_spare(self, fn: Callable[[GitHubClient], T]) -> T:
+        """Run `fn` with a client no other thread is using (one connection each)."""
+        try:
+            client = self._spares.get_nowait()
+        except queue.Empty:
+            client = self.client.fork()
+        try:
+            return fn(client)
+        finally:
+            self._spares.put(client)
 
     def get(self, ref: IssueRef) -> RemoteIssue | None:
         repo, number = parse_key(ref.key)
@@ -180,24 +246,48 @@ class GitHubTracker:
     # --- writes -----------------------------------------------------------------------
 
     def create(self, drafts: Sequence[IssueDraft]) -> list[Created | Failed]:
-        return [self._create_one(draft) for draft in drafts]
+        results: list[Created | Failed] = []
+        for draft in drafts:
+            prepared = self._prepare(draft)
+            if isinstance(prepared, Failed):
+                results.append(prepared)
+                continue
+            outcome = self._post(prepared, self.client)
+            if is_fatal(outcome):
+                raise outcome  # the run cannot go on: stop it cleanly
+            results.append(self._settle(prepared, outcome))
+        return results
 
-    def _create_one(self, draft: IssueDraft) -> Created | Failed:
+    def _prepare(self, draft: IssueDraft) -> Prepared | Failed:
+        """The POST body; creates the labels and milestone it needs (AuthError and
+        RateLimited are raised: nothing of this draft was created)."""
         repo = draft.container or self._repo()
         try:
-            payload = self._create_payload(repo, draft)
-            resp = self._call(
-                f"create the issue for {draft.item_id}", "POST", f"/repos/{repo}/issues",
-                body=payload, write=True,
-            )  # fmt: skip
+            return draft, repo, self._create_payload(repo, draft)
         except (AuthError, RateLimited):
-            raise  # the run cannot go on: stop it cleanly
+            raise
         except TrackerError as exc:
             return Failed(draft.item_id, str(exc), maybe_applied=exc.maybe_applied)
-        warnings = dropped_fields(payload, resp.data, repo, self.push_access)
+
+    def _post(self, prepared: Prepared, client: GitHubClient) -> Response | TrackerError:
+        """One POST, never re-sent when its outcome is unknown; errors are returned."""
+        draft, repo, payload = prepared
+        try:
+            return self._call(
+                f"create the issue for {draft.item_id}", "POST", f"/repos/{repo}/issues",
+                body=payload, write=True, client=client,
+            )  # fmt: skip
+        except TrackerError as exc:
+            return exc
+
+    def _settle(self, prepared: Prepared, outcome: Response | TrackerError) -> Created | Failed:
+        draft, repo, payload = prepared
+        if isinstance(outcome, TrackerError):
+            return Failed(draft.item_id, str(outcome), maybe_applied=outcome.maybe_applied)
+        warnings = dropped_fields(payload, outcome.data, repo, self.push_access)
         if draft.due and self.project is not None:
-            warnings.extend(project_due(self.project, resp.data, draft.due))
-        return Created(draft.item_id, to_remote(repo, resp.data), tuple(warnings))
+            warnings.extend(project_due(self.project, outcome.data, draft.due))
+        return Created(draft.item_id, to_remote(repo, outcome.data), tuple(warnings))
 
     def _create_payload(self, repo: str, draft: IssueDraft) -> dict[str, Any]:
         body = render_block(draft.item_id, draft.content_hash, neutralize(draft.body))
@@ -354,15 +444,85 @@ class GitHubTracker:
         body: Any = None,
         headers: Mapping[str, str] | None = None,
         write: bool = False,
+        client: GitHubClient | None = None,
     ) -> Response:
+        if self._stopped is not None:
+            raise self._stopped
+        sender = client or self.client
+
         def send() -> Response:
-            return self.client.request(verb, url, params=params, body=body, headers=headers,
-                                       what=what)  # fmt: skip
+            return sender.request(verb, url, params=params, body=body, headers=headers,
+                                  what=what)  # fmt: skip
 
         return self.policy.call(what, send, write=write)
 
 
+class ParallelGitHubTracker(GitHubTracker):
+    """`parallel_creates` > 1 (pacing off): the engine hands over batches of
+    MAX_PARALLEL creates, whose POSTs go out concurrently.
+
+    Exactly-once holds as in a serial run: the engine records every intent of the batch
+    before calling `create`; each POST is one request, never re-sent when its outcome is
+    unknown; every draft gets its own result, in order. Labels and milestones are made
+    before any POST, one at a time. AuthError or RateLimited on any POST stops the run:
+    raised when nothing of the batch was created, else the created issues are returned
+    and every later call raises it (a raise would lose them and create them twice)."""
+
+    max_batch: ClassVar[int] = 8
+
+    def create(self, drafts: Sequence[IssueDraft]) -> list[Created | Failed]:
+        if len(drafts) <= 1 or self.policy.writes_per_minute > 0:
+            return super().create(drafts)
+        prepared = [self._prepare(draft) for draft in drafts]
+        ready = [p for p in prepared if not isinstance(p, Failed)]
+        outcomes = dict(zip(map(id, ready), self._post_all(ready), strict=True))
+        fatal = next((o for o in outcomes.values() if is_fatal(o)), None)
+        if fatal is not None:
+            if not any(isinstance(o, Response) for o in outcomes.values()):
+                raise fatal
+            self._stopped = fatal
+        return [p if isinstance(p, Failed) else self._settle(p, outcomes[id(p)]) for p in prepared]
+
+    def _post_all(self, ready: list[Prepared]) -> list[Response | TrackerError]:
+        if not ready:
+            return []
+        workers = min(self.config.parallel_creates, len(ready))
+        with ThreadPoolExecutor(workers, thread_name_prefix="pmsync") as pool:
+            post = lambda p: self._on_spare(lambda client: self._post(p, client))  # noqa: E731
+            return list(pool.map(post, ready))
+
+
 # --- conversions ----------------------------------------------------------------------
+
+
+def is_fatal(outcome: object) -> TypeGuard[TrackerError]:
+    """AuthError or RateLimited: nothing later in the run would succeed."""
+    return isinstance(outcome, (AuthError, RateLimited))
+
+
+def issues_of(container: str, page: Response) -> Iterator[RemoteIssue]:
+    return (to_remote(container, d) for d in page.data if "pull_request" not in d)
+
+
+def later_page_urls(first: Response) -> list[str]:
+    """The URLs of pages 2..last, from the first page's `next` and `last` links (none
+    when the answer is a single page or its links are not page numbers)."""
+    next_url, last_url = first.link("next"), first.link("last")
+    if next_url is None or last_url is None or page_number(next_url) != 2:
+        return []
+    last = page_number(last_url)
+    return [with_page(last_url, n) for n in range(2, (last or 1) + 1)]
+
+
+def page_number(url: str) -> int | None:
+    value = dict(parse_qsl(urlsplit(url).query)).get("page", "")
+    return int(value) if value.isdigit() else None
+
+
+def with_page(url: str, page: int) -> str:
+    parts = urlsplit(url)
+    query = [(k, str(page) if k == "page" else v) for k, v in parse_qsl(parts.query)]
+    return urlunsplit(parts._replace(query=urlencode(query)))
 
 
 def to_remote(repo: str, data: Mapping[str, Any]) -> RemoteIssue:

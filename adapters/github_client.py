@@ -54,6 +54,13 @@ class GitHubClient:
         self.repo = repo
         self._now = now
 
+    def fork(self) -> GitHubClient:
+        """A client with its own connection, for another thread. PyGithub's Requester keeps
+        the request being sent on its one connection object (`cnx.request()` then
+        `cnx.getresponse()`), so two threads sharing a Requester can swap requests."""
+        requester = self._requester.withAuth(self._requester.auth)
+        return GitHubClient(requester, token_env=self.token_env, repo=self.repo, now=self._now)
+
     def request(
         self,
         verb: str,

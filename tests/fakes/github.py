@@ -473,11 +473,17 @@ class FakeGitHub(FakeServer):
     def _repo(self, req: FakeRequest) -> Repo:
         return self.repo(f"{req.path_params['owner']}/{req.path_params['repo']}")
 
-    def _page(self, req: FakeRequest, items: list[Any]) -> FakeResponse:
+    def _page(
+        self, req: FakeRequest, items: list[Any], render: Callable[[Any], Any] | None = None
+    ) -> FakeResponse:
+        """One page of `items`; `render` (when given) is applied to that page only, so a
+        listing of thousands of issues renders 100 per request, not all of them."""
         per_page = min(100, max(1, int(req.params.get("per_page", 30))))
         page = max(1, int(req.params.get("page", 1)))
         last = max(1, math.ceil(len(items) / per_page))
         body = items[(page - 1) * per_page : page * per_page]
+        if render is not None:
+            body = [render(item) for item in body]
         links = []
         rels = {"prev": page - 1, "next": page + 1, "first": 1, "last": last}
         for rel, number in rels.items():
@@ -547,7 +553,7 @@ class FakeGitHub(FakeServer):
                 if (who == "none") == (not i.assignees) and (who == "none" or who in i.assignees)
             ]
         found.sort(key=_sort_key(p.get("sort", "created")), reverse=p.get("direction") != "asc")
-        return self._page(req, [self.issue_json(repo, i) for i in found])
+        return self._page(req, found, lambda issue: self.issue_json(repo, issue))
 
     @staticmethod
     def _by_milestone(found: list[Issue], wanted: str) -> list[Issue]:
