@@ -8,14 +8,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from typing import Literal
 
 from pmsync.adapters.base import Tracker, chunks, render_block, split_outside
 from pmsync.errors import AuthError, RateLimited, TrackerError, TrackerUnavailable
 from pmsync.model import Created, Failed, IssueRef, RemoteIssue
 from pmsync.plan import Change, pushed_of
-from pmsync.state import IssueRecord, ItemRecord, Journal, SyncState, utcnow
+from pmsync.state import IssueRecord, ItemRecord, Journal, SyncState, precise_now, utcnow
 
+# Below one listing page of writes, settling would cost the next push nothing to save.
+SETTLE_AFTER = 100
 OutcomeAction = Literal["create", "update", "unchanged", "remove", "fail", "adopt"]
 # After these, the rest of a group is not attempted: nothing would succeed.
 _FATAL = (AuthError, RateLimited, TrackerUnavailable)
@@ -44,6 +47,7 @@ class GroupRun:
     prune: bool = False
     outcomes: list[Outcome] = field(default_factory=list)
     aborted: str | None = None
+    writes: int = 0  # issues created or updated in this run
 
     # --- the steps -----------------------------------------------------------------
 
@@ -127,6 +131,7 @@ class GroupRun:
                 self.emit(self._failed(change, result))
 
     def _created(self, change: Change, created: Created) -> Outcome:
+        self.writes += 1
         record = new_record(change, created.issue.ref, pushed=True)
         record.outside = outside_of(created.issue.body)
         self.save(change.item_id, record)
@@ -194,6 +199,7 @@ class GroupRun:
             }
         )
         self.save(change.item_id, record)
+        self.writes += 1
         self.emit(Outcome(change, "update", remote.ref, warnings=change.warnings))
 
     def _remove(self, removes: list[Change]) -> None:
@@ -252,6 +258,29 @@ class GroupRun:
         if self.journal is not None:
             self.journal.forget(change.item_id)
         self.emit(Outcome(change, "remove", change.issue))
+
+    def settle(self, started: datetime) -> datetime:
+        """The `since` of the next push's read of people's edits. After a large push,
+        read back what changed since it started (about one request per 100 writes, once)
+        and note the text people keep around pmsync's blocks, so the next push reads only
+        what changed after this one instead of re-reading pmsync's own writes."""
+        if not self.tracker.keeps_outside_text or self.writes <= SETTLE_AFTER or self.aborted:
+            return started
+        settled = precise_now()
+        try:
+            for issue in self.tracker.list_managed(self.container, started):
+                self._note_outside(issue)
+        except TrackerError:
+            return started  # the next push reads from the start of this one: still right
+        return settled
+
+    def _note_outside(self, issue: RemoteIssue) -> None:
+        record = self.state.items.get(issue.item_id or "")
+        if record is None or record.issue is None or record.issue.key != issue.ref.key:
+            return
+        outside = outside_of(issue.body)
+        if outside != record.outside:
+            self.save(issue.item_id or "", record.model_copy(update={"outside": outside}))
 
     # --- bookkeeping -----------------------------------------------------------------
 

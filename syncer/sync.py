@@ -50,7 +50,7 @@ def apply_plan(
         run = GroupRun(tracker, container, state, journal, report, prune=prune)
         run.run(changes)
         if run.aborted is None:
-            state.tracker(tracker_name, container).last_push = started
+            state.tracker(tracker_name, container).last_push = run.settle(started)
         else:
             stopped(f"{tracker_name} {container}: stopped: {run.aborted}")
         outcomes.extend(run.outcomes)

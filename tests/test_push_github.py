@@ -3,7 +3,7 @@ through unmodified PyGithub. Request counts come from the fake's log."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -228,3 +228,35 @@ def test_status_reads_in_bulk_and_second_status_is_cheap(
     fake_github.reset_log()
     pushed.status(date(2024, 8, 1))
     assert len(fake_github.requests) <= 1
+
+
+def test_large_push_is_read_back_once_so_later_updates_cost_one_request_each(
+    tmp_path: Path, fake_github: FakeGitHub
+) -> None:
+    from tests.docgen import write_postmortems
+
+    ws = make_workspace(
+        tmp_path, {"GITHUB_TOKEN": fake_github.token}, **github_settings(fake_github)
+    )
+    for path in ws.postmortems.glob("*.md"):
+        path.unlink()
+    write_postmortems(ws.postmortems, 250)
+    # The push's writes are stamped 5 s in the past, as they would be in a real push that
+    # took a while: GitHub's `since` has whole seconds, so writes in the very second the
+    # read-back started are read again by the next push (a few, not all).
+    real_clock = fake_github.clock
+    fake_github.clock = lambda: real_clock() - timedelta(seconds=5)
+    try:
+        ws.push()
+    finally:
+        fake_github.clock = real_clock
+    listed = fake_github.count("GET", "/repos/acme/ops/issues")
+    assert listed <= 3  # the read-back of 250 writes: at most ⌈250/100⌉ pages, once
+    issue = fake_github.issues(REPO)[7]
+    fake_github.edit_issue(REPO, issue.number, body=issue.body + "\n\nOn-call notes.")
+    fake_github.reset_log()
+    doc = ws.postmortems / "incident-00000.md"
+    doc.write_text(doc.read_text().replace("step 7)**: make sure", "step 7)**: be sure"))
+    assert actions(ws.push()) == {"update": 1, "unchanged": 249}
+    assert len(fake_github.requests) == 2  # people's edits since the read-back, one PATCH
+    assert "On-call notes." in fake_github.issues(REPO)[7].body
