@@ -351,8 +351,10 @@ def outside_of(body: str | None) -> str | None:
 
 
 def _base_body(record: ItemRecord | None) -> str | None:
-    """The issue body as pmsync last left it: people's text around a placeholder block."""
-    if record is None or record.outside is None:
+    """The issue body as pmsync last left it: people's text (if any) around a placeholder
+    block. Called only for issues the read of edits since the last push did not return,
+    so the body is still what pmsync wrote: no need to fetch it."""
+    if record is None or record.issue is None:
         return None
-    before, _, after = record.outside.partition("\0")
+    before, _, after = (record.outside or "\0").partition("\0")
     return f"{before}{render_block('x', '', '')}{after}"
