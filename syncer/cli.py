@@ -124,20 +124,32 @@ def push(
         bool, typer.Option("--prune", help="Close issues of items removed from their postmortem.")
     ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    changed_since: Annotated[
+        str | None,
+        typer.Option("--changed-since", help="Only postmortems changed since this git ref."),
+    ] = None,
 ) -> None:
     """Create and update one issue per action item, and record it in the state file."""
     from pmsync import report
-    from pmsync.commands import open_config, push_command
+    from pmsync.commands import changed_paths, open_config, push_command
 
+    settings = guarded(lambda: open_config(config))
+    selected = guarded(lambda: changed_paths(changed_since, paths or [], settings))
+    if selected == []:
+        if as_json:
+            print_json(report.push_json([]))
+        typer.echo(f"pmsync: no postmortem changed since {changed_since}", err=True)
+        raise typer.Exit(EXIT_OK)
+    targets = selected if selected is not None else paths or []
     if dry_run:
-        plan(paths, config, as_json, "table")
+        plan(targets, config, as_json, "table")
         return
     progress = PushProgress(lines=not as_json)
     try:
         result = guarded(
             lambda: push_command(
-                open_config(config),
-                paths or [],
+                settings,
+                targets,
                 prune=prune,
                 report=progress.report,
                 announce=lambda message: typer.echo(f"pmsync: {message}", err=True),
