@@ -289,21 +289,38 @@ class FakeGitHub(FakeServer):
             "color": label.color, "description": label.description, "default": False,
         }  # fmt: skip
 
-    def milestone_json(self, repo: Repo, ms: Milestone) -> dict[str, Any]:
+    def milestone_counts(self, repo: Repo) -> dict[int, tuple[int, int]]:
+        """Open and closed issues per milestone number, counted in one pass."""
+        counts: dict[int, tuple[int, int]] = {}
+        for issue in repo.issues.values():
+            if issue.milestone:
+                opened, closed = counts.get(issue.milestone, (0, 0))
+                is_open = issue.state == "open"
+                counts[issue.milestone] = (opened + is_open, closed + (not is_open))
+        return counts
+
+    def milestone_json(
+        self, repo: Repo, ms: Milestone, counts: dict[int, tuple[int, int]] | None = None
+    ) -> dict[str, Any]:
         url = f"{self.api_url}/repos/{repo.full_name}/milestones/{ms.number}"
-        linked = [i for i in repo.issues.values() if i.milestone == ms.number]
+        # A listing passes the counts it made once: per issue, they cost a scan of all.
+        opened, closed = (counts if counts is not None else self.milestone_counts(repo)).get(
+            ms.number, (0, 0)
+        )
         return {
             "url": url, "html_url": f"{self.url}/{repo.full_name}/milestone/{ms.number}",
             "labels_url": f"{url}/labels", "id": ms.id, "node_id": f"MI_{ms.id}",
             "number": ms.number, "state": ms.state, "title": ms.title,
             "description": ms.description, "creator": self.user_json(self.login),
-            "open_issues": sum(1 for i in linked if i.state == "open"),
-            "closed_issues": sum(1 for i in linked if i.state == "closed"),
+            "open_issues": opened,
+            "closed_issues": closed,
             "created_at": iso(ms.created_at), "updated_at": iso(ms.updated_at),
             "closed_at": iso(ms.closed_at), "due_on": iso(ms.due_on),
         }  # fmt: skip
 
-    def issue_json(self, repo: Repo, issue: Issue) -> dict[str, Any]:
+    def issue_json(
+        self, repo: Repo, issue: Issue, counts: dict[int, tuple[int, int]] | None = None
+    ) -> dict[str, Any]:
         url = f"{self.api_url}/repos/{repo.full_name}/issues/{issue.number}"
         kind = "pull" if issue.pull_request else "issues"
         html = f"{self.url}/{repo.full_name}/{kind}/{issue.number}"
@@ -318,7 +335,8 @@ class FakeGitHub(FakeServer):
             "body": issue.body, "user": self.user_json(issue.user),
             "labels": [self.label_json(repo, repo.labels[n.lower()]) for n in issue.labels],
             "assignee": assignees[0] if assignees else None, "assignees": assignees,
-            "milestone": self.milestone_json(repo, ms) if ms else None, "locked": False,
+            "milestone": self.milestone_json(repo, ms, counts) if ms else None,
+            "locked": False,
             "active_lock_reason": None, "comments": len(issue.comments),
             "closed_at": iso(issue.closed_at), "created_at": iso(issue.created_at),
             "updated_at": iso(issue.updated_at), "author_association": "OWNER",
@@ -553,7 +571,8 @@ class FakeGitHub(FakeServer):
                 if (who == "none") == (not i.assignees) and (who == "none" or who in i.assignees)
             ]
         found.sort(key=_sort_key(p.get("sort", "created")), reverse=p.get("direction") != "asc")
-        return self._page(req, found, lambda issue: self.issue_json(repo, issue))
+        counts = self.milestone_counts(repo)
+        return self._page(req, found, lambda issue: self.issue_json(repo, issue, counts))
 
     @staticmethod
     def _by_milestone(found: list[Issue], wanted: str) -> list[Issue]:
