@@ -4,25 +4,35 @@ from __future__ import annotations
 
 import dataclasses
 import queue
-import re
 from collections import deque
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 from typing import Any, ClassVar, Literal, TypeGuard, TypeVar
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import urlencode
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from pmsync.adapters.base import (
     RetryPolicy,
     neutralize,
-    read_marker,
     render_block,
     replace_block,
 )
 from pmsync.adapters.github_client import GitHubClient, Response
-from pmsync.adapters.github_project import GitHubProject
+from pmsync.adapters.github_project import GitHubProject, project_due
+from pmsync.adapters.github_values import (
+    DUE_TITLE_RE,
+    dropped_fields,
+    iso_z,
+    issues_of,
+    label_names,
+    later_page_urls,
+    milestone_title,
+    parse_key,
+    same_repo,
+    to_remote,
+)
 from pmsync.errors import AuthError, ConfigError, NotFound, RateLimited, TrackerError
 from pmsync.model import Created, Failed, IssueDraft, IssueRef, RemoteIssue
 
@@ -61,15 +71,12 @@ CONFIG_MODEL = GitHubConfig
 # --- the tracker ----------------------------------------------------------------------
 
 TRACKING_LABEL = "pmsync"  # every issue pmsync creates carries it; listings filter on it
-MILESTONE_PREFIX = "Due "
 # GitHub keeps only a calendar date of `due_on`: it floors the instant to midnight US
 # Pacific time (a due_on of 2024-06-15T00:00:00Z becomes June 14). Noon UTC is the same
 # calendar day from UTC-11 to UTC+11, Pacific included, so the milestone shows the item's
 # date. Same workaround: wordpress-mobile/release-toolkit#419 (T12:00:00Z);
 # microsoft/PowerShellForGitHub#133 (midnight UTC + 9 h).
 DUE_ON_TIME = "T12:00:00Z"
-_DUE_TITLE_RE = re.compile(r"^Due (\d{4}-\d{2}-\d{2})$")
-_KEY_RE = re.compile(r"^([\w.-]+/[\w.-]+)#(\d+)$")
 READ_WORKERS = 8  # listing pages fetched at a time once the last page number is known
 T = TypeVar("T")
 # A create ready to send: the draft, its repository and the POST body.
@@ -97,8 +104,12 @@ def connect(config: GitHubConfig, env: Mapping[str, str], policy: RetryPolicy) -
     )
     client = GitHubClient(gh.requester, token_env=config.token_env, repo=config.repo)
     paced = dataclasses.replace(policy, writes_per_minute=config.writes_per_minute)
-    kind = ParallelGitHubTracker if config.parallel_creates > 1 else GitHubTracker
-    return kind(config, client, paced, project_client(config, token, paced))
+    project = project_client(config, token, paced)
+    if config.parallel_creates > 1:
+        from pmsync.adapters.github_parallel import ParallelGitHubTracker
+
+        return ParallelGitHubTracker(config, client, paced, project)
+    return GitHubTracker(config, client, paced, project)
 
 
 def project_client(config: GitHubConfig, token: str, policy: RetryPolicy) -> GitHubProject | None:
@@ -406,7 +417,7 @@ class GitHubTracker:
         )
         found: dict[date, int] = {}
         for ms in listed:
-            match = _DUE_TITLE_RE.match(str(ms.get("title", "")))
+            match = DUE_TITLE_RE.match(str(ms.get("title", "")))
             if match:
                 found.setdefault(date.fromisoformat(match.group(1)), int(ms["number"]))
         return found
@@ -457,170 +468,9 @@ class GitHubTracker:
         return self.policy.call(what, send, write=write)
 
 
-class ParallelGitHubTracker(GitHubTracker):
-    """`parallel_creates` > 1 (pacing off): the engine hands over batches of
-    MAX_PARALLEL creates, whose POSTs go out concurrently.
-
-    Exactly-once holds as in a serial run: the engine records every intent of the batch
-    before calling `create`; each POST is one request, never re-sent when its outcome is
-    unknown; every draft gets its own result, in order. Labels and milestones are made
-    before any POST, one at a time. AuthError or RateLimited on any POST stops the run:
-    raised when nothing of the batch was created, else the created issues are returned
-    and every later call raises it (a raise would lose them and create them twice)."""
-
-    max_batch: ClassVar[int] = 8
-
-    def create(self, drafts: Sequence[IssueDraft]) -> list[Created | Failed]:
-        if len(drafts) <= 1 or self.policy.writes_per_minute > 0:
-            return super().create(drafts)
-        prepared = [self._prepare(draft) for draft in drafts]
-        ready = [p for p in prepared if not isinstance(p, Failed)]
-        outcomes = dict(zip(map(id, ready), self._post_all(ready), strict=True))
-        fatal = next((o for o in outcomes.values() if is_fatal(o)), None)
-        if fatal is not None:
-            if not any(isinstance(o, Response) for o in outcomes.values()):
-                raise fatal
-            self._stopped = fatal
-        return [p if isinstance(p, Failed) else self._settle(p, outcomes[id(p)]) for p in prepared]
-
-    def _post_all(self, ready: list[Prepared]) -> list[Response | TrackerError]:
-        if not ready:
-            return []
-        workers = min(self.config.parallel_creates, len(ready))
-        with ThreadPoolExecutor(workers, thread_name_prefix="pmsync") as pool:
-            post = lambda p: self._on_spare(lambda client: self._post(p, client))  # noqa: E731
-            return list(pool.map(post, ready))
-
-
 # --- conversions ----------------------------------------------------------------------
 
 
 def is_fatal(outcome: object) -> TypeGuard[TrackerError]:
     """AuthError or RateLimited: nothing later in the run would succeed."""
     return isinstance(outcome, (AuthError, RateLimited))
-
-
-def issues_of(container: str, page: Response) -> Iterator[RemoteIssue]:
-    return (to_remote(container, d) for d in page.data if "pull_request" not in d)
-
-
-def later_page_urls(first: Response) -> list[str]:
-    """The URLs of pages 2..last, from the first page's `next` and `last` links (none
-    when the answer is a single page or its links are not page numbers)."""
-    next_url, last_url = first.link("next"), first.link("last")
-    if next_url is None or last_url is None or page_number(next_url) != 2:
-        return []
-    last = page_number(last_url)
-    return [with_page(last_url, n) for n in range(2, (last or 1) + 1)]
-
-
-def page_number(url: str) -> int | None:
-    value = dict(parse_qsl(urlsplit(url).query)).get("page", "")
-    return int(value) if value.isdigit() else None
-
-
-def with_page(url: str, page: int) -> str:
-    parts = urlsplit(url)
-    query = [(k, str(page) if k == "page" else v) for k, v in parse_qsl(parts.query)]
-    return urlunsplit(parts._replace(query=urlencode(query)))
-
-
-def to_remote(repo: str, data: Mapping[str, Any]) -> RemoteIssue:
-    """A GitHub issue document as a RemoteIssue (item id and hash from the marker)."""
-    body = data.get("body")
-    marker = read_marker(body)
-    assignee = data.get("assignee") or {}
-    number = data["number"]
-    return RemoteIssue(
-        ref=IssueRef("github", f"{repo}#{number}", str(data.get("html_url", "")),
-                     id=str(data.get("node_id") or number)),
-        title=str(data.get("title", "")),
-        state="closed" if data.get("state") == "closed" else "open",
-        body=body,
-        item_id=marker[0] if marker else None,
-        content_hash=marker[1] if marker else None,
-        state_reason=data.get("state_reason"),
-        assignee=assignee.get("login"),
-        due=milestone_due(data.get("milestone")),
-        labels=tuple(label_names(data)),
-        updated_at=parse_time(data.get("updated_at")),
-        closed_at=parse_time(data.get("closed_at")),
-    )  # fmt: skip
-
-
-def project_due(project: GitHubProject, issue: Mapping[str, Any], due: date) -> list[str]:
-    """Set a just-created issue's due date in the project (GraphQL needs the issue's
-    `node_id`). The issue exists whatever happens here: a failure becomes a warning on
-    its Created result, never a Failed, which would lose the issue from the run."""
-    try:
-        project.set_due(str(issue["node_id"]), due)
-    except TrackerError as exc:
-        return [f"due date not set in {project.where}: {exc}"]
-    return []
-
-
-def milestone_title(due: date) -> str:
-    return f"{MILESTONE_PREFIX}{due.isoformat()}"
-
-
-def milestone_due(milestone: Mapping[str, Any] | None) -> date | None:
-    """The date GitHub shows for a milestone: `due_on` is midnight US Pacific of that
-    date (07:00Z or 08:00Z), so its UTC date is the shown date. A milestone without
-    `due_on` falls back to a "Due YYYY-MM-DD" title."""
-    if not milestone:
-        return None
-    due_on = parse_time(milestone.get("due_on"))
-    if due_on is not None:
-        return due_on.astimezone(timezone.utc).date()
-    match = _DUE_TITLE_RE.match(str(milestone.get("title", "")))
-    return date.fromisoformat(match.group(1)) if match else None
-
-
-def label_names(data: Mapping[str, Any]) -> list[str]:
-    labels = data.get("labels") or []
-    return [str(lab["name"] if isinstance(lab, dict) else lab) for lab in labels]
-
-
-def dropped_fields(
-    sent: Mapping[str, Any], got: Mapping[str, Any], repo: str, push: bool | None
-) -> list[str]:
-    """GitHub silently drops assignees, labels and milestone for tokens without push
-    access: name each field the response lacks."""
-    why = f"the token lacks push access to {repo}"
-    if push is None:
-        why = f"the token probably lacks push access to {repo}"
-    warnings = []
-    assigned = {a.get("login") for a in got.get("assignees") or [] if isinstance(a, dict)}
-    missing = [a for a in sent.get("assignees", []) if a not in assigned]
-    if missing:
-        warnings.append(f"GitHub dropped the assignee {', '.join(missing)}: {why}")
-    have = {name.lower() for name in label_names(got)}
-    lost = [name for name in sent.get("labels", []) if name.lower() not in have]
-    if lost:
-        warnings.append(f"GitHub dropped the labels {', '.join(lost)}: {why}")
-    if sent.get("milestone") is not None and not got.get("milestone"):
-        warnings.append(f"GitHub dropped the milestone (due date): {why}")
-    return warnings
-
-
-def parse_key(key: str) -> tuple[str, int]:
-    match = _KEY_RE.match(key)
-    if not match:
-        raise NotFound(f"not a GitHub issue key: {key!r} (expected owner/repo#number)")
-    return match.group(1), int(match.group(2))
-
-
-def same_repo(data: Mapping[str, Any], repo: str) -> bool:
-    return str(data.get("repository_url", "")).lower().endswith(f"/repos/{repo.lower()}")
-
-
-def parse_time(value: Any) -> datetime | None:
-    if not value:
-        return None
-    return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-
-
-def iso_z(moment: datetime) -> str:
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")

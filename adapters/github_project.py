@@ -317,3 +317,14 @@ def _json(resp: Any) -> dict[str, Any]:
     except ValueError:
         return {"message": resp.text[:200]}
     return body if isinstance(body, dict) else {}
+
+
+def project_due(project: GitHubProject, issue: Mapping[str, Any], due: date) -> list[str]:
+    """Set a just-created issue's due date in the project (GraphQL needs the issue's
+    `node_id`). The issue exists whatever happens here: a failure becomes a warning on
+    its Created result, never a Failed, which would lose the issue from the run."""
+    try:
+        project.set_due(str(issue["node_id"]), due)
+    except TrackerError as exc:
+        return [f"due date not set in {project.where}: {exc}"]
+    return []

@@ -11,16 +11,24 @@ from `serverInfo`. Creates go through `/issue/bulk`, 50 a request.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
-from datetime import date, datetime, timezone, tzinfo
-from email.utils import parsedate_to_datetime
+from datetime import datetime, timezone, tzinfo
 from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from pmsync.adapters.base import RetryPolicy, chunks
-from pmsync.adapters.jira_adf import markdown_to_adf, markdown_to_wiki, marker_text, read_marker
+from pmsync.adapters.jira_adf import markdown_to_adf, markdown_to_wiki
+from pmsync.adapters.jira_values import (
+    draft_fields,
+    issue_ref,
+    older_than,
+    project_key,
+    retry_after,
+    to_remote,
+    visible_labels,
+    zone_of,
+)
 from pmsync.errors import AuthError, ConfigError, NotFound, RateLimited, TrackerError
 from pmsync.model import Created, Failed, IssueDraft, IssueRef, RemoteIssue
 
@@ -58,9 +66,6 @@ PERMISSIONS = "Browse projects, Create issues, Edit issues, Transition issues an
 FIELDS = ("summary", "description", "labels", "duedate", "priority", "assignee", "status",
           "resolution", "resolutiondate", "updated", "created")  # fmt: skip
 PAGE = 100
-MAX_DESCRIPTION = 30_000  # Jira refuses descriptions past 32,767 characters
-_ITEM_RE = re.compile(r"^[a-z0-9-]{1,64}$")
-_PROJECT_RE = re.compile(r"^[A-Z][A-Z0-9_]{0,254}$")
 
 
 def connect(config: JiraConfig, env: Mapping[str, str], policy: RetryPolicy) -> JiraTracker:
@@ -134,7 +139,7 @@ class JiraTracker:
             probe = self._client("2")
             info = self._call("read serverInfo", probe.server_info)
             self.cloud = info.get("deploymentType") == "Cloud"
-            self._tz = _zone(info.get("serverTimeZone")) or timezone.utc
+            self._tz = zone_of(info.get("serverTimeZone")) or timezone.utc
             self._jira = self._client("3") if self.cloud else probe
         return self._jira
 
@@ -142,14 +147,14 @@ class JiraTracker:
         """Credentials, the user's time zone, and the default project when configured."""
         client = self._ready()
         me = self._call("read the current user", client.myself)
-        self._tz = _zone(me.get("timeZone")) or self._tz
+        self._tz = zone_of(me.get("timeZone")) or self._tz
         if self._config.project:
-            self._rest("GET", f"project/{self._project(self._config.project)}", what="read project")
+            self._rest("GET", f"project/{project_key(self._config.project)}", what="read project")
 
     # --- reads --------------------------------------------------------------------------
     def list_managed(self, container: str, since: datetime | None = None) -> Iterator[RemoteIssue]:
         self._ready()
-        project = self._project(container or self._config.project or "")
+        project = project_key(container or self._config.project or "")
         jql = f"project = {project} AND labels = pmsync"
         if since is not None:
             moment = (since if since.tzinfo else since.replace(tzinfo=timezone.utc)).astimezone(
@@ -162,8 +167,8 @@ class JiraTracker:
         for page in pages:
             fresh = [raw for raw in page if raw.get("key") not in seen]
             seen.update(str(raw.get("key")) for raw in fresh)
-            for remote in (self._remote(raw) for raw in fresh):
-                if since is not None and _older(remote.updated_at, since):
+            for remote in (to_remote(self._base, raw) for raw in fresh):
+                if since is not None and older_than(remote.updated_at, since):
                     # JQL compares `updated` to the minute; ordered newest first, the
                     # first issue older than `since` ends what changed: stop paging.
                     return
@@ -209,7 +214,7 @@ class JiraTracker:
             )
         except NotFound:
             return None
-        return self._remote(issue.raw)
+        return to_remote(self._base, issue.raw)
 
     # --- writes -------------------------------------------------------------------------
     def create(self, drafts: Sequence[IssueDraft]) -> list[Created | Failed]:
@@ -224,7 +229,7 @@ class JiraTracker:
         sent: list[tuple[int, IssueDraft, dict[str, Any], tuple[str, ...]]] = []
         for n, draft in enumerate(drafts):
             try:
-                fields, warnings = self._fields(draft)
+                fields, warnings = draft_fields(draft, self._config, self.cloud)
             except ConfigError as exc:
                 results[n] = Failed(draft.item_id, str(exc))
                 continue
@@ -266,10 +271,10 @@ class JiraTracker:
         raw = out["issue"].raw
         key, issue_id = str(raw["key"]), str(raw["id"])
         issue = RemoteIssue(
-            ref=self._ref(key, issue_id), title=fields["summary"], state="open",
+            ref=issue_ref(self._base, key, issue_id), title=fields["summary"], state="open",
             item_id=draft.item_id, content_hash=draft.content_hash,
             assignee=draft.assignee if "assignee" in fields else None,
-            due=draft.due, labels=self._visible_labels(fields["labels"], draft.item_id),
+            due=draft.due, labels=visible_labels(fields["labels"], draft.item_id),
         )  # fmt: skip
         return Created(draft.item_id, issue, warnings)
 
@@ -279,7 +284,7 @@ class JiraTracker:
         """One PUT with the changed fields. The description is pmsync's own rendering,
         replaced whole (`base_body` is not used: Jira descriptions are not Markdown)."""
         self._ready()
-        full, _ = self._fields(draft)
+        full, _ = draft_fields(draft, self._config, self.cloud)
         names = {"title": "summary", "body": "description", "labels": "labels",
                  "due": "duedate", "assignee": "assignee", "priority": "priority"}  # fmt: skip
         # an unset due date or assignee clears it; an unmapped priority is left alone
@@ -297,7 +302,7 @@ class JiraTracker:
         if self.cloud:  # returnIssue: the edited issue comes back in the same request
             raw = self._rest("PUT", f"issue/{key}", {"fields": payload},
                              params={"returnIssue": "true"}, what=f"update {ref.key}")  # fmt: skip
-            return self._remote(raw)
+            return to_remote(self._base, raw)
         self._rest("PUT", f"issue/{key}", {"fields": payload}, what=f"update {ref.key}")
         found = self.get(ref)
         if found is None:
@@ -310,8 +315,8 @@ class JiraTracker:
         key = ref.id or ref.key
         params = {"fields": ",".join(FIELDS), "expand": "transitions"}
         raw = self._rest("GET", f"issue/{key}", params=params, what=f"read {ref.key}")
-        if self._remote(raw).state == "closed":
-            return self._remote(raw)
+        if to_remote(self._base, raw).state == "closed":
+            return to_remote(self._base, raw)
         wanted = self._config.done_transition
         available = [t for t in raw.get("transitions") or [] if isinstance(t, dict)]
         match = next(
@@ -331,78 +336,6 @@ class JiraTracker:
         if closed is None:
             raise NotFound(f"{ref.key} disappeared while being closed")
         return closed
-
-    # --- building and reading issues ------------------------------------------------------
-    def _fields(self, draft: IssueDraft) -> tuple[dict[str, Any], tuple[str, ...]]:
-        cfg = self._config
-        if not _ITEM_RE.match(draft.item_id):
-            raise ConfigError(f"item id {draft.item_id!r} cannot be a Jira label ([a-z0-9-] only)")
-        project = self._project(draft.container or cfg.project or "")
-        body = draft.body or ""
-        warnings: list[str] = []
-        if len(body) > MAX_DESCRIPTION:
-            body = body[:MAX_DESCRIPTION] + "\n\n(truncated: the item is longer than Jira allows)"
-            warnings.append("description truncated to fit Jira's limit")
-        marker = marker_text(draft.item_id, draft.content_hash)
-        fields: dict[str, Any] = dict(cfg.fields)
-        render = markdown_to_adf if self.cloud else markdown_to_wiki
-        fields.update(
-            project={"key": project}, issuetype={"name": cfg.issue_type},
-            summary=_summary(draft.title), description=render(body, marker),
-            labels=_labels(draft),
-        )  # fmt: skip
-        if draft.due:
-            fields["duedate"] = draft.due.isoformat()
-        if draft.priority:
-            name = cfg.priority_map.get(draft.priority)
-            if name:
-                fields["priority"] = {"name": name}
-            else:
-                warnings.append(f"priority {draft.priority!r} is not in jira.priority_map: not set")
-        if draft.assignee:
-            fields["assignee"] = {"accountId" if self.cloud else "name": draft.assignee}
-        return fields, tuple(warnings)
-
-    def _project(self, key: str) -> str:
-        if not key:
-            raise ConfigError("no Jira project: set jira.project or jira_project in front matter")
-        if not _PROJECT_RE.match(key):
-            raise ConfigError(f"{key!r} is not a Jira project key (e.g. OPS)")
-        return key
-
-    def _ref(self, key: str, issue_id: str) -> IssueRef:
-        return IssueRef("jira", key, url=f"{self._base}/browse/{key}", id=issue_id)
-
-    @staticmethod
-    def _visible_labels(labels: Sequence[str], item_id: str | None) -> tuple[str, ...]:
-        """Labels without the identity label `pmsync-<id>`, comparable to a draft's."""
-        return tuple(lbl for lbl in labels if lbl != f"pmsync-{item_id}")
-
-    def _remote(self, raw: dict[str, Any]) -> RemoteIssue:
-        f = raw.get("fields") or {}
-        labels = [str(lbl) for lbl in f.get("labels") or []]
-        item_id = next(
-            (lbl[7:] for lbl in labels if lbl.startswith("pmsync-") and _ITEM_RE.match(lbl[7:])),
-            None,
-        )
-        marker = read_marker(f.get("description"))
-        status = f.get("status") or {}
-        category = (status.get("statusCategory") or {}).get("key")
-        person = f.get("assignee") or {}
-        return RemoteIssue(
-            ref=self._ref(str(raw["key"]), str(raw["id"])),
-            title=str(f.get("summary") or ""),
-            state="closed" if category == "done" else "open",
-            item_id=item_id,
-            # a marker naming another item (text imitating it) is not this issue's hash
-            content_hash=marker[1] if marker and marker[0] == item_id else None,
-            state_reason=(f.get("resolution") or {}).get("name"),
-            assignee=person.get("accountId") or person.get("name"),
-            due=date.fromisoformat(f["duedate"]) if f.get("duedate") else None,
-            labels=self._visible_labels(labels, item_id),
-            updated_at=_timestamp(f.get("updated")),
-            closed_at=_timestamp(f.get("resolutiondate")),
-        )
 
     # --- requests and errors ------------------------------------------------------------
     def _rest(
@@ -472,75 +405,8 @@ class JiraTracker:
         if status == 429 or (status is not None and status >= 500):
             return TrackerError(
                 f"{what}: Jira answered {status}" + (f": {detail}" if detail else ""),
-                transient=True, retry_after=_retry_after(headers),
+                transient=True, retry_after=retry_after(headers),
                 maybe_applied=post and status != 429,
             )  # fmt: skip
         answer = f"Jira answered {status}" if status else "the request failed"
         return TrackerError(f"{what}: {answer}" + (f": {detail}" if detail else ""))
-
-
-# --- helpers ------------------------------------------------------------------------------
-
-
-def _labels(draft: IssueDraft) -> list[str]:
-    wanted = ["pmsync", *(re.sub(r"\s+", "-", lbl.strip()) for lbl in draft.labels)]
-    wanted.append(f"pmsync-{draft.item_id}")
-    return list(dict.fromkeys(lbl for lbl in wanted if lbl))
-
-
-def _summary(title: str) -> str:
-    one_line = " ".join(title.split()) or "(untitled action item)"
-    return one_line if len(one_line) <= 255 else one_line[:254] + "…"
-
-
-def _timestamp(value: Any) -> datetime | None:
-    """Jira's 2021-01-17T12:34:00.000+0000."""
-    if not value:
-        return None
-    try:
-        return datetime.strptime(str(value), "%Y-%m-%dT%H:%M:%S.%f%z")
-    except ValueError:
-        return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-
-
-def _zone(name: Any) -> tzinfo | None:
-    if not name:
-        return None
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-    try:
-        return ZoneInfo(str(name))
-    except (ZoneInfoNotFoundError, ValueError):
-        return None
-
-
-def _retry_after(headers: Mapping[str, str]) -> float | None:
-    """Seconds from Retry-After (seconds or an HTTP date), else from X-RateLimit-Reset."""
-    value = headers.get("Retry-After")
-    if value:
-        try:
-            return max(0.0, float(value))
-        except ValueError:
-            try:
-                when = parsedate_to_datetime(value)
-            except (TypeError, ValueError):
-                when = None
-            if when is not None:
-                return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
-    reset = headers.get("X-RateLimit-Reset")
-    if reset:
-        try:
-            when = datetime.fromisoformat(reset.replace("Z", "+00:00"))
-        except ValueError:
-            return None
-        if when.tzinfo is None:
-            when = when.replace(tzinfo=timezone.utc)
-        return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
-    return None
-
-
-def _older(updated: datetime | None, since: datetime) -> bool:
-    if updated is None:
-        return False
-    moment = since if since.tzinfo else since.replace(tzinfo=timezone.utc)
-    return updated < moment

@@ -12,6 +12,8 @@ import pytest
 from pmsync.adapters import github as gha
 from pmsync.adapters.base import RetryPolicy
 from pmsync.adapters.github_client import Response
+from pmsync.adapters.github_parallel import ParallelGitHubTracker
+from pmsync.adapters.github_values import later_page_urls, page_number
 from tests.docgen import write_postmortems
 from tests.fakes.github import FakeGitHub
 from tests.fakes.github_search import enable_search
@@ -57,10 +59,10 @@ def assert_each_item_once(fake: FakeGitHub, ws: Workspace) -> None:
 def test_later_page_urls_come_from_the_last_link() -> None:
     base = "http://h/repos/a/b/issues?state=all&labels=pmsync&per_page=100"
     link = f'<{base}&page=2>; rel="next", <{base}&page=4>; rel="last"'
-    urls = gha.later_page_urls(Response(200, {"Link": link}, []))
-    assert [gha.page_number(u) for u in urls] == [2, 3, 4]
+    urls = later_page_urls(Response(200, {"Link": link}, []))
+    assert [page_number(u) for u in urls] == [2, 3, 4]
     assert all("labels=pmsync" in u and "state=all" in u for u in urls)
-    assert gha.later_page_urls(Response(200, {}, [])) == []
+    assert later_page_urls(Response(200, {}, [])) == []
 
 
 def test_listing_pages_are_read_once_each_in_order(fake_github: FakeGitHub) -> None:
@@ -89,7 +91,7 @@ def test_creates_are_serial_unless_asked(fake_github: FakeGitHub) -> None:
     assert type(tracker_for(fake_github)) is gha.GitHubTracker
     assert tracker_for(fake_github).max_batch == 1
     parallel = tracker_for(fake_github, parallel_creates=8)
-    assert isinstance(parallel, gha.ParallelGitHubTracker) and parallel.max_batch == 8
+    assert isinstance(parallel, ParallelGitHubTracker) and parallel.max_batch == 8
 
 
 def test_parallel_push_creates_each_item_once(tmp_path: Path, fake_github: FakeGitHub) -> None:

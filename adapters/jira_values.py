@@ -1,0 +1,163 @@
+"""Jira's JSON ↔ pmsync's values: issue fields from a draft, RemoteIssue from a search
+hit, and the small parsers around them. Pure functions, no requests."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime, timezone, tzinfo
+from email.utils import parsedate_to_datetime
+from typing import TYPE_CHECKING, Any
+
+from pmsync.adapters.jira_adf import markdown_to_adf, markdown_to_wiki, marker_text, read_marker
+from pmsync.errors import ConfigError
+from pmsync.model import IssueDraft, IssueRef, RemoteIssue
+
+if TYPE_CHECKING:
+    from pmsync.adapters.jira import JiraConfig
+
+MAX_DESCRIPTION = 30_000  # Jira refuses descriptions past 32,767 characters
+ITEM_RE = re.compile(r"^[a-z0-9-]{1,64}$")
+_PROJECT_RE = re.compile(r"^[A-Z][A-Z0-9_]{0,254}$")
+
+
+def draft_fields(
+    draft: IssueDraft, cfg: JiraConfig, cloud: bool
+) -> tuple[dict[str, Any], tuple[str, ...]]:
+    """The fields of a create or edit; warnings for what Jira cannot take."""
+    if not ITEM_RE.match(draft.item_id):
+        raise ConfigError(f"item id {draft.item_id!r} cannot be a Jira label ([a-z0-9-] only)")
+    project = project_key(draft.container or cfg.project or "")
+    body = draft.body or ""
+    warnings: list[str] = []
+    if len(body) > MAX_DESCRIPTION:
+        body = body[:MAX_DESCRIPTION] + "\n\n(truncated: the item is longer than Jira allows)"
+        warnings.append("description truncated to fit Jira's limit")
+    marker = marker_text(draft.item_id, draft.content_hash)
+    fields: dict[str, Any] = dict(cfg.fields)
+    render = markdown_to_adf if cloud else markdown_to_wiki
+    fields.update(
+        project={"key": project}, issuetype={"name": cfg.issue_type},
+        summary=summary_of(draft.title), description=render(body, marker),
+        labels=labels_of(draft),
+    )  # fmt: skip
+    if draft.due:
+        fields["duedate"] = draft.due.isoformat()
+    if draft.priority:
+        name = cfg.priority_map.get(draft.priority)
+        if name:
+            fields["priority"] = {"name": name}
+        else:
+            warnings.append(f"priority {draft.priority!r} is not in jira.priority_map: not set")
+    if draft.assignee:
+        fields["assignee"] = {"accountId" if cloud else "name": draft.assignee}
+    return fields, tuple(warnings)
+
+
+def project_key(key: str) -> str:
+    if not key:
+        raise ConfigError("no Jira project: set jira.project or jira_project in front matter")
+    if not _PROJECT_RE.match(key):
+        raise ConfigError(f"{key!r} is not a Jira project key (e.g. OPS)")
+    return key
+
+
+def issue_ref(base: str, key: str, issue_id: str) -> IssueRef:
+    return IssueRef("jira", key, url=f"{base}/browse/{key}", id=issue_id)
+
+
+def visible_labels(labels: Sequence[str], item_id: str | None) -> tuple[str, ...]:
+    """Labels without the identity label `pmsync-<id>`, comparable to a draft's."""
+    return tuple(lbl for lbl in labels if lbl != f"pmsync-{item_id}")
+
+
+def to_remote(base: str, raw: dict[str, Any]) -> RemoteIssue:
+    """A Jira issue document as a RemoteIssue (item id from its pmsync-<id> label)."""
+    f = raw.get("fields") or {}
+    labels = [str(lbl) for lbl in f.get("labels") or []]
+    item_id = next(
+        (lbl[7:] for lbl in labels if lbl.startswith("pmsync-") and ITEM_RE.match(lbl[7:])),
+        None,
+    )
+    marker = read_marker(f.get("description"))
+    status = f.get("status") or {}
+    category = (status.get("statusCategory") or {}).get("key")
+    person = f.get("assignee") or {}
+    return RemoteIssue(
+        ref=issue_ref(base, str(raw["key"]), str(raw["id"])),
+        title=str(f.get("summary") or ""),
+        state="closed" if category == "done" else "open",
+        item_id=item_id,
+        # a marker naming another item (text imitating it) is not this issue's hash
+        content_hash=marker[1] if marker and marker[0] == item_id else None,
+        state_reason=(f.get("resolution") or {}).get("name"),
+        assignee=person.get("accountId") or person.get("name"),
+        due=date.fromisoformat(f["duedate"]) if f.get("duedate") else None,
+        labels=visible_labels(labels, item_id),
+        updated_at=jira_time(f.get("updated")),
+        closed_at=jira_time(f.get("resolutiondate")),
+    )
+
+
+def labels_of(draft: IssueDraft) -> list[str]:
+    wanted = ["pmsync", *(re.sub(r"\s+", "-", lbl.strip()) for lbl in draft.labels)]
+    wanted.append(f"pmsync-{draft.item_id}")
+    return list(dict.fromkeys(lbl for lbl in wanted if lbl))
+
+
+def summary_of(title: str) -> str:
+    one_line = " ".join(title.split()) or "(untitled action item)"
+    return one_line if len(one_line) <= 255 else one_line[:254] + "…"
+
+
+def jira_time(value: Any) -> datetime | None:
+    """Jira's 2021-01-17T12:34:00.000+0000."""
+    if not value:
+        return None
+    try:
+        return datetime.strptime(str(value), "%Y-%m-%dT%H:%M:%S.%f%z")
+    except ValueError:
+        return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+
+
+def zone_of(name: Any) -> tzinfo | None:
+    if not name:
+        return None
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        return ZoneInfo(str(name))
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+
+
+def retry_after(headers: Mapping[str, str]) -> float | None:
+    """Seconds from Retry-After (seconds or an HTTP date), else from X-RateLimit-Reset."""
+    value = headers.get("Retry-After")
+    if value:
+        try:
+            return max(0.0, float(value))
+        except ValueError:
+            try:
+                when = parsedate_to_datetime(value)
+            except (TypeError, ValueError):
+                when = None
+            if when is not None:
+                return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
+    reset = headers.get("X-RateLimit-Reset")
+    if reset:
+        try:
+            when = datetime.fromisoformat(reset.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=timezone.utc)
+        return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
+    return None
+
+
+def older_than(updated: datetime | None, since: datetime) -> bool:
+    if updated is None:
+        return False
+    moment = since if since.tzinfo else since.replace(tzinfo=timezone.utc)
+    return updated < moment
