@@ -100,7 +100,7 @@ class GitHubClient:
     ) -> TrackerError:
         lower = {k.lower(): str(v) for k, v in headers.items()}
         message = data.get("message", "") if isinstance(data, dict) else ""
-        retry_after = self.rate_limit_wait(status, lower, message)
+        retry_after = rate_limit_wait(status, lower, message, self._now())
         if retry_after is not None:
             return TrackerError(
                 f"GitHub rate limit on {what} (HTTP {status}): retry in {retry_after:.0f}s",
@@ -120,21 +120,6 @@ class GitHubClient:
         detail = f": {message}" if message else ""
         return TrackerError(f"GitHub refused {what} (HTTP {status}){detail}{_errors(data)}")
 
-    def rate_limit_wait(
-        self, status: int, headers: Mapping[str, str], message: str
-    ) -> float | None:
-        """Seconds to wait when the answer is a primary or secondary rate limit, else None."""
-        if status not in (403, 429):
-            return None
-        limited = "rate limit" in message.lower()  # primary or "secondary rate limit"
-        if "retry-after" in headers:
-            return max(0.0, float(headers["retry-after"]))
-        if headers.get("x-ratelimit-remaining") == "0" and "x-ratelimit-reset" in headers:
-            return max(0.0, float(headers["x-ratelimit-reset"]) - self._now())
-        if status == 429 or limited:
-            return SECONDARY_LIMIT_WAIT
-        return None
-
     def auth_message(self, status: int, message: str) -> str:
         repo = self.repo or "the repository"
         reason = " (Bad credentials)" if message.lower() == "bad credentials" else ""
@@ -143,6 +128,23 @@ class GitHubClient:
             f"has the `repo` scope (classic token) or Issues: read/write and Metadata: read "
             f"(fine-grained token) on {repo}"
         )
+
+
+def rate_limit_wait(
+    status: int, headers: Mapping[str, str], message: str, now: float
+) -> float | None:
+    """Seconds to wait when an answer is a primary or secondary rate limit, else None:
+    Retry-After, else the reset time when no requests remain, else GitHub's advice for
+    a secondary limit without headers. `headers` are looked up by lower-case name."""
+    if status not in (403, 429):
+        return None
+    if "retry-after" in headers:
+        return max(0.0, float(headers["retry-after"]))
+    if headers.get("x-ratelimit-remaining") == "0" and "x-ratelimit-reset" in headers:
+        return max(0.0, float(headers["x-ratelimit-reset"]) - now)
+    if status == 429 or "rate limit" in message.lower():
+        return SECONDARY_LIMIT_WAIT
+    return None
 
 
 def _decode(output: str) -> Any:

@@ -26,7 +26,7 @@ from datetime import date
 from typing import Any
 
 from pmsync.adapters.base import RetryPolicy
-from pmsync.adapters.github_client import SECONDARY_LIMIT_WAIT
+from pmsync.adapters.github_client import rate_limit_wait
 from pmsync.errors import AuthError, NotFound, TrackerError, TrackerUnavailable
 
 # One request finds the project whether `owner` is an organization or a user: the root
@@ -252,7 +252,7 @@ class GitHubProject:
         self, what: str, status: int, headers: Mapping[str, str], body: Mapping[str, Any]
     ) -> TrackerError:
         message = str(body.get("message", ""))
-        wait = self._rate_limit_wait(status, headers, message)
+        wait = rate_limit_wait(status, headers, message, self._now())
         if wait is not None:
             return TrackerError(
                 f"GitHub rate limit on {what} (HTTP {status}): retry in {wait:.0f}s",
@@ -274,7 +274,7 @@ class GitHubProject:
         types = {str(e.get("type", "")) for e in errors}
         message = "; ".join(str(e.get("message", "")) for e in errors[:3])
         if types & _RATE_LIMIT_TYPES:
-            wait = self._rate_limit_wait(429, headers, "rate limit")
+            wait = rate_limit_wait(429, headers, "rate limit", self._now())
             return TrackerError(f"GitHub GraphQL rate limit on {what}: {message}",
                                 transient=True, retry_after=wait)  # fmt: skip
         if types & _AUTH_TYPES:
@@ -286,21 +286,6 @@ class GitHubProject:
         if "NOT_FOUND" in types:
             return NotFound(f"GitHub: {what}: {message}")
         return TrackerError(f"GitHub refused {what}: {message}")
-
-    def _rate_limit_wait(
-        self, status: int, headers: Mapping[str, str], message: str
-    ) -> float | None:
-        """Seconds to wait for a primary or secondary rate limit, else None (same rules
-        as the REST client: Retry-After, then the reset time, then GitHub's advice)."""
-        if status not in (403, 429):
-            return None
-        if "retry-after" in headers:
-            return max(0.0, float(headers["retry-after"]))
-        if headers.get("x-ratelimit-remaining") == "0" and "x-ratelimit-reset" in headers:
-            return max(0.0, float(headers["x-ratelimit-reset"]) - self._now())
-        if status == 429 or "rate limit" in message.lower():
-            return SECONDARY_LIMIT_WAIT
-        return None
 
 
 def _project_of(data: Mapping[str, Any]) -> Mapping[str, Any] | None:
