@@ -69,7 +69,7 @@ class GroupRun:
         if not creates or not self._needs_listing(creates):
             return creates
         try:
-            remote = self._list_all()
+            remote = list_by_item(self.tracker, self.container)
         except TrackerError as exc:
             self.abort(creates, f"could not list existing issues: {exc}")
             return []
@@ -91,15 +91,9 @@ class GroupRun:
             for c in creates
         )
 
-    def _list_all(self) -> dict[str, RemoteIssue]:
-        return list_by_item(self.tracker, self.container)
-
     def _adopt_own(self, change: Change, remote: RemoteIssue) -> None:
         """An issue pmsync created earlier: record it; update it if the text moved on."""
-        assert change.draft is not None
-        same = remote.content_hash == change.draft.content_hash and remote.title == change.title
-        record = new_record(change, remote.ref, pushed=same)
-        record.outside = outside_of(remote.body)
+        record, same = found_record(change, remote)
         self.save(change.item_id, record)
         if same:
             self.emit(Outcome(change, "unchanged", remote.ref, warnings=change.warnings))
@@ -323,6 +317,22 @@ def new_record(
         pushed=pushed_of(change.draft, change.body_hash) if pushed else None,
         intent=utcnow() if intent else None,
     )
+
+
+def found_record(change: Change, remote: RemoteIssue) -> tuple[ItemRecord, bool]:
+    """The record of an issue found by its marker (a lost state, a crash, a lost response)
+    and whether it already says what the item says. Its baseline is what the tracker
+    holds, so a later push still brings a stale issue up to date, also when the update
+    attempted right now fails."""
+    assert change.draft is not None
+    record = new_record(change, remote.ref, pushed=True)
+    assert record.pushed is not None
+    same_text = remote.content_hash == change.draft.content_hash
+    record.pushed.title = remote.title
+    if not same_text:
+        record.pushed.body_hash = ""  # unknown: differs from any draft's
+    record.outside = outside_of(remote.body)
+    return record, same_text and remote.title == change.title
 
 
 def record_adoption(change: Change, state: SyncState, journal: Journal | None) -> None:

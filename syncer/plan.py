@@ -60,6 +60,13 @@ class Plan:
     def count(self, action: Action) -> int:
         return sum(1 for c in self.changes if c.action == action)
 
+    def by_group(self) -> dict[tuple[str, str], list[Change]]:
+        """Changes by (tracker, container): each group is read and written as a unit."""
+        groups: dict[tuple[str, str], list[Change]] = {}
+        for change in self.changes:
+            groups.setdefault((change.tracker, change.container), []).append(change)
+        return groups
+
     @property
     def writes_needed(self) -> bool:
         return any(c.action in ("create", "update", "remove") for c in self.changes)

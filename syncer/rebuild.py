@@ -13,10 +13,9 @@ from collections.abc import Callable
 
 from pmsync.adapters.base import Tracker
 from pmsync.errors import TrackerError
-from pmsync.group import list_by_item, new_record, outside_of
-from pmsync.model import RemoteIssue
-from pmsync.plan import Change, Plan
-from pmsync.state import ItemRecord, SyncState
+from pmsync.group import found_record, list_by_item
+from pmsync.plan import Plan
+from pmsync.state import SyncState
 
 TrackerFactory = Callable[[str], Tracker]
 
@@ -25,10 +24,7 @@ def rebuild_state(plan: Plan, connect: TrackerFactory) -> tuple[SyncState, list[
     """A new state from `plan` (made against an empty state) and the trackers."""
     state = SyncState()
     errors = []
-    groups: dict[tuple[str, str], list[Change]] = {}
-    for change in plan.changes:
-        groups.setdefault((change.tracker, change.container), []).append(change)
-    for (name, container), changes in groups.items():
+    for (name, container), changes in plan.by_group().items():
         try:
             remote = list_by_item(connect(name), container)
         except TrackerError as exc:
@@ -37,15 +33,5 @@ def rebuild_state(plan: Plan, connect: TrackerFactory) -> tuple[SyncState, list[
         for change in changes:
             found = remote.get(change.item_id)
             if found is not None and change.draft is not None:
-                state.items[change.item_id] = _record(change, found)
+                state.items[change.item_id] = found_record(change, found)[0]
     return state, errors
-
-
-def _record(change: Change, remote: RemoteIssue) -> ItemRecord:
-    assert change.draft is not None
-    record = new_record(change, remote.ref, pushed=True)
-    same = remote.content_hash == change.draft.content_hash and remote.title == change.title
-    if not same and record.pushed is not None:
-        record.pushed.body_hash = ""  # stale: the next push rewrites the text
-    record.outside = outside_of(remote.body)
-    return record

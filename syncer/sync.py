@@ -14,7 +14,7 @@ makes no request.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 
 from pmsync.adapters.base import Tracker
 from pmsync.errors import TrackerError
@@ -37,7 +37,7 @@ def apply_plan(
 ) -> list[Outcome]:
     """Every group in turn; `stopped` hears once why a group's run was cut short."""
     outcomes: list[Outcome] = []
-    for (tracker_name, container), changes in _groups(plan.changes).items():
+    for (tracker_name, container), changes in plan.by_group().items():
         if not _needs_tracker(changes, prune):
             outcomes.extend(_local_outcomes(changes, state, journal, report))
             continue
@@ -55,13 +55,6 @@ def apply_plan(
             stopped(f"{tracker_name} {container}: stopped: {run.aborted}")
         outcomes.extend(run.outcomes)
     return outcomes
-
-
-def _groups(changes: Iterable[Change]) -> dict[tuple[str, str], list[Change]]:
-    groups: dict[tuple[str, str], list[Change]] = {}
-    for change in changes:
-        groups.setdefault((change.tracker, change.container), []).append(change)
-    return groups
 
 
 def _needs_tracker(changes: list[Change], prune: bool) -> bool:

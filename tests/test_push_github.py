@@ -263,3 +263,19 @@ def test_large_push_is_read_back_once_so_later_updates_cost_one_request_each(
     # for the item nobody touched, its body is still what pmsync wrote.
     assert [r.method for r in fake_github.requests] == ["GET", "PATCH", "PATCH"]
     assert "On-call notes." in fake_github.issues(REPO)[7].body
+
+
+def test_stale_issue_found_by_marker_is_updated_even_after_a_failed_update(
+    pushed: Workspace, fake_github: FakeGitHub
+) -> None:
+    pushed.state_file().unlink()
+    pushed.edit(
+        "ecommerce-db-index-slowdown.md", "Ensure the latest patches", "Ensure the newest patches"
+    )
+    fake_github.inject("PATCH", r"^/repos/acme/ops/issues/\d+$", Status(422), times=1)
+    assert actions(pushed.push()) == {"fail": 1, "unchanged": ITEMS - 1}
+    fake_github.reset_log()
+    assert actions(pushed.push()) == {"update": 1, "unchanged": ITEMS - 1}
+    issue = next(i for i in fake_github.issues(REPO) if i.title == "Patch Nginx Server")
+    assert "newest patches" in issue.body
+    assert actions(pushed.push()) == {"unchanged": ITEMS}
