@@ -101,3 +101,28 @@ def _jira_openapi_clean(request: pytest.FixtureRequest) -> Iterator[None]:
 
 
 # ==== end of Jira fixtures ============================================================
+
+
+# ==== Linear fixtures (tests/fakes/linear.py) =========================================
+# `linear_server`: one fake Linear per test module; `fake_linear`: the same server reset
+# (team OPS, two users, no issues, no faults, empty log) before each test. Teardown
+# fails the test if a query broke Linear's schema or the fake could not answer in it.
+
+from tests.fakes.linear import FakeLinear  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def linear_server() -> Iterator[FakeLinear]:
+    with FakeLinear() as fake:
+        yield fake
+
+
+@pytest.fixture
+def fake_linear(linear_server: FakeLinear) -> Iterator[FakeLinear]:
+    linear_server.reset()
+    yield linear_server
+    errors, linear_server.validation_errors[:] = list(linear_server.validation_errors), []
+    assert errors == [], "Linear fake: validation failed:\n" + "\n".join(errors)
+
+
+# ==== end of Linear fixtures ==========================================================
