@@ -17,11 +17,12 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from pmsync.adapters.github import GitHubConfig
 from pmsync.adapters.jira import JiraConfig
+from pmsync.adapters.linear import LinearConfig
 from pmsync.errors import ConfigError
 from pmsync.model import Section
 
 CONFIG_NAMES = ("pmsync.yaml", "pmsync.yml")
-TrackerName = Literal["github", "jira"]
+TrackerName = Literal["github", "jira", "linear"]
 
 
 class Strict(BaseModel):
@@ -42,6 +43,7 @@ class DefaultsConfig(Strict):
 class PersonConfig(Strict):
     github: str | None = None
     jira: str | None = None
+    linear: str | None = None  # an email or a Linear user id
 
 
 class ParserConfig(Strict):
@@ -66,6 +68,7 @@ class Config(Strict):
     limits: LimitsConfig = Field(default_factory=LimitsConfig)
     github: GitHubConfig = Field(default_factory=GitHubConfig)
     jira: JiraConfig = Field(default_factory=JiraConfig)
+    linear: LinearConfig = Field(default_factory=LinearConfig)
     root: Path = Field(default=Path("."), exclude=True)
     source: str | None = Field(default=None, exclude=True)
 

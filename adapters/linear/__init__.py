@@ -1,0 +1,66 @@
+"""Linear adapter: action items as issues of a Linear team, over Linear's GraphQL API.
+
+`CONFIG_MODEL` is the `linear:` config section; `connect()` builds the tracker. httpx
+is imported inside `connect()` so `pmsync --help` stays fast. Modules: `queries` (every
+GraphQL document, typed answers), `client` (transport, errors, rate-limit budgets),
+`values` (marker, priorities, references, issue nodes), `tracker` (the Tracker).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from pmsync.adapters.base import RetryPolicy
+from pmsync.errors import ConfigError
+
+if TYPE_CHECKING:
+    from pmsync.adapters.linear.tracker import LinearTracker
+
+
+class LinearConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    team: str | None = None  # the team's key, e.g. OPS
+    token_env: str = "LINEAR_API_KEY"
+    url: str = "https://api.linear.app/graphql"
+    workspace: str | None = None  # the workspace's URL key, for links to OPS-123 refs
+    project: str | None = None  # a project's name: every issue is added to it
+    create_labels: bool = True  # false: a label missing in the team fails the item
+    prune_state: Literal["canceled", "completed"] = "canceled"
+    batch_size: int = Field(default=50, ge=1, le=50)
+    priority_map: dict[str, int] = Field(
+        default_factory=lambda: dict(P0=1, P1=2, P2=3, P3=4, P4=4, high=2, medium=3, low=4)
+    )
+
+
+CONFIG_MODEL = LinearConfig
+
+
+def connect(config: LinearConfig, env: Mapping[str, str], policy: RetryPolicy) -> LinearTracker:
+    """A tracker for `config`; the key comes from `env[config.token_env]` only. Makes no
+    request: the team is read on first use."""
+    key = env.get(config.token_env, "").strip()
+    if not key:
+        raise ConfigError(
+            f"no Linear API key: set the environment variable ${config.token_env} "
+            "(linear.token_env) to a personal API key (Linear → Settings → Security & access)"
+        )
+    import httpx
+
+    from pmsync.adapters.linear.client import LinearClient
+    from pmsync.adapters.linear.tracker import LinearTracker
+
+    # A personal key is sent bare; an OAuth access token as "Bearer …".
+    auth = key if key.startswith("lin_api_") else f"Bearer {key}"
+    http = httpx.Client(
+        headers={"Authorization": auth, "Content-Type": "application/json"},
+        timeout=httpx.Timeout(60, connect=10),
+    )
+    client = LinearClient(
+        http, config.url, policy, config.token_env,
+        connect_errors=(httpx.ConnectError, httpx.ConnectTimeout),
+        network_errors=(httpx.TransportError,),
+    )  # fmt: skip
+    return LinearTracker(config, client)

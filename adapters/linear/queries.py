@@ -1,0 +1,131 @@
+"""Every GraphQL document the Linear adapter sends, and typed views of the answers.
+
+Kept in one place so the cost of each is visible: Linear bills query complexity (an
+object 1 point, a scalar 0.1, a connection's children times its `first`) and refuses a
+query over 10,000 points. A listing page of 250 issues with the fields below costs about
+4,500; labels are read 10 an issue (more is rare, and only shown, never compared).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+PAGE = 250  # Linear's largest page
+ISSUE_FIELDS = """
+  id identifier url title description priority dueDate updatedAt completedAt canceledAt
+  state { name type }
+  assignee { id email }
+  labels(first: 10) { nodes { name } }
+"""
+
+VIEWER = "query Viewer { viewer { id name email } }"
+
+TEAM = """
+query Team($key: String!) {
+  teams(first: 1, filter: {key: {eq: $key}}) {
+    nodes { id key name states(first: 50) { nodes { id name type position } } }
+  }
+}"""
+
+LABELS = """
+query Labels($team: ID!, $after: String) {
+  issueLabels(first: 250, after: $after,
+              filter: {or: [{team: {id: {eq: $team}}}, {team: {null: true}}]}) {
+    nodes { id name }
+    pageInfo { hasNextPage endCursor }
+  }
+}"""
+
+LABEL_CREATE = """
+mutation LabelCreate($input: IssueLabelCreateInput!) {
+  issueLabelCreate(input: $input) { success issueLabel { id name } }
+}"""
+
+USERS = """
+query Users($emails: [String!], $ids: [ID!]) {
+  users(first: 250, filter: {or: [{email: {in: $emails}}, {id: {in: $ids}}]}) {
+    nodes { id email active }
+  }
+}"""
+
+PROJECT = """
+query Project($name: String!) {
+  projects(first: 2, filter: {name: {eq: $name}}) { nodes { id name } }
+}"""
+
+ISSUES = f"""
+query Issues($filter: IssueFilter!, $after: String) {{
+  issues(first: {PAGE}, after: $after, filter: $filter, orderBy: updatedAt,
+         includeArchived: true) {{
+    nodes {{ {ISSUE_FIELDS} }}
+    pageInfo {{ hasNextPage endCursor }}
+  }}
+}}"""
+
+ISSUE = f"query Issue($id: String!) {{ issue(id: $id) {{ {ISSUE_FIELDS} }} }}"
+
+BATCH_CREATE = f"""
+mutation Create($input: IssueBatchCreateInput!) {{
+  issueBatchCreate(input: $input) {{ success issues {{ {ISSUE_FIELDS} }} }}
+}}"""
+
+UPDATE = f"""
+mutation Update($id: String!, $input: IssueUpdateInput!) {{
+  issueUpdate(id: $id, input: $input) {{ success issue {{ {ISSUE_FIELDS} }} }}
+}}"""
+
+# Comment and move in one request: mutations in one document run in order.
+CLOSE = f"""
+mutation Close($id: String!, $comment: CommentCreateInput!, $input: IssueUpdateInput!) {{
+  commentCreate(input: $comment) {{ success }}
+  issueUpdate(id: $id, input: $input) {{ success issue {{ {ISSUE_FIELDS} }} }}
+}}"""
+
+
+# --- typed answers ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class State:
+    id: str
+    name: str
+    type: str
+    position: float
+
+
+@dataclass(frozen=True)
+class Team:
+    id: str
+    key: str
+    name: str
+    states: tuple[State, ...]
+
+    def first_state(self, kind: str) -> State | None:
+        """The first workflow state of a type (completed, canceled…) in board order."""
+        found = sorted((s for s in self.states if s.type == kind), key=lambda s: s.position)
+        return found[0] if found else None
+
+
+@dataclass(frozen=True)
+class Page:
+    nodes: list[dict[str, Any]]
+    next_cursor: str | None  # None: the last page
+
+
+def team_of(data: dict[str, Any]) -> Team | None:
+    nodes = data["teams"]["nodes"]
+    if not nodes:
+        return None
+    raw = nodes[0]
+    states = tuple(
+        State(str(s["id"]), str(s["name"]), str(s["type"]), float(s["position"]))
+        for s in raw["states"]["nodes"]
+    )
+    return Team(str(raw["id"]), str(raw["key"]), str(raw["name"]), states)
+
+
+def page_of(connection: dict[str, Any]) -> Page:
+    info = connection["pageInfo"]
+    cursor = info.get("endCursor") if info.get("hasNextPage") else None
+    return Page(list(connection["nodes"]), cursor)

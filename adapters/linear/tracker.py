@@ -1,0 +1,288 @@
+"""The Linear tracker: issues in a team, created in batches through `issueBatchCreate`.
+
+Identity lives in the description's last line, `pmsync item <id> · rev <hash>`, written
+in the same mutation that creates the issue: an issue exists only with its identity, so
+a create whose answer is lost is found again by the next listing of the team's issues
+carrying the tracking label `pmsync`. (An attachment with a URL unique to the item would
+need a second mutation per issue after the create: a crash between the two leaves an
+issue nobody can match, and every create would cost twice.)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterator, Sequence
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from pmsync.adapters.base import chunks
+from pmsync.adapters.linear import queries as q
+from pmsync.adapters.linear.values import (
+    TEAM_KEY_RE,
+    describe,
+    looks_like_email,
+    priority_of,
+    title_of,
+    to_remote,
+)
+from pmsync.errors import AuthError, NotFound, RateLimited, TrackerError
+from pmsync.model import Created, Failed, IssueDraft, IssueRef, RemoteIssue
+
+if TYPE_CHECKING:
+    from pmsync.adapters.linear import LinearConfig
+    from pmsync.adapters.linear.client import LinearClient
+
+TRACKING_LABEL = "pmsync"
+
+
+class DraftRefused(Exception):
+    """A draft that cannot be sent as it is (unknown user or label): fails alone."""
+
+
+class LinearTracker:
+    name: ClassVar[str] = "linear"
+    max_batch: ClassVar[int] = 50  # issueBatchCreate takes at most 50 issues
+    keeps_outside_text: ClassVar[bool] = False  # pmsync owns the whole description
+
+    def __init__(self, config: LinearConfig, client: LinearClient) -> None:
+        self._config = config
+        self._client = client
+        self.etags: dict[str, str] = {}  # Linear has no conditional requests
+        self._teams: dict[str, q.Team] = {}
+        self._labels: dict[str, dict[str, str]] = {}  # team id → folded name → label id
+        self._users: dict[str, str | None] = {}  # folded email or id → user id (None: unknown)
+        self._project: tuple[str | None] | None = None
+        self._seen: dict[str, RemoteIssue] = {}  # issue id → as last read or written
+
+    # --- team, labels, people -------------------------------------------------------
+    def check(self) -> None:
+        self._client.run("read the API key's user", q.VIEWER, {})
+        self._team(self._config.team or "")
+
+    def _team(self, container: str) -> q.Team:
+        key = container or self._config.team or ""
+        if key not in self._teams:
+            if not TEAM_KEY_RE.match(key):
+                raise NotFound(f"{key!r} is not a Linear team key (e.g. OPS): set linear.team")
+            found = q.team_of(self._client.run(f"read team {key}", q.TEAM, {"key": key}))
+            if found is None:
+                raise NotFound(
+                    f"Linear team {key} does not exist or the API key cannot see it: set "
+                    "linear.team (or linear_team in front matter) to a team's key"
+                )
+            self._teams[key] = found
+        return self._teams[key]
+
+    def _label_ids(self, team: q.Team, names: Sequence[str]) -> list[str]:
+        known = self._team_labels(team)
+        for name in names:
+            if name.casefold() not in known:
+                known[name.casefold()] = self._create_label(team, name)
+        return [known[n.casefold()] for n in dict.fromkeys(names)]
+
+    def _team_labels(self, team: q.Team) -> dict[str, str]:
+        if team.id not in self._labels:
+            found: dict[str, str] = {}
+            for node in self._pages(f"read the labels of {team.key}", q.LABELS, {"team": team.id}):
+                found.setdefault(str(node["name"]).casefold(), str(node["id"]))
+            self._labels[team.id] = found
+        return self._labels[team.id]
+
+    def _create_label(self, team: q.Team, name: str) -> str:
+        if not self._config.create_labels and name != TRACKING_LABEL:
+            raise DraftRefused(
+                f"label {name!r} does not exist in Linear team {team.key}: create it there, "
+                "or set linear.create_labels: true"
+            )
+        label = {"input": {"name": name, "teamId": team.id}}
+        data = self._client.run(f"create label {name!r}", q.LABEL_CREATE, label, mutation=True)
+        return str(data["issueLabelCreate"]["issueLabel"]["id"])
+
+    def _resolve_people(self, drafts: Sequence[IssueDraft]) -> None:
+        """Look up, in one request, every assignee of `drafts` not seen yet."""
+        wanted = {d.assignee for d in drafts if d.assignee} - set(self._users)
+        if not wanted:
+            return
+        emails = sorted(v for v in wanted if looks_like_email(v))
+        ids = sorted(wanted - set(emails))
+        data = self._client.run("read users", q.USERS, {"emails": emails, "ids": ids})
+        for node in data["users"]["nodes"]:
+            if node.get("active", True):
+                self._users[str(node["email"]).casefold()] = str(node["id"])
+                self._users[str(node["id"]).casefold()] = str(node["id"])
+        for value in wanted:
+            self._users.setdefault(value.casefold(), None)
+
+    def _user_id(self, value: str | None) -> str | None:
+        if not value:
+            return None
+        found = self._users.get(value.casefold())
+        if found is None:
+            raise DraftRefused(
+                f"assignee {value!r} is not an active Linear user: fix its `linear:` entry "
+                "in people (an email or a Linear user id)"
+            )
+        return found
+
+    def _project_id(self) -> str | None:
+        if self._project is None:
+            name = self._config.project
+            found = None
+            if name:
+                nodes = self._client.run(f"read project {name!r}", q.PROJECT, {"name": name})
+                found = next((str(p["id"]) for p in nodes["projects"]["nodes"]), None)
+                if found is None:
+                    raise NotFound(f"Linear project {name!r} not found: fix linear.project")
+            self._project = (found,)
+        return self._project[0]
+
+    # --- reads ----------------------------------------------------------------------
+    def list_managed(self, container: str, since: datetime | None = None) -> Iterator[RemoteIssue]:
+        team = self._team(container)
+        flt: dict[str, Any] = {
+            "team": {"id": {"eq": team.id}},
+            "labels": {"name": {"eq": TRACKING_LABEL}},
+        }
+        if since is not None:
+            moment = since if since.tzinfo else since.replace(tzinfo=timezone.utc)
+            flt["updatedAt"] = {"gt": moment.isoformat()}
+        seen: set[str] = set()
+        for node in self._pages(f"list the issues of {team.key}", q.ISSUES, {"filter": flt}):
+            if node["id"] not in seen:  # an issue edited while pages are read comes again
+                seen.add(node["id"])
+                yield self._remember(node)
+
+    def _pages(self, what: str, query: str, variables: dict[str, Any]) -> Iterator[Any]:
+        after: str | None = None
+        while True:
+            data = self._client.run(what, query, {**variables, "after": after})
+            page = q.page_of(next(iter(data.values())))
+            yield from page.nodes
+            if page.next_cursor is None:
+                return
+            after = page.next_cursor
+
+    def _remember(self, node: dict[str, Any]) -> RemoteIssue:
+        issue = to_remote(node)
+        self._seen[issue.ref.id] = issue
+        return issue
+
+    def get(self, ref: IssueRef) -> RemoteIssue | None:
+        try:
+            data = self._client.run(f"read {ref.key}", q.ISSUE, {"id": ref.id or ref.key})
+        except NotFound:
+            return None
+        return self._remember(data["issue"])
+
+    # --- writes ---------------------------------------------------------------------
+    def create(self, drafts: Sequence[IssueDraft]) -> list[Created | Failed]:
+        results: dict[int, Created | Failed] = {}
+        ready: list[tuple[int, IssueDraft, dict[str, Any]]] = []
+        self._resolve_people(drafts)
+        for n, draft in enumerate(drafts):
+            try:
+                ready.append((n, draft, self._create_input(draft)))
+            except DraftRefused as exc:
+                results[n] = Failed(draft.item_id, str(exc))
+        for batch in chunks(ready, self._config.batch_size):
+            self._send(list(batch), results)
+        return [results[n] for n in range(len(drafts))]
+
+    def _create_input(self, draft: IssueDraft) -> dict[str, Any]:
+        team = self._team(draft.container)
+        fields: dict[str, Any] = {
+            "teamId": team.id, "title": title_of(draft.title),
+            "description": describe(draft.body, draft.item_id, draft.content_hash),
+            "priority": priority_of(draft.priority, self._config.priority_map),
+            "labelIds": self._label_ids(team, [*draft.labels, TRACKING_LABEL]),
+        }  # fmt: skip
+        if draft.due:
+            fields["dueDate"] = draft.due.isoformat()
+        if draft.assignee:
+            fields["assigneeId"] = self._user_id(draft.assignee)
+        if self._project_id():
+            fields["projectId"] = self._project_id()
+        return fields
+
+    def _send(
+        self, batch: list[tuple[int, IssueDraft, dict[str, Any]]], results: dict[int, Any]
+    ) -> None:
+        """One issueBatchCreate. Linear runs it as one transaction, so a refused batch
+        created nothing: its halves are sent again until the refused item fails alone.
+        A batch whose answer was lost is never sent again: the engine reconciles it."""
+        inputs = {"input": {"issues": [fields for _, _, fields in batch]}}
+        try:
+            data = self._client.run(f"create {len(batch)} issues", q.BATCH_CREATE, inputs,
+                                    mutation=True)  # fmt: skip
+        except (AuthError, RateLimited):
+            raise
+        except TrackerError as exc:
+            if exc.maybe_applied or exc.transient or len(batch) == 1:
+                for n, draft, _ in batch:
+                    results[n] = Failed(draft.item_id, str(exc), maybe_applied=exc.maybe_applied)
+                return
+            half = len(batch) // 2
+            self._send(batch[:half], results)
+            self._send(batch[half:], results)
+            return
+        by_item = {r.item_id: r for r in map(self._remember, data["issueBatchCreate"]["issues"])}
+        for n, draft, _ in batch:
+            made = by_item.get(draft.item_id)
+            results[n] = (
+                Created(draft.item_id, made)
+                if made
+                else Failed(draft.item_id, "Linear did not return the issue", maybe_applied=True)
+            )
+
+    def update(
+        self, ref: IssueRef, draft: IssueDraft, fields: Collection[str], base_body: str | None
+    ) -> RemoteIssue:
+        """One issueUpdate with the changed fields; the description is replaced whole.
+        Labels are added, never removed: people's labels stay."""
+        self._resolve_people([draft])
+        try:
+            payload = self._update_input(draft, fields)
+        except DraftRefused as exc:
+            raise TrackerError(f"{ref.key}: {exc}") from None
+        if not payload:
+            found = self.get(ref)
+            if found is None:
+                raise NotFound(f"{ref.key} no longer exists in Linear or is not visible")
+            return found
+        variables = {"id": ref.id or ref.key, "input": payload}
+        data = self._client.run(f"update {ref.key}", q.UPDATE, variables, mutation=True)
+        return self._remember(data["issueUpdate"]["issue"])
+
+    def _update_input(self, draft: IssueDraft, fields: Collection[str]) -> dict[str, Any]:
+        team = self._team(draft.container)
+        payload: dict[str, Any] = {}
+        if "title" in fields:
+            payload["title"] = title_of(draft.title)
+        if "body" in fields:
+            payload["description"] = describe(draft.body, draft.item_id, draft.content_hash)
+        if "labels" in fields:
+            payload["addedLabelIds"] = self._label_ids(team, [*draft.labels, TRACKING_LABEL])
+        if "assignee" in fields:
+            payload["assigneeId"] = self._user_id(draft.assignee)
+        if "due" in fields:
+            payload["dueDate"] = draft.due.isoformat() if draft.due else None
+        if "priority" in fields:
+            payload["priority"] = priority_of(draft.priority, self._config.priority_map)
+        return payload
+
+    def close(self, ref: IssueRef, comment: str) -> RemoteIssue:
+        """Comment and move to the team's first `prune_state` state, in one request. An
+        issue already completed or canceled is left as it is."""
+        current = self._seen.get(ref.id) or self.get(ref)
+        if current is None:
+            raise NotFound(f"{ref.key} no longer exists in Linear or is not visible")
+        if current.state == "closed":
+            return current
+        ref = current.ref
+        team = self._team(ref.key.split("-", 1)[0])
+        state = team.first_state(self._config.prune_state)
+        if state is None:
+            raise TrackerError(f"Linear team {team.key} has no {self._config.prune_state} state")
+        variables = {"id": ref.id or ref.key, "comment": {"issueId": ref.id or ref.key,
+                     "body": comment}, "input": {"stateId": state.id}}  # fmt: skip
+        data = self._client.run(f"close {ref.key}", q.CLOSE, variables, mutation=True)
+        return self._remember(data["issueUpdate"]["issue"])
