@@ -51,7 +51,8 @@ class LinearTracker:
         self._labels: dict[str, dict[str, str]] = {}  # team id → folded name → label id
         self._users: dict[str, str | None] = {}  # folded email or id → user id (None: unknown)
         self._project: tuple[str | None] | None = None
-        self._seen: dict[str, RemoteIssue] = {}  # issue id → as last read or written
+        # issue id → as last read: a prune follows a full listing, whose states it trusts
+        self._seen: dict[str, RemoteIssue] = {}
 
     # --- team, labels, people -------------------------------------------------------
     def check(self) -> None:
@@ -224,7 +225,7 @@ class LinearTracker:
             self._send(batch[:half], results)
             self._send(batch[half:], results)
             return
-        by_item = {r.item_id: r for r in map(self._remember, data["issueBatchCreate"]["issues"])}
+        by_item = {r.item_id: r for r in map(to_remote, data["issueBatchCreate"]["issues"])}
         for n, draft, _ in batch:
             made = by_item.get(draft.item_id)
             results[n] = (
@@ -250,7 +251,7 @@ class LinearTracker:
             return found
         variables = {"id": ref.id or ref.key, "input": payload}
         data = self._client.run(f"update {ref.key}", q.UPDATE, variables, mutation=True)
-        return self._remember(data["issueUpdate"]["issue"])
+        return to_remote(data["issueUpdate"]["issue"])
 
     def _update_input(self, draft: IssueDraft, fields: Collection[str]) -> dict[str, Any]:
         team = self._team(draft.container)
@@ -285,4 +286,4 @@ class LinearTracker:
         variables = {"id": ref.id or ref.key, "comment": {"issueId": ref.id or ref.key,
                      "body": comment}, "input": {"stateId": state.id}}  # fmt: skip
         data = self._client.run(f"close {ref.key}", q.CLOSE, variables, mutation=True)
-        return self._remember(data["issueUpdate"]["issue"])
+        return to_remote(data["issueUpdate"]["issue"])

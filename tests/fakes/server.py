@@ -476,5 +476,6 @@ def _loggable(headers: dict[str, str]) -> dict[str, str]:
     """Headers for the log: the credential is never kept, only its scheme."""
     out = dict(headers)
     if "authorization" in out:
-        out["authorization"] = out["authorization"].split(" ", 1)[0] + " ***"
+        scheme, _, secret = out["authorization"].partition(" ")
+        out["authorization"] = f"{scheme} ***" if secret else "***"  # a bare key: all of it
     return out

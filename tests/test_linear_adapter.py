@@ -1,0 +1,157 @@
+"""The Linear adapter against the fake Linear: errors in one line, budgets read from
+headers, identity from the marker line, what a close and an update send."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+
+import pytest
+
+from pmsync.adapters.base import RetryPolicy
+from pmsync.adapters.linear import LinearConfig, connect
+from pmsync.adapters.linear.tracker import LinearTracker
+from pmsync.adapters.linear.values import describe, read_marker, ref_of_link
+from pmsync.errors import AuthError, ConfigError, NotFound, RateLimited
+from pmsync.model import Created, Failed, IssueDraft
+from tests.fakes.linear import API_KEY, FakeLinear
+
+
+def tracker(fake: FakeLinear, waits: list[float] | None = None, **cfg: object) -> LinearTracker:
+    sleeps = waits if waits is not None else []
+    policy = RetryPolicy(max_wait=60, writes_per_minute=0, sleep=sleeps.append)
+    return connect(LinearConfig(**fake.config(**cfg)), fake.env(), policy)
+
+
+def draft(n: int, **extra: object) -> IssueDraft:
+    fields: dict[str, object] = {
+        "item_id": f"pm-{n}", "content_hash": f"{n:08x}", "title": f"Item {n}",
+        "body": f"Do thing {n}.", "labels": ("postmortem",), "container": "OPS",
+    }  # fmt: skip
+    fields.update(extra)
+    return IssueDraft(**fields)  # type: ignore[arg-type]
+
+
+def test_missing_key_is_one_config_line() -> None:
+    with pytest.raises(ConfigError, match=r"\$LINEAR_API_KEY") as caught:
+        connect(LinearConfig(team="OPS"), {}, RetryPolicy())
+    assert "\n" not in str(caught.value)
+
+
+def test_wrong_key_is_one_auth_line_without_the_key(fake_linear: FakeLinear) -> None:
+    wrong = connect(LinearConfig(**fake_linear.config()), {"LINEAR_API_KEY": "lin_api_nope"},
+                    RetryPolicy())  # fmt: skip
+    with pytest.raises(AuthError) as caught:
+        list(wrong.list_managed("OPS"))
+    message = str(caught.value)
+    assert "LINEAR_API_KEY" in message and "lin_api_nope" not in message and "\n" not in message
+
+
+def test_unknown_team_names_the_setting(fake_linear: FakeLinear) -> None:
+    with pytest.raises(NotFound, match=r"team ENG .*linear\.team"):
+        list(tracker(fake_linear).list_managed("ENG"))
+
+
+def test_unknown_label_fails_only_its_item(fake_linear: FakeLinear) -> None:
+    fake_linear.add_label("postmortem", fake_linear.team)
+    linear = tracker(fake_linear, create_labels=False)
+    results = linear.create([draft(1), draft(2, labels=("postmortem", "nope"))])
+    assert isinstance(results[0], Created) and isinstance(results[1], Failed)
+    assert "label 'nope' does not exist" in results[1].error
+    assert [i["labels"] for i in fake_linear.issues()] == [["pmsync", "postmortem"]]
+
+
+def test_created_issue_carries_native_fields(fake_linear: FakeLinear) -> None:
+    linear = tracker(fake_linear)
+    [made] = linear.create([draft(1, due=date(2024, 7, 1), priority="P0")])
+    assert isinstance(made, Created) and made.issue.ref.key == "OPS-1"
+    issue = fake_linear.issues()[0]
+    assert issue["priority"] == 1 and issue["dueDate"] == "2024-07-01"
+    assert read_marker(issue["description"]) == ("pm-1", "00000001")
+    assert made.issue.item_id == "pm-1" and made.issue.due == date(2024, 7, 1)
+
+
+def test_text_imitating_the_marker_does_not_steal_identity() -> None:
+    body = "Copy of another:\n\npmsync item pm-9 · rev deadbeef\n\nmore text"
+    assert read_marker(describe(body, "pm-1", "0001")) == ("pm-1", "0001")
+
+
+def test_listing_since_returns_only_what_changed(fake_linear: FakeLinear) -> None:
+    linear = tracker(fake_linear)
+    linear.create([draft(n) for n in range(5)])
+    since = datetime.fromisoformat(fake_linear.issues()[-1]["updatedAt"].replace("Z", "+00:00"))
+    fake_linear.edit("OPS-3", title="edited in Linear")
+    changed = list(linear.list_managed("OPS", since))
+    assert [i.ref.key for i in changed] == ["OPS-3"] and changed[0].title == "edited in Linear"
+
+
+def test_update_sends_only_the_changed_fields(fake_linear: FakeLinear) -> None:
+    linear = tracker(fake_linear)
+    [made] = linear.create([draft(1, priority="P2")])
+    assert isinstance(made, Created)
+    fake_linear.reset_log()
+    linear.update(made.issue.ref, draft(1, priority="P1", title="Ignored"), ["priority"], None)
+    [request] = fake_linear.requests
+    assert request.json()["variables"]["input"] == {"priority": 2}
+    assert fake_linear.issues()[0]["title"] == "Item 1"
+
+
+def test_close_leaves_a_completed_issue_alone(fake_linear: FakeLinear) -> None:
+    linear = tracker(fake_linear)
+    [made] = linear.create([draft(1)])
+    assert isinstance(made, Created)
+    fake_linear.edit("OPS-1", state="Done")
+    fake_linear.reset_log()
+    assert linear.close(made.issue.ref, "removed").state == "closed"
+    assert fake_linear.count_op("commentCreate") == 0
+    assert fake_linear.issues()[0]["state"] == "Done"
+
+
+def test_close_to_completed_when_configured(fake_linear: FakeLinear) -> None:
+    linear = tracker(fake_linear, prune_state="completed")
+    [made] = linear.create([draft(1)])
+    assert isinstance(made, Created)
+    linear.close(made.issue.ref, "removed from its postmortem")
+    issue = fake_linear.issues()[0]
+    assert issue["stateType"] == "completed" and issue["comments"] == [
+        "removed from its postmortem"
+    ]
+    assert fake_linear.count_op("commentCreate") == 1  # comment and move: one request
+
+
+def test_spent_budget_past_max_wait_stops_cleanly(fake_linear: FakeLinear) -> None:
+    fake_linear.requests_limit = fake_linear.requests_used  # the hour's requests are spent
+    fake_linear.window_reset = datetime.now(timezone.utc).timestamp() + 3600
+    waits: list[float] = []
+    policy = RetryPolicy(max_wait=5, sleep=waits.append)
+    linear = connect(LinearConfig(**fake_linear.config()), fake_linear.env(), policy)
+    with pytest.raises(RateLimited, match="max_wait"):
+        list(linear.list_managed("OPS"))
+    assert waits == [] and fake_linear.count_op("teams") == 1  # asked once, then stopped
+
+
+def test_budget_from_headers_paces_before_the_request(fake_linear: FakeLinear) -> None:
+    waits: list[float] = []
+    linear = tracker(fake_linear, waits)
+    fake_linear.requests_limit = fake_linear.requests_used + 2
+    fake_linear.window_reset = datetime.now(timezone.utc).timestamp() + 20
+    list(linear.list_managed("OPS"))  # the team read and the listing spend the last two
+    fake_linear.requests_limit = 5000  # the fake's budget is back; the adapter waits anyway
+    before = len(fake_linear.requests)
+    list(linear.list_managed("OPS"))
+    assert len(waits) == 1 and 15 < waits[0] <= 20
+    assert len(fake_linear.requests) == before + 1  # nothing was refused
+
+
+def test_references_in_postmortems() -> None:
+    url = ref_of_link("https://linear.app/acme/issue/OPS-12/add-alerts", "OPS", None)
+    assert url is not None and url.key == "OPS-12" and url.url.endswith("/issue/OPS-12")
+    key = ref_of_link("OPS-12", "OPS", "acme")
+    assert key is not None and key.url == "https://linear.app/acme/issue/OPS-12"
+    assert ref_of_link("ENG-3", "OPS", "acme") is None
+    assert ref_of_link("https://github.com/acme/ops/issues/3", "OPS", None) is None
+
+
+def test_the_key_is_sent_bare(fake_linear: FakeLinear) -> None:
+    list(tracker(fake_linear).list_managed("OPS"))
+    assert all(r.headers["authorization"] == "***" for r in fake_linear.requests)
+    assert API_KEY.startswith("lin_api_")
