@@ -1,6 +1,7 @@
 """The fault × step matrix of tests/test_faults.py (and the SIGKILL crashes of
-tests/test_crash.py), run against the fake trackers, as a table: per tracker and fault,
-the steps tried, the pmsync runs made, duplicate issues found and items lost.
+tests/test_crash.py), run against the fake trackers (GitHub, Jira, Linear), as a table:
+per tracker and fault, the steps tried, the pmsync runs made, duplicate issues found and
+items lost.
 
 Run from the project root: `python bench/fault_matrix.py [--no-crash]`.
 """
@@ -18,6 +19,7 @@ sys.path.insert(0, str(ROOT))
 
 from tests.fakes.github import FakeGitHub  # noqa: E402
 from tests.fakes.jira import FakeJira  # noqa: E402
+from tests.fakes.linear import FakeLinear  # noqa: E402
 from tests.fakes.server import FakeServer  # noqa: E402
 from tests.test_crash import CRASHES, JIRA_ITEMS, crash_then_rerun  # noqa: E402
 from tests.test_faults import (  # noqa: E402
@@ -82,12 +84,17 @@ def table(done: list[Cell]) -> str:
 
 def main() -> int:
     started = time.perf_counter()
-    with FakeGitHub() as github, FakeJira() as jira, tempfile.TemporaryDirectory() as tmp:
-        fakes: dict[str, FakeServer] = {"github": github, "jira": jira}
+    with (
+        FakeGitHub() as github,
+        FakeJira() as jira,
+        FakeLinear() as linear,
+        tempfile.TemporaryDirectory() as tmp,
+    ):
+        fakes: dict[str, FakeServer] = {"github": github, "jira": jira, "linear": linear}
         done = matrix(fakes, Path(tmp))
         if "--no-crash" not in sys.argv:
             done += crashes(fakes, Path(tmp))
-        invalid = github.validation_errors + jira.validation_errors
+        invalid = github.validation_errors + jira.validation_errors + linear.validation_errors
     print(table(done))
     print(f"\n{len(done)} cells in {time.perf_counter() - started:.1f} s; "
           f"fake validation errors: {len(invalid)}")  # fmt: skip

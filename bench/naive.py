@@ -1,6 +1,7 @@
-"""The naive baseline: the script people write by hand with PyGithub or the `jira`
-library. To avoid duplicates it searches for each item before creating it; for status
-it fetches each issue by number or key. No state file, no marker, no bulk calls.
+"""The naive baseline: the script people write by hand with PyGithub, the `jira`
+library or plain GraphQL requests (Linear). To avoid duplicates it searches for each
+item before creating it; for status it fetches each issue by number or key. No state
+file, no marker, no bulk calls.
 
 The search is the part that decides duplicates:
 - GitHub: `GET /search/issues` with the item title (`in:title "…"`). The real search
@@ -9,6 +10,8 @@ The search is the part that decides duplicates:
   never stale.
 - Jira: JQL over a label derived from the title (`labels = naive-…`): the fake's JQL
   subset has no `summary ~`, and a label match is the kinder variant anyway.
+- Linear: an issue filter on the exact title (`title: {eq: …}`), which Linear answers
+  from its database, not from a lagging search index.
 """
 
 from __future__ import annotations
@@ -126,6 +129,53 @@ def jira_status(url: str, env: Mapping[str, str], keys: Sequence[str]) -> int:
         status = client.issue(key, fields="status").raw["fields"]["status"]
         done += status.get("statusCategory", {}).get("key") == "done"
     return done
+
+
+# --- Linear -----------------------------------------------------------------------------
+# GraphQL over httpx, one operation per request: find the item's issue by its title,
+# create it with `issueCreate` when there is none, edit its description when it differs.
+
+FIND = """query Find($team: String!, $title: String!) {
+  issues(first: 1, filter: {team: {key: {eq: $team}}, title: {eq: $title}}) {
+    nodes { id description } } }"""
+TEAM_ID = """query Team($key: String!) {
+  teams(first: 1, filter: {key: {eq: $key}}) { nodes { id } } }"""
+CREATE = """mutation Create($input: IssueCreateInput!) {
+  issueCreate(input: $input) { success issue { id } } }"""
+EDIT = """mutation Edit($id: String!, $input: IssueUpdateInput!) {
+  issueUpdate(id: $id, input: $input) { success } }"""
+STATE = "query State($id: String!) { issue(id: $id) { state { type } } }"
+
+
+def linear_push(url: str, key: str, team: str, folder: str) -> None:
+    import httpx
+
+    with httpx.Client(headers={"Authorization": key}, timeout=60) as http:
+
+        def ask(query: str, **variables: Any) -> Any:
+            answer = http.post(url, json={"query": query, "variables": variables})
+            return answer.json()["data"]
+
+        team_id = ask(TEAM_ID, key=team)["teams"]["nodes"][0]["id"]
+        for item in read_items(folder):
+            found = ask(FIND, team=team, title=item.title)["issues"]["nodes"]
+            if not found:
+                fields = {"teamId": team_id, "title": item.title, "description": item.body}
+                ask(CREATE, input=fields)
+            elif found[0]["description"] != item.body:
+                ask(EDIT, id=found[0]["id"], input={"description": item.body})
+
+
+def linear_status(url: str, key: str, ids: Sequence[str]) -> int:
+    """Fetch every issue by id; returns how many are completed or canceled."""
+    import httpx
+
+    with httpx.Client(headers={"Authorization": key}, timeout=60) as http:
+        done = 0
+        for issue_id in ids:
+            answer = http.post(url, json={"query": STATE, "variables": {"id": issue_id}})
+            done += answer.json()["data"]["issue"]["state"]["type"] in ("completed", "canceled")
+        return done
 
 
 def folder_of(root: str) -> str:

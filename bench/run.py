@@ -4,7 +4,7 @@ beside the lower bound and a naive client measured in the same run.
 Run from the project root (2 to 10 minutes for the default sizes):
 
     .venv/bin/python -m bench.run [--sizes 10,100,1000,5000] [--latency 0.05]
-                                  [--trackers github,jira] [--per-doc 20] [--no-naive]
+                                  [--trackers github,jira,linear] [--per-doc 20] [--no-naive]
 
 pmsync runs with `github.writes_per_minute: 0` (pacing off; the default 80 writes a
 minute would make 5,000 creates take an hour by design) and `github.parallel_creates:
@@ -36,6 +36,7 @@ from tests.docgen import write_postmortems
 from tests.fakes.github import FakeGitHub
 from tests.fakes.github_search import enable_search
 from tests.fakes.jira import FakeJira
+from tests.fakes.linear import API_KEY, FakeLinear, operation_target
 from tests.fakes.server import FakeServer
 
 REPO = "acme/ops"
@@ -78,6 +79,8 @@ class Side:
     def naive_status(self) -> Measured: ...
     def setup(self) -> int: ...
     def first_push_bound(self, n: int) -> int: ...
+
+    status_page = 100  # issues a status listing page holds
 
 
 class GitHubSide(Side):
@@ -153,7 +156,52 @@ class JiraSide(Side):
         return math.ceil(n / 50)
 
 
-SIDES: dict[str, Callable[[], Side]] = {"github": GitHubSide, "jira": JiraSide}
+class LinearSide(Side):
+    name = "linear"
+    status_page = 250
+    SETUP_OPS = ("#teams", "#issueLabels", "#issueLabelCreate", "#users", "#projects")
+
+    def __init__(self) -> None:
+        self.fake = self.linear = FakeLinear()
+        self.naive_fake = self.naive_linear = FakeLinear()
+        for fake in (self.linear, self.naive_linear):
+            # the hourly budgets are not what is measured here: the naive script alone
+            # sends two requests an item
+            fake.requests_limit, fake.complexity_limit = 10**9, 10**12
+
+    def settings(self) -> dict[str, Any]:
+        return {"tracker": "linear", "linear": self.linear.config()}
+
+    def env(self) -> dict[str, str]:
+        return self.linear.env()
+
+    def change(self, every: int) -> int:
+        for fake in (self.linear, self.naive_linear):
+            for issue in fake.issues()[::every]:
+                fake.edit(issue["identifier"], state="Done")
+        return len(self.linear.issues()[::every])
+
+    def naive_push(self, root: str) -> Measured:
+        url = self.naive_linear.url + "/graphql"
+        return in_child(naive.linear_push, url, API_KEY, "OPS", naive.folder_of(root))
+
+    def naive_status(self) -> Measured:
+        ids = [i["id"] for i in self.naive_linear.issues()]
+        return in_child(naive.linear_status, self.naive_linear.url + "/graphql", API_KEY, ids)
+
+    def setup(self) -> int:
+        targets = [operation_target(r.body) for r in self.linear.requests]
+        return sum(any(t.endswith(op) for op in self.SETUP_OPS) for t in targets)
+
+    def first_push_bound(self, n: int) -> int:
+        return math.ceil(n / 50)
+
+
+SIDES: dict[str, Callable[[], Side]] = {
+    "github": GitHubSide,
+    "jira": JiraSide,
+    "linear": LinearSide,
+}
 
 
 @contextmanager
@@ -207,9 +255,9 @@ class Run:
         self.phase(PHASES[1], 0, True, emit)
         edited = edit_items(self.root / "postmortems")
         self.phase(PHASES[2], edited, True, emit)
-        self.phase(PHASES[3], math.ceil(n / 100), False, emit)
+        self.phase(PHASES[3], math.ceil(n / side.status_page), False, emit)
         changed = side.change(100)
-        self.phase(PHASES[4], max(1, math.ceil(changed / 100)), False, emit)
+        self.phase(PHASES[4], max(1, math.ceil(changed / side.status_page)), False, emit)
 
 
 def bench_one(
@@ -267,7 +315,7 @@ def status_verdicts(rows: list[Row]) -> Iterator[str]:
 def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="10,100,1000,5000")
-    parser.add_argument("--trackers", default="github,jira")
+    parser.add_argument("--trackers", default="github,jira,linear")
     parser.add_argument("--latency", type=float, default=0.05, help="seconds per request")
     parser.add_argument("--per-doc", type=int, default=20, help="action items per postmortem")
     parser.add_argument("--no-naive", action="store_true", help="skip the naive baseline")

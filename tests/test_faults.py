@@ -22,13 +22,23 @@ import pytest
 import yaml
 
 from pmsync.adapters.base import read_marker
+from pmsync.adapters.linear.values import read_marker as linear_marker
 from pmsync.commands import PushResult, StatusResult, push_command, status_command
 from pmsync.config import load_config
 from pmsync.parse import parse_postmortem
 from pmsync.state import SyncState, load_state
 from tests.fakes.github import FakeGitHub
 from tests.fakes.jira import FakeJira
-from tests.fakes.server import DropAfterCommit, DropBefore, FakeServer, Fault, Latency, Status
+from tests.fakes.linear import FakeLinear, operation_target
+from tests.fakes.server import (
+    DropAfterCommit,
+    DropBefore,
+    FakeServer,
+    Fault,
+    Latency,
+    LoggedRequest,
+    Status,
+)
 
 REPO = "acme/ops"
 TODAY = date(2024, 8, 1)
@@ -102,6 +112,10 @@ class Run:
             for issue in self.fake.issues(REPO):
                 marker = read_marker(issue.body)
                 found.setdefault(marker[0] if marker else "", []).append(f"{REPO}#{issue.number}")
+        elif isinstance(self.fake, FakeLinear):
+            for issue in self.fake.issues():
+                marker = linear_marker(issue["description"])
+                found.setdefault(marker[0] if marker else "", []).append(issue["identifier"])
         else:
             assert isinstance(self.fake, FakeJira)
             for issue in self.fake.issues():
@@ -113,6 +127,9 @@ class Run:
     def open_issues(self) -> set[str]:
         if isinstance(self.fake, FakeGitHub):
             return {f"{REPO}#{i.number}" for i in self.fake.issues(REPO) if i.state == "open"}
+        if isinstance(self.fake, FakeLinear):
+            closed = ("completed", "canceled")
+            return {i["identifier"] for i in self.fake.issues() if i["stateType"] not in closed}
         assert isinstance(self.fake, FakeJira)
         return {
             i["key"]
@@ -126,6 +143,8 @@ def make_run(root: Path, tracker: str, fake: FakeServer, **settings: Any) -> Run
         env = {"GITHUB_TOKEN": fake.token}
         section: dict[str, Any] = {"github": {"repo": REPO, "api_url": fake.api_url,
                                               "writes_per_minute": 0}}  # fmt: skip
+    elif isinstance(fake, FakeLinear):
+        env, section = fake.env(), {"tracker": "linear", "linear": fake.config()}
     else:
         assert isinstance(fake, FakeJira)
         env, section = fake.env(), {"tracker": "jira", "jira": fake.config()}
@@ -178,6 +197,14 @@ STEP_TARGETS: dict[str, dict[str, tuple[str, str]]] = {
         "close": ("POST", r"^/rest/api/3/issue/[^/]+/transitions$"),
         "status": ("POST", r"^/rest/api/3/search/jql"),
     },
+    # one endpoint: the target is /graphql#<root fields of the operation>
+    "linear": {
+        "reconcile": ("POST", r"^/graphql#issues$"),
+        "create": ("POST", r"^/graphql#issueBatchCreate$"),
+        "update": ("POST", r"^/graphql#issueUpdate$"),
+        "close": ("POST", r"^/graphql#commentCreate,issueUpdate$"),
+        "status": ("POST", r"^/graphql#issues$"),
+    },
 }
 STEPS = ("reconcile", "create", "update", "close", "status")
 
@@ -189,6 +216,8 @@ def fault_of(name: str, tracker: str) -> Fault:
         "502-after-commit": Status(502, commit=True),
         "503+retry-after": Status(503, {"Retry-After": "7"}),
         "429": Status(429, {"Retry-After": "2"}, jira_body if tracker == "jira" else None),
+        # Linear: HTTP 400 with a RATELIMITED error, the reset in its headers
+        "ratelimited": FakeLinear.rate_limit_fault(2),
         "403-secondary": Status(403, {"Retry-After": "5"}, SECONDARY),
         "drop-before": DropBefore(),
         "drop-after-commit": DropAfterCommit(),
@@ -219,7 +248,8 @@ class Cell:
 def inject(run: Run, cell: Cell) -> None:
     method, path = STEP_TARGETS[cell.tracker][cell.step]
     times = None if cell.fault == "503-outage" else 1
-    run.fake.inject(method, path, fault_of(cell.fault, cell.tracker), times=times)
+    fault = "ratelimited" if cell.tracker == "linear" and cell.fault == "429" else cell.fault
+    run.fake.inject(method, path, fault_of(fault, cell.tracker), times=times)
 
 
 def run_cell(run: Run, cell: Cell) -> Cell:
@@ -247,10 +277,16 @@ def check_fault_hit(run: Run, cell: Cell, start: int) -> None:
     pattern = re.compile(path)
     hit = [
         r for r in run.fake.requests[start:]
-        if r.method == method and pattern.search(r.path + ("?" if r.params else ""))
+        if r.method == method and pattern.search(request_target(r))
     ]  # fmt: skip
     if not hit:
         cell.notes.append("the fault was never met")
+
+
+def request_target(request: LoggedRequest) -> str:
+    if request.path == "/graphql":
+        return operation_target(request.body)
+    return request.path + ("?" if request.params else "")
 
 
 def scenario_create(run: Run, cell: Cell) -> set[str]:
@@ -325,6 +361,8 @@ def scenario_status(run: Run, cell: Cell) -> set[str]:
 def close_in_tracker(run: Run, key: str) -> None:
     if isinstance(run.fake, FakeGitHub):
         run.fake.close_issue(REPO, int(key.split("#")[1]))
+    elif isinstance(run.fake, FakeLinear):
+        run.fake.edit(key, state="Done")
     else:
         assert isinstance(run.fake, FakeJira)
         run.fake.transition(key, "Done")
@@ -340,7 +378,7 @@ SCENARIOS: dict[str, Callable[[Run, Cell], set[str]]] = {
 
 
 def cells() -> Iterator[tuple[str, str, str]]:
-    for tracker in ("github", "jira"):
+    for tracker in ("github", "jira", "linear"):
         for fault in FAULTS:
             for step in STEPS:
                 yield tracker, fault, step
@@ -348,7 +386,7 @@ def cells() -> Iterator[tuple[str, str, str]]:
 
 @pytest.fixture
 def tracker_fake(request: pytest.FixtureRequest) -> FakeServer:
-    name = "fake_github" if request.param == "github" else "fake_jira"
+    name = f"fake_{request.param}"
     fake: FakeServer = request.getfixturevalue(name)
     return fake
 
@@ -359,7 +397,7 @@ def tracker_fake(request: pytest.FixtureRequest) -> FakeServer:
     indirect=["tracker_fake"],
 )
 def test_fault_matrix(tmp_path: Path, tracker_fake: FakeServer, fault: str, step: str) -> None:
-    tracker = "github" if isinstance(tracker_fake, FakeGitHub) else "jira"
+    tracker = {FakeGitHub: "github", FakeJira: "jira", FakeLinear: "linear"}[type(tracker_fake)]
     run = make_run(tmp_path, tracker, tracker_fake)
     cell = run_cell(run, Cell(tracker, fault, step))
     assert (cell.duplicates, cell.lost, cell.notes) == (0, 0, [])

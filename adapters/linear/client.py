@@ -119,7 +119,15 @@ class LinearClient:
                 f"{what}: connection to Linear lost ({type(exc).__name__})",
                 transient=True, maybe_applied=mutation,
             ) from None  # fmt: skip
-        self.budget.read({k.lower(): v for k, v in response.headers.items()})
+        headers = {k.lower(): v for k, v in response.headers.items()}
+        self.budget.read(headers)
+        if response.status_code >= 400 and "retry-after" in headers:
+            # a gateway's or proxy's limit (Linear itself says RATELIMITED): refused
+            raise TrackerError(
+                f"{what}: Linear answered {response.status_code}",
+                transient=True, retry_after=_int(headers["retry-after"]),
+                maybe_applied=mutation and response.status_code >= 500,
+            )  # fmt: skip
         return self._data(what, response.status_code, response, mutation)
 
     def _data(self, what: str, status: int, response: Any, mutation: bool) -> dict[str, Any]:
@@ -130,9 +138,15 @@ class LinearClient:
         errors = (body or {}).get("errors") if isinstance(body, dict) else None
         if errors:
             raise self._refusal(what, status, errors, mutation)
+        if status in (401, 403):
+            raise self._refusal(what, status, [{"message": f"HTTP {status}"}], mutation)
         if status >= 500 or not isinstance(body, dict) or not isinstance(body.get("data"), dict):
             answer = f"Linear answered {status}" if status >= 400 else "unexpected answer"
-            raise TrackerError(f"{what}: {answer}", transient=status >= 500, maybe_applied=mutation)
+            # a 4xx was refused; a 5xx or a garbled 200 may have run
+            raise TrackerError(
+                f"{what}: {answer}", transient=status >= 500 or status == 429,
+                maybe_applied=mutation and not 400 <= status < 500,
+            )  # fmt: skip
         data: dict[str, Any] = body["data"]
         return data
 

@@ -3,7 +3,8 @@
 Kept in one place so the cost of each is visible: Linear bills query complexity (an
 object 1 point, a scalar 0.1, a connection's children times its `first`) and refuses a
 query over 10,000 points. A listing page of 250 issues with the fields below costs about
-4,500; labels are read 10 an issue (more is rare, and only shown, never compared).
+1,100 points. Labels are not read back: a connection per issue would triple that, and
+pmsync never compares them (it only adds its labels).
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ ISSUE_FIELDS = """
   id identifier url title description priority dueDate updatedAt completedAt canceledAt
   state { name type }
   assignee { id email }
-  labels(first: 10) { nodes { name } }
 """
 
 VIEWER = "query Viewer { viewer { id name email } }"

@@ -68,7 +68,6 @@ def to_remote(node: Mapping[str, Any]) -> RemoteIssue:
     state = node.get("state") or {}
     closed = state.get("type") in CLOSED_TYPES
     person = node.get("assignee") or {}
-    labels = ((node.get("labels") or {}).get("nodes")) or []
     return RemoteIssue(
         ref=issue_ref(node),
         title=str(node.get("title") or ""),
@@ -79,7 +78,6 @@ def to_remote(node: Mapping[str, Any]) -> RemoteIssue:
         state_reason=str(state.get("name")) if closed else None,
         assignee=person.get("email") or person.get("id"),
         due=date.fromisoformat(node["dueDate"]) if node.get("dueDate") else None,
-        labels=tuple(str(x["name"]) for x in labels),
         updated_at=linear_time(node.get("updatedAt")),
         closed_at=linear_time(node.get("completedAt") or node.get("canceledAt")),
     )

@@ -198,16 +198,18 @@ class FakeLinear(FakeServer):
         return sum(1 for b in bodies if field in _fields_of(b))
 
     # --- rate limits ------------------------------------------------------------------
-    def rate_limit_fault(self, reset_in: float, field: str = "") -> Status:
-        """A RATELIMITED answer whose headers say the budget is back in `reset_in` s."""
+    @staticmethod
+    def rate_limit_fault(reset_in: float) -> Status:
+        """A RATELIMITED answer whose headers say the budget is back in `reset_in` s
+        (from when the fault is made)."""
         reset = str(int((time.time() + reset_in) * 1000))
         headers = {
-            "X-RateLimit-Requests-Limit": str(self.requests_limit),
+            "X-RateLimit-Requests-Limit": "5000",
             "X-RateLimit-Requests-Remaining": "0",
             "X-RateLimit-Requests-Reset": reset,
         }
         body = error_body("Rate limit exceeded", "RATELIMITED")
-        return Status(self.ratelimit_status, headers, body)
+        return Status(400, headers, body)
 
     def _limit_headers(self, cost: float) -> dict[str, str]:
         reset = str(int(self.window_reset * 1000))
@@ -238,7 +240,7 @@ class FakeLinear(FakeServer):
 
     # --- the endpoint -----------------------------------------------------------------
     def fault_target(self, req: FakeRequest, target: str) -> str:
-        return f"{target}#{','.join(sorted(_fields_of(req.body)))}"
+        return operation_target(req.body, target)
 
     def _graphql(self, req: FakeRequest) -> FakeResponse:
         if req.header("authorization") not in (API_KEY, f"Bearer {API_KEY}"):
@@ -289,6 +291,11 @@ class FakeLinear(FakeServer):
             return {**entry, "path": error.path}
         self.record_error(f"GraphQL execution error at {error.path}: {error.message}")
         return error_body(error.message, "INTERNAL_ERROR")["errors"][0]
+
+
+def operation_target(body: bytes, path: str = ENDPOINT) -> str:
+    """`/graphql#f1,f2`: the path and the sorted root fields of the operation sent."""
+    return f"{path}#{','.join(sorted(_fields_of(body)))}"
 
 
 def _fields_of(body: bytes) -> set[str]:
