@@ -166,14 +166,17 @@ def test_unknown_user_fails_that_item_in_one_line(tmp_path: Path, fake_linear: F
 def test_a_linear_issue_written_in_the_postmortem_is_adopted(
     tmp_path: Path, fake_linear: FakeLinear
 ) -> None:
-    ws = linear_workspace(tmp_path, fake_linear, items=0)
+    ws = linear_workspace(tmp_path, fake_linear, items=0, workspace="acme")
     ws.doc("a.md").write_text(
         "# Outage\n\n## Action items\n\n"
         "- [ ] Add alerts, tracked in https://linear.app/acme/issue/OPS-7/add-alerts\n"
+        "- [ ] Rotate the keys (ticket OPS-9)\n"
         "- [ ] Fix the pool, see issue OTHER-3\n"
     )
-    outcomes = {o.change.title: o for o in ws.push().outcomes}
-    adopted = outcomes["Add alerts, tracked in https://linear.app/acme/issue/OPS-7/add-alerts"]
-    assert adopted.action == "adopt" and adopted.issue is not None
-    assert adopted.issue.key == "OPS-7"
-    assert [o.action for o in outcomes.values()].count("create") == 1
+    outcomes = ws.push().outcomes
+    refs = {o.issue.key: o.issue.url for o in outcomes if o.action == "adopt" and o.issue}
+    assert refs == {
+        "OPS-7": "https://linear.app/acme/issue/OPS-7",
+        "OPS-9": "https://linear.app/acme/issue/OPS-9",
+    }
+    assert [o.action for o in outcomes].count("create") == 1  # OTHER-3 is another team's
