@@ -3,37 +3,24 @@
 `CONFIG_MODEL` is the `linear:` config section; `connect()` builds the tracker. httpx
 is imported inside `connect()` so `pmsync --help` stays fast. Modules: `queries` (every
 GraphQL document, typed answers), `client` (transport, errors, rate-limit budgets),
-`values` (marker, priorities, references, issue nodes), `tracker` (the Tracker).
+`values` (marker, priorities, references, issue nodes), `tracker` (the Tracker),
+`config` (the `linear:` section).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Literal
-
-from pydantic import BaseModel, ConfigDict, Field
+from typing import TYPE_CHECKING
 
 from pmsync.adapters.base import RetryPolicy
+from pmsync.adapters.linear.config import LinearConfig
 from pmsync.errors import ConfigError
 
 if TYPE_CHECKING:
     from pmsync.adapters.linear.tracker import LinearTracker
 
 
-class LinearConfig(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    team: str | None = None  # the team's key, e.g. OPS
-    token_env: str = "LINEAR_API_KEY"
-    url: str = "https://api.linear.app/graphql"
-    workspace: str | None = None  # the workspace's URL key, for links to OPS-123 refs
-    project: str | None = None  # a project's name: every issue is added to it
-    create_labels: bool = True  # false: a label missing in the team fails the item
-    prune_state: Literal["canceled", "completed"] = "canceled"
-    batch_size: int = Field(default=50, ge=1, le=50)
-    priority_map: dict[str, int] = Field(
-        default_factory=lambda: dict(P0=1, P1=2, P2=3, P3=4, P4=4, high=2, medium=3, low=4)
-    )
-
+__all__ = ["CONFIG_MODEL", "LinearConfig", "connect"]
 
 CONFIG_MODEL = LinearConfig
 
