@@ -9,8 +9,9 @@ import pytest
 
 from pmsync.adapters.base import RetryPolicy
 from pmsync.adapters.linear import LinearConfig, connect
+from pmsync.adapters.linear.refs import resolve
 from pmsync.adapters.linear.tracker import LinearTracker
-from pmsync.adapters.linear.values import describe, read_marker, ref_of_link
+from pmsync.adapters.linear.values import describe, read_marker
 from pmsync.errors import AuthError, ConfigError, NotFound, RateLimited
 from pmsync.model import Created, Failed, IssueDraft
 from tests.fakes.linear import API_KEY, FakeLinear
@@ -143,12 +144,14 @@ def test_budget_from_headers_paces_before_the_request(fake_linear: FakeLinear) -
 
 
 def test_references_in_postmortems() -> None:
-    url = ref_of_link("https://linear.app/acme/issue/OPS-12/add-alerts", "OPS", None)
-    assert url is not None and url.key == "OPS-12" and url.url.endswith("/issue/OPS-12")
-    key = ref_of_link("OPS-12", "OPS", "acme")
+    ops = LinearConfig(team="OPS")
+    url = resolve("https://linear.app/acme/issue/OPS-12/add-alerts", ops)
+    assert url is not None and url.key == "OPS-12"
+    assert url.url == "https://linear.app/acme/issue/OPS-12"
+    key = resolve("OPS-12", LinearConfig(team="OPS", workspace="acme"))
     assert key is not None and key.url == "https://linear.app/acme/issue/OPS-12"
-    assert ref_of_link("ENG-3", "OPS", "acme") is None
-    assert ref_of_link("https://github.com/acme/ops/issues/3", "OPS", None) is None
+    assert resolve("ENG-3", ops) is None
+    assert resolve("https://github.com/acme/ops/issues/3", ops) is None
 
 
 def test_the_key_is_sent_bare(fake_linear: FakeLinear) -> None:

@@ -1,28 +1,28 @@
-"""Linear adapter: action items as issues of a Linear team, over Linear's GraphQL API.
+"""Linear: action items as issues of a Linear team, over Linear's GraphQL API.
 
-`CONFIG_MODEL` is the `linear:` config section; `connect()` builds the tracker. httpx
+`SPEC` is what the core knows of Linear; `connect()` builds the tracker. httpx
 is imported inside `connect()` so `pmsync --help` stays fast. Modules: `queries` (every
 GraphQL document, typed answers), `client` (transport, errors, rate-limit budgets),
-`values` (marker, priorities, references, issue nodes), `tracker` (the Tracker),
-`config` (the `linear:` section).
+`values` (marker, priorities, issue nodes), `tracker` (the Tracker), `config` (the
+`linear:` section), `refs` (issue references written in postmortems).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pmsync.adapters.base import RetryPolicy
 from pmsync.adapters.linear.config import LinearConfig
+from pmsync.adapters.linear.refs import GRAMMAR
+from pmsync.adapters.spec import TrackerSpec
 from pmsync.errors import ConfigError
 
 if TYPE_CHECKING:
     from pmsync.adapters.linear.tracker import LinearTracker
 
 
-__all__ = ["CONFIG_MODEL", "LinearConfig", "connect"]
-
-CONFIG_MODEL = LinearConfig
+__all__ = ["SPEC", "LinearConfig", "connect"]
 
 
 def connect(config: LinearConfig, env: Mapping[str, str], policy: RetryPolicy) -> LinearTracker:
@@ -51,3 +51,18 @@ def connect(config: LinearConfig, env: Mapping[str, str], policy: RetryPolicy) -
         network_errors=(httpx.TransportError,),
     )  # fmt: skip
     return LinearTracker(config, client)
+
+
+def container(config: LinearConfig, front_matter: Mapping[str, Any]) -> str:
+    """The team: `linear_team` in the postmortem's front matter, else `linear.team`."""
+    return str(front_matter.get("linear_team") or config.team or "")
+
+
+SPEC = TrackerSpec(
+    name="linear",
+    config_model=LinearConfig,
+    connect=connect,
+    required=("team",),
+    container=container,
+    refs=GRAMMAR,
+)

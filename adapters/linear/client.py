@@ -10,6 +10,7 @@ cleanly past `limits.max_wait`, and never re-sends a mutation whose answer was l
 
 from __future__ import annotations
 
+import math
 import time
 import weakref
 from collections.abc import Callable, Mapping
@@ -52,8 +53,9 @@ class Budget:
         return max(waits)
 
     def retry_after(self, now: float) -> float | None:
+        """Whole seconds until the first budget resets (its reset is in milliseconds)."""
         resets = [r for r in (self.requests_reset, self.points_reset) if r]
-        return max(0.0, min(resets) - now) if resets else None
+        return float(max(0, math.ceil(min(resets) - now))) if resets else None
 
 
 def _int(value: str | None) -> int | None:

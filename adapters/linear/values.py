@@ -1,5 +1,5 @@
-"""Linear's values ↔ pmsync's: the marker line, priorities, issue references written in
-postmortems, and RemoteIssue from an issue node. Pure functions, no requests."""
+"""Linear's values ↔ pmsync's: the marker line, priorities, and RemoteIssue from an issue
+node. Pure functions, no requests."""
 
 from __future__ import annotations
 
@@ -15,8 +15,6 @@ from pmsync.model import IssueRef, RemoteIssue
 MARKER = "pmsync item {item} · rev {hash}"
 MARKER_RE = re.compile(r"^\s*pmsync item ([A-Za-z0-9._-]+) · rev ([0-9a-f]*)\s*$", re.M)
 TEAM_KEY_RE = re.compile(r"^[A-Z][A-Z0-9_]{0,9}$")
-ISSUE_KEY_RE = re.compile(r"^([A-Z][A-Z0-9_]{0,9})-(\d+)$")
-ISSUE_URL_RE = re.compile(r"https://linear\.app/([\w-]+)/issue/([A-Z][A-Z0-9_]{0,9}-\d+)\b")
 CLOSED_TYPES = ("completed", "canceled")
 MAX_TITLE = 255
 PRIORITY_NAMES = {0: None, 1: "Urgent", 2: "High", 3: "Medium", 4: "Low"}
@@ -46,20 +44,6 @@ def priority_of(value: str | None, mapping: Mapping[str, int]) -> int:
 
 def issue_ref(node: Mapping[str, Any]) -> IssueRef:
     return IssueRef("linear", str(node["identifier"]), str(node["url"]), id=str(node["id"]))
-
-
-def ref_of_link(link: str, team: str | None, workspace: str | None) -> IssueRef | None:
-    """An issue reference written in a postmortem (an issue URL, or OPS-123 with the
-    team's key) as a ref in Linear; None when it names another team or tracker."""
-    url = ISSUE_URL_RE.search(link)
-    key = url.group(2) if url else link.strip()
-    match = ISSUE_KEY_RE.match(key)
-    if match is None or (team and match.group(1) != team):
-        return None
-    if url:
-        return IssueRef("linear", key, url.group(0))
-    web = f"https://linear.app/{workspace}/issue/{key}" if workspace else ""
-    return IssueRef("linear", key, web)
 
 
 def to_remote(node: Mapping[str, Any]) -> RemoteIssue:
