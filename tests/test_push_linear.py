@@ -180,3 +180,18 @@ def test_a_linear_issue_written_in_the_postmortem_is_adopted(
         "OPS-9": "https://linear.app/acme/issue/OPS-9",
     }
     assert [o.action for o in outcomes].count("create") == 1  # OTHER-3 is another team's
+
+
+def test_front_matter_routes_a_postmortem_to_another_team(
+    tmp_path: Path, fake_linear: FakeLinear
+) -> None:
+    fake_linear.add_team("ENG", "Engineering")
+    ws = linear_workspace(tmp_path, fake_linear, items=0)
+    ws.doc("a.md").write_text("# Outage\n\n## Action items\n\n- [ ] Add alerts\n")
+    ws.doc("b.md").write_text(
+        "---\nlinear_team: ENG\n---\n# Outage\n\n## Action items\n\n- [ ] Add retries\n"
+    )
+    assert actions(ws.push()) == {"create": 2}
+    assert [i["title"] for i in fake_linear.issues("OPS")] == ["Add alerts"]
+    assert [i["title"] for i in fake_linear.issues("ENG")] == ["Add retries"]
+    assert [i["identifier"] for i in fake_linear.issues("ENG")] == ["ENG-1"]
