@@ -47,7 +47,8 @@ def issue_ref(node: Mapping[str, Any]) -> IssueRef:
 
 
 def to_remote(node: Mapping[str, Any]) -> RemoteIssue:
-    """An issue node (fields of queries.ISSUE_FIELDS) as a RemoteIssue."""
+    """An issue node (fields of queries.ISSUE_FIELDS) as a RemoteIssue. No `body`: pmsync
+    owns the whole description, there is no text of people's around it to keep."""
     marker = read_marker(node.get("description"))
     state = node.get("state") or {}
     closed = state.get("type") in CLOSED_TYPES
@@ -56,7 +57,6 @@ def to_remote(node: Mapping[str, Any]) -> RemoteIssue:
         ref=issue_ref(node),
         title=str(node.get("title") or ""),
         state="closed" if closed else "open",
-        body=node.get("description"),
         item_id=marker[0] if marker else None,
         content_hash=marker[1] if marker else None,
         state_reason=str(state.get("name")) if closed else None,
