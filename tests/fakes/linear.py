@@ -41,8 +41,9 @@ from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
-from tests.fakes.linear_model import Store, Team, User, Views, now_iso
+from tests.fakes.linear_model import InputError, Label, Project, State, Store, Team, User, now_iso
 from tests.fakes.linear_ops import Root, complexity, root_fields
+from tests.fakes.linear_views import Views
 from tests.fakes.server import FakeRequest, FakeResponse, FakeServer, Status
 
 SCHEMA_PATH = Path(__file__).with_name("linear-schema.graphql")
@@ -114,8 +115,6 @@ class FakeLinear(FakeServer):
         return now_iso(moment)
 
     def add_team(self, key: str, name: str) -> Team:
-        from tests.fakes.linear_model import State
-
         with self.lock:
             team = Team(self.new_id(), key, name, self.stamp())
             self.store.teams[team.id] = team
@@ -134,16 +133,12 @@ class FakeLinear(FakeServer):
             return user
 
     def add_label(self, name: str, team: Team | None = None) -> str:
-        from tests.fakes.linear_model import Label
-
         with self.lock:
             label = Label(self.new_id(), name, team.id if team else None, "#bec2c8", self.stamp())
             self.store.labels[label.id] = label
             return label.id
 
     def add_project(self, name: str, team: Team | None = None) -> str:
-        from tests.fakes.linear_model import Project
-
         with self.lock:
             project = Project(self.new_id(), name, [(team or self.team).id], self.stamp())
             self.store.projects[project.id] = project
@@ -283,8 +278,6 @@ class FakeLinear(FakeServer):
         """A resolver's InputError is Linear refusing input; anything else is the fake
         failing to answer with the schema's types, or a client variable that does not
         coerce: both recorded so the test fails."""
-        from tests.fakes.linear_model import InputError
-
         original = error.original_error
         if isinstance(original, InputError):
             entry = error_body(str(original), "INVALID_INPUT")["errors"][0]
