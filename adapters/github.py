@@ -11,7 +11,7 @@ from datetime import date, datetime
 from typing import Any, ClassVar, Literal, TypeGuard, TypeVar
 from urllib.parse import urlencode
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from pmsync.adapters.base import (
     RetryPolicy,
@@ -33,6 +33,7 @@ from pmsync.adapters.github_values import (
     same_repo,
     to_remote,
 )
+from pmsync.adapters.settings import env_name, server_url
 from pmsync.errors import AuthError, ConfigError, NotFound, RateLimited, TrackerError
 from pmsync.model import Created, Failed, IssueDraft, IssueRef, RemoteIssue
 
@@ -55,6 +56,9 @@ class GitHubConfig(BaseModel):
     # Creates sent at a time. GitHub asks for serial writes (its secondary rate limit
     # punishes concurrent ones), so more than 1 is allowed only with pacing off.
     parallel_creates: int = Field(default=1, ge=1, le=8)
+
+    _api_url = field_validator("api_url")(server_url)
+    _token_env = field_validator("token_env")(env_name)
 
     @model_validator(mode="after")
     def _parallel_only_unpaced(self) -> GitHubConfig:

@@ -15,7 +15,7 @@ from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from datetime import datetime, timezone, tzinfo
 from typing import Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from pmsync.adapters.base import RetryPolicy, chunks
 from pmsync.adapters.jira_adf import markdown_to_adf, markdown_to_wiki
@@ -29,6 +29,7 @@ from pmsync.adapters.jira_values import (
     visible_labels,
     zone_of,
 )
+from pmsync.adapters.settings import env_name, server_url
 from pmsync.errors import AuthError, ConfigError, NotFound, RateLimited, TrackerError
 from pmsync.model import Created, Failed, IssueDraft, IssueRef, RemoteIssue
 
@@ -55,6 +56,9 @@ class JiraConfig(BaseModel):
     )
     fields: dict[str, Any] = Field(default_factory=dict)
     done_transition: str = "Done"
+
+    _url = field_validator("url")(server_url)
+    _env_names = field_validator("email_env", "token_env")(env_name)
 
 
 CONFIG_MODEL = JiraConfig
