@@ -34,7 +34,7 @@ class LinksConfig(Strict):
 
 class DefaultsConfig(Strict):
     labels: list[str] = Field(default_factory=lambda: ["postmortem", "action-item"])
-    due_days: int | None = Field(default=30, ge=0)
+    due_days: int | None = Field(default=30, ge=0, le=36500)  # past 100 years: a typo
     sections: list[Section] = Field(default_factory=lambda: list(get_args(Section)))
     allow_mentions: bool = False
 

@@ -64,11 +64,13 @@ def write_back(path: Path, edits: list[LineEdit]) -> bool:
     """Apply the edits to a file in place (atomically); False when nothing changed."""
     raw = path.read_bytes()
     bom = raw.startswith(b"\xef\xbb\xbf")
-    text = raw[3:].decode("utf-8") if bom else raw.decode("utf-8")
+    # surrogateescape: a stray Latin-1 byte (which the parser reads with replacement)
+    # goes back out as the same byte.
+    text = (raw[3:] if bom else raw).decode("utf-8", errors="surrogateescape")
     changed = apply_edits(text, edits)
     if changed == text:
         return False
-    data = (b"\xef\xbb\xbf" if bom else b"") + changed.encode("utf-8")
+    data = (b"\xef\xbb\xbf" if bom else b"") + changed.encode("utf-8", errors="surrogateescape")
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
     with os.fdopen(fd, "wb") as handle:
         handle.write(data)
