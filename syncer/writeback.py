@@ -17,6 +17,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from pmsync.errors import InputError
+
 _LIST_ITEM = re.compile(r"^(?P<lead>\s*(?:[-*+]|\d{1,9}[.)])[ \t]+)(?P<box>\[[ xX]\][ \t]+)?")
 # A link pmsync wrote earlier: its text is an issue key (acme/ops#12, OPS-12).
 _LINK_SUFFIX = re.compile(r" \(\[(?:[\w.-]+/[\w.-]+#\d+|[A-Z][A-Z0-9_]+-\d+)\]\([^)\s]+\)\)$")
@@ -61,8 +63,13 @@ def apply_edits(data: str, edits: Iterable[LineEdit]) -> str:
 
 
 def write_back(path: Path, edits: list[LineEdit]) -> bool:
-    """Apply the edits to a file in place (atomically); False when nothing changed."""
-    raw = path.read_bytes()
+    """Apply the edits to a file in place (atomically); False when nothing changed.
+    A symlink stays a symlink: its target is the file rewritten."""
+    path = path.resolve()
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read for write-back ({exc.strerror or exc})") from None
     bom = raw.startswith(b"\xef\xbb\xbf")
     # surrogateescape: a stray Latin-1 byte (which the parser reads with replacement)
     # goes back out as the same byte.
