@@ -35,6 +35,7 @@ import yaml
 
 from pmsync.dates import as_date, find_due, full_dates, parse_date
 from pmsync.identity import content_hash, document_key, item_id, normalize_text
+from pmsync.lines import split_lines
 from pmsync.model import ActionItem, ParseWarning, Postmortem, Section
 from pmsync.parse_blocks import Heading, Items, Lines, Node, build_nodes, prepass
 from pmsync.parse_region import first_heading, parse_start
@@ -128,7 +129,7 @@ def parse_postmortem(
 ) -> Postmortem:
     """Parse one postmortem. Never raises on any text: problems become warnings."""
     synonyms = synonyms or SectionSynonyms()
-    lines = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    lines = split_lines(text.lstrip("\ufeff"))
     front_matter, lines, warnings = _front_matter(lines)
     lines = [_bounded_depth(line) if line[:1] in " \t>" else line for line in lines]
     title_line = next((i + 1 for i, line in enumerate(lines) if line.strip()), 0)

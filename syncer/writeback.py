@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pmsync.errors import InputError
+from pmsync.lines import split_lines_keepends
 
 _LIST_ITEM = re.compile(r"^(?P<lead>\s*(?:[-*+]|\d{1,9}[.)])[ \t]+)(?P<box>\[[ xX]\][ \t]+)?")
 # A link pmsync wrote earlier: its text is an issue key (acme/ops#12, OPS-12).
@@ -49,7 +50,7 @@ def edit_line(text: str, edit: LineEdit) -> str:
 
 def apply_edits(data: str, edits: Iterable[LineEdit]) -> str:
     """The document text with the edits applied; line endings untouched."""
-    lines = data.splitlines(keepends=True)
+    lines = split_lines_keepends(data)
     for edit in edits:
         index = edit.line - 1
         if not 0 <= index < len(lines):
