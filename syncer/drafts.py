@@ -21,7 +21,7 @@ TRACKING_LABEL = "pmsync"
 _MENTION = re.compile(r"(?<![^\W_])(?<!/)@(?=[A-Za-z0-9])")
 # Inline code spans and fenced blocks: mentions there never ping, and their text must
 # stay exactly as written.
-_CODE = re.compile(r"(?ms)^[ \t]*(`{3,}|~{3,}).*?^[ \t]*\1[ \t]*$|(`+)(?!`).+?(?<!`)\2(?!`)")
+_CODE = re.compile(r"(?ms)^[ \t]*(`{3,}|~{3,}).*?^[ \t]*\1[ \t]*$|(?<!`)(`+)(?!`).+?(?<!`)\2(?!`)")
 
 
 @dataclass(frozen=True)

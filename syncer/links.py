@@ -11,7 +11,8 @@ from pmsync.model import IssueRef
 
 _GITHUB_URL = re.compile(r"https?://[^/\s]+/([\w.-]+/[\w.-]+)/(?:issues|pull)/(\d+)")
 _GITHUB_SHORT = re.compile(r"^([\w.-]+/[\w.-]+)#(\d+)$")
-_JIRA_URL = re.compile(r"(https?://[^\s]+?)/browse/([A-Z][A-Z0-9_]+-\d+)")
+# No scan past the next "://": a line of "http://" repeated stays linear.
+_JIRA_URL = re.compile(r"(https?://(?:(?!://)\S)+?)/browse/([A-Z][A-Z0-9_]+-\d+)")
 _JIRA_KEY = re.compile(r"^([A-Z][A-Z0-9_]+-\d+)$")
 
 

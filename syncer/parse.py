@@ -70,7 +70,8 @@ MAX_QUOTES = 4
 _QUOTES = re.compile(r"^(?:[ \t]*>)+")
 _LIST_INDENT = re.compile(r"^[ \t]+(?=(?:[-*+]|\d{1,9}[.)])(?:[ \t]|$))")
 _NUMBERING = re.compile(r"^\s*(?:\d{1,3}|[a-hA-H]|[ivxIVX]{1,4})[.)]\s+")
-_PARTS = re.compile(r"\s*(?:/|&|\+|,|\band\b)\s*", re.IGNORECASE)
+# `(?<!\s)\s+`: whitespace is consumed from the start of its run only (linear).
+_PARTS = re.compile(r"(?:(?<!\s)\s+)?(?:/|&|\+|,|\band\b)\s*", re.IGNORECASE)
 _ATX = re.compile(r"^ {0,3}#{1,6}\s+(.+?)(?:\s+#+)?\s*$")
 _BOLD_TITLE = re.compile(r"^(\*\*|__)([^*_\n]+?)\1\s*$")
 _SETEXT = re.compile(r"^ {0,3}(?:=+|-+)\s*$")
