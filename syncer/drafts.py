@@ -54,6 +54,8 @@ def effective_due(item: ActionItem, doc: Postmortem, config: Config) -> date | N
 
 def labels_of(doc: Postmortem, config: Config) -> tuple[str, ...]:
     extra = doc.front_matter.get("labels") or []
+    if isinstance(extra, str | int):
+        extra = [extra]  # `labels: database` is one label, not eight letters
     labels = [*config.defaults.labels, *(str(x) for x in extra if isinstance(x, str | int))]
     return tuple(dict.fromkeys([*labels, TRACKING_LABEL]))
 

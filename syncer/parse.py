@@ -320,6 +320,9 @@ def _items(
             item_key = item_id(doc_key, title, seen[normalized])
             entry = _bounded(entry, warnings)
             items.append(_item(entry, kind, item_key, title, _due(entry, incident, warnings)))
+        elif shown := (title.strip() or plain_text(entry.body).strip()):
+            warnings.append(ParseWarning(entry.line, f"item {shown[:40]!r} has no words "
+                                         "(only symbols or emoji): not tracked"))  # fmt: skip
     return items
 
 
