@@ -5,7 +5,7 @@ pmsync's block survive the next update. GitHub's clock is simulated 30 s behind.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -51,3 +51,17 @@ def test_notes_around_the_block_survive_a_runner_clock_ahead(
         assert actions(ws.push()) == {"update": 1, "unchanged": 1}
         body = next(i for i in behind.issues(REPO) if i.number == number).body or ""
         assert note in body and f"Fix the pool{' now' * (round_ + 1)}" in body
+
+
+def test_status_sees_an_issue_closed_just_after_a_refresh(
+    tmp_path: Path, behind: FakeGitHub
+) -> None:
+    ws = workspace(tmp_path, behind)
+    ws.push()
+    today = date(2024, 6, 2)
+    assert {row.state for row in ws.status(today).rows} == {"open"}
+    number = next(i.number for i in behind.issues(REPO) if i.title == "Fix the pool")
+    behind.edit_issue(REPO, number, state="closed")
+    rows = {row.title: row.state for row in ws.status(today).rows}
+    assert rows == {"Fix the pool": "closed", "Add alerts": "open"}
+    assert {row.title: row.state for row in ws.status(today).rows} == rows
