@@ -13,8 +13,10 @@ from urllib.parse import urlsplit
 
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,127}")
 # Prefixes of tokens people paste: GitHub (classic, fine-grained, app, OAuth), GitLab,
-# Atlassian API tokens, Slack, OpenAI-style keys.
-_TOKEN_PREFIX = re.compile(r"(gh[pousr]_|github_pat_|glpat-|ATATT|xox[abpr]-|sk-)", re.ASCII)
+# Atlassian API tokens, Linear API keys and OAuth tokens, Slack, OpenAI-style keys.
+_TOKEN_PREFIX = re.compile(
+    r"(gh[pousr]_|github_pat_|glpat-|ATATT|lin_api_|lin_oauth_|xox[abpr]-|sk-)", re.ASCII
+)
 
 
 def looks_like_token(value: str) -> bool:

@@ -158,3 +158,22 @@ def test_the_key_is_sent_bare(fake_linear: FakeLinear) -> None:
     list(tracker(fake_linear).list_managed("OPS"))
     assert all(r.headers["authorization"] == "***" for r in fake_linear.requests)
     assert API_KEY.startswith("lin_api_")
+
+
+@pytest.mark.parametrize(
+    ("setting", "value", "message"),
+    [
+        ("team", "ops team", "team's key"),
+        ("token_env", "lin_api_abcdefghijklmnopqrstuvwxyz012345", "looks like a token"),
+        ("url", "https://user:secret@api.linear.app/graphql", "user name or password"),
+    ],
+)
+def test_bad_settings_are_refused_without_repeating_them(
+    setting: str, value: str, message: str
+) -> None:
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError) as caught:
+        LinearConfig(**{setting: value})
+    reason = caught.value.errors()[0]["msg"]  # what the config error prints
+    assert message in reason and value not in reason
