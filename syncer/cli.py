@@ -296,6 +296,21 @@ def state_rebuild(paths: PathsArgument = None, config: ConfigOption = None) -> N
     finish(errors, failed=False)
 
 
+@state_app.command("merge")
+def state_merge(
+    base: Annotated[str, typer.Argument(help="The common ancestor (git's %O).")],
+    ours: Annotated[str, typer.Argument(help="Our state; the result is written here (%A).")],
+    theirs: Annotated[str, typer.Argument(help="Their state (%B).")],
+) -> None:
+    """Git merge driver: merge two runs' state files record by record, losing none."""
+    from pathlib import Path
+
+    from pmsync.state_merge import merge_state_files
+
+    merged = guarded(lambda: merge_state_files(Path(base), Path(ours), Path(theirs)))
+    typer.echo(f"pmsync: state merged: {len(merged.items)} items", err=True)
+
+
 class StderrProgress:
     """A progress bar on stderr while stderr is a terminal; nothing otherwise."""
 
