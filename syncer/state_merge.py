@@ -104,7 +104,9 @@ def _seen(status: Status) -> datetime:
     return status.last_seen or datetime.min.replace(tzinfo=timezone.utc)
 
 
-def _merge_tracker(base: TrackerRecord, ours: TrackerRecord, theirs: TrackerRecord) -> TrackerRecord:
+def _merge_tracker(
+    base: TrackerRecord, ours: TrackerRecord, theirs: TrackerRecord
+) -> TrackerRecord:
     newer = theirs if _later(theirs.last_status, ours.last_status) else ours
     return TrackerRecord(
         last_push=theirs.last_push if _later(theirs.last_push, ours.last_push) else ours.last_push,
