@@ -267,11 +267,16 @@ def report_command(
         config, paths, refresh=refresh, write=False, today=today, env=env, announce=announce
     )
     state = load_state(config.state_path())
-    lines = item_lines(config, paths, state)
+    lines, owners = item_lines(config, paths, state)
     titles = {d.path: d.title for d in state.documents.values() if d.title}
+    rows = result.rows
+    if not config.people:
+        # No mapping to tracker accounts: the issues are unassigned, but the postmortems
+        # name who owns each item.
+        rows = [replace(r, assignee=r.assignee or owners.get(r.item_id)) for r in rows]
     page = render_report(
-        result.rows, state.history, today, base_url=config.links.base_url, lines=lines,
-        doc_titles=titles,
+        rows, state.history, today, base_url=config.links.base_url, lines=lines,
+        doc_titles=titles, doc_root=relative_root(config.root, output),
     )  # fmt: skip
     try:
         output.write_text(page, encoding="utf-8")
@@ -280,19 +285,33 @@ def report_command(
     return result
 
 
-def item_lines(config: Config, paths: list[str], state: SyncState) -> dict[str, int]:
-    """Each tracked item's current line in its postmortem, for links to the source."""
+def relative_root(root: Path, page: Path) -> str:
+    """The config's folder seen from the folder the page is written to."""
+    try:
+        return Path(os.path.relpath(root.resolve(), page.resolve().parent)).as_posix()
+    except ValueError:  # another drive (Windows): no relative path exists
+        return root.resolve().as_uri()
+
+
+def item_lines(
+    config: Config, paths: list[str], state: SyncState
+) -> tuple[dict[str, int], dict[str, str]]:
+    """Each tracked item's current line in its postmortem (for links to the source) and
+    the owner the postmortem names for it."""
     try:
         documents, _ = load_documents(paths, config)
     except InputError:
-        return {}
-    lines = {}
+        return {}, {}
+    lines, owners = {}, {}
     for doc in documents:
         for item in doc.items:
             found = state.find(item.id)
             if found is not None:
                 lines[found[0]] = item.line
-    return lines
+                owner = item.owner or doc.front_matter.get("owner")
+                if owner:
+                    owners[found[0]] = str(owner)
+    return lines, owners
 
 
 def check_command(config: Config, paths: list[str]) -> tuple[list[Finding], list[str]]:
