@@ -36,6 +36,10 @@ from pmsync.adapters.github_values import (
 from pmsync.errors import AuthError, ConfigError, NotFound, RateLimited, TrackerError
 from pmsync.model import Created, Failed, IssueDraft, IssueRef, RemoteIssue
 
+# Ends the comment pmsync leaves when it closes an issue: a re-run whose close failed
+# after the comment landed finds it and does not comment twice.
+CLOSE_MARKER = "<!-- pmsync:closed -->"
+
 
 class ProjectConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -361,10 +365,14 @@ class GitHubTracker:
         return payload
 
     def close(self, ref: IssueRef, comment: str) -> RemoteIssue:
+        """Comment (once: a re-run after a failed close finds the comment by its marker),
+        then close as not planned."""
         repo, number = parse_key(ref.key)
         url = f"/repos/{repo}/issues/{number}"
-        self._call(f"comment on {ref.key}", "POST", f"{url}/comments",
-                   body={"body": comment}, write=True)  # fmt: skip
+        comments = self._get_all(f"read the comments of {ref.key}", f"{url}/comments")
+        if not any(CLOSE_MARKER in str(c.get("body") or "") for c in comments):
+            self._call(f"comment on {ref.key}", "POST", f"{url}/comments",
+                       body={"body": f"{comment}\n\n{CLOSE_MARKER}"}, write=True)  # fmt: skip
         body = {"state": "closed", "state_reason": "not_planned"}
         resp = self._call(f"close {ref.key}", "PATCH", url, body=body, write=True)
         return to_remote(repo, resp.data)
