@@ -295,3 +295,18 @@ def test_prune_rerun_after_a_failed_close_does_not_comment_twice(
     assert actions(pushed.push(prune=True)).get("remove") == 1
     issue = next(i for i in fake_github.issues(REPO) if i.title == "Enhanced Logging")
     assert issue.state == "closed" and len(issue.comments) == 1
+
+
+def test_recorded_urls_are_web_urls_also_after_rebuild_and_a_lost_state(
+    pushed: Workspace, fake_github: FakeGitHub
+) -> None:
+    web = {i.number: f"{fake_github.url}/{REPO}/issues/{i.number}"
+           for i in fake_github.issues(REPO)}  # fmt: skip
+    first = {k: r.issue.url for k, r in pushed.state().items.items() if r.issue}
+    assert set(first.values()) == set(web.values())
+    pushed.state_file().unlink()
+    pushed.rebuild()
+    assert {k: r.issue.url for k, r in pushed.state().items.items() if r.issue} == first
+    pushed.state_file().unlink()
+    pushed.push()
+    assert {k: r.issue.url for k, r in pushed.state().items.items() if r.issue} == first
