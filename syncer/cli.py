@@ -199,6 +199,13 @@ def status(
     today: Annotated[
         str | None, typer.Option("--today", help="Date to judge overdue items by (YYYY-MM-DD).")
     ] = None,
+    full: Annotated[
+        bool,
+        typer.Option(
+            "--full",
+            help="List every issue, to find deleted or transferred ones (done weekly anyway).",
+        ),
+    ] = False,
 ) -> None:
     """Read every tracked issue's state in bulk, record it, and report where items stand."""
     from pmsync import status_report
@@ -216,6 +223,7 @@ def status(
                 refresh=not no_refresh,
                 write=write_back,
                 today=day,
+                full=full,
                 progress=progress.advance,
                 announce=lambda message: typer.echo(f"pmsync: {message}", err=True),
             )

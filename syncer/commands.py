@@ -189,6 +189,7 @@ def status_command(
     refresh: bool,
     write: bool,
     today: date,
+    full: bool = False,
     env: Mapping[str, str] = os.environ,
     announce: Callable[[str], None] = lambda message: None,
     progress: Callable[[int], None] = lambda n: None,
@@ -204,7 +205,7 @@ def status_command(
         errors = []
         if refresh:
             connect = TrackerConnector(config, env, announce, sleep)
-            errors = refresh_status(state, connect, progress)
+            errors = refresh_status(state, connect, progress, full=full, announce=announce)
         rows = status_rows(state, today)
         record_history(state, rows, today)
         if state.model_dump_json() != before:

@@ -100,6 +100,7 @@ class DocumentRecord(Model):
 class TrackerRecord(Model):
     last_push: datetime | None = None
     last_status: datetime | None = None
+    last_full: datetime | None = None  # the last status that listed every issue
     etags: dict[str, str] = Field(default_factory=dict)  # conditional requests, by URL
 
 
