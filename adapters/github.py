@@ -20,7 +20,7 @@ from pmsync.adapters.base import (
     replace_block,
 )
 from pmsync.adapters.github_client import GitHubClient, Response
-from pmsync.adapters.github_project import GitHubProject, project_due
+from pmsync.adapters.github_project import GitHubProject
 from pmsync.adapters.github_values import (
     DUE_TITLE_RE,
     dropped_fields,
@@ -301,7 +301,9 @@ class GitHubTracker:
             return Failed(draft.item_id, str(outcome), maybe_applied=outcome.maybe_applied)
         warnings = dropped_fields(payload, outcome.data, repo, self.push_access)
         if draft.due and self.project is not None:
-            warnings.extend(project_due(self.project, outcome.data, draft.due))
+            # Queued: sent in batches (a failure there is a warning of finish(); the issue
+            # exists whatever happens, so it must never become a Failed).
+            self.project.set_due(str(outcome.data["node_id"]), draft.due)
         return Created(draft.item_id, to_remote(repo, outcome.data), tuple(warnings))
 
     def _create_payload(self, repo: str, draft: IssueDraft) -> dict[str, Any]:
@@ -363,6 +365,10 @@ class GitHubTracker:
         if "due" in fields and self.config.due_dates == "milestone":
             payload["milestone"] = self._milestone(repo, draft.due) if draft.due else None
         return payload
+
+    def finish(self) -> list[str]:
+        """Send the writes queued for batching (Projects v2 due dates); their warnings."""
+        return self.project.finish() if self.project is not None else []
 
     def close(self, ref: IssueRef, comment: str) -> RemoteIssue:
         """Comment (once: a re-run after a failed close finds the comment by its marker),
