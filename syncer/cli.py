@@ -240,6 +240,7 @@ def status(
         status_report.print_status(result.rows, console())
     for path in result.written:
         typer.echo(f"pmsync: updated {path}", err=True)
+    echo_errors(result.left)
     overdue = fail_on_overdue and any(row.overdue for row in result.rows)
     # A tracker that could not be read is a failure of this run, not bad input: exit 1.
     echo_errors(result.errors)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -180,6 +180,7 @@ class StatusResult:
     rows: list[StatusRow]
     errors: list[str]
     written: list[str]
+    left: list[str] = field(default_factory=list)  # items write-back could not reach
 
 
 def status_command(
@@ -210,12 +211,16 @@ def status_command(
         record_history(state, rows, today)
         if state.model_dump_json() != before:
             save_state(state, path)
-    written = write_back_documents(config, paths, state) if write else []
-    return StatusResult(rows, errors, written)
+    left: list[str] = []
+    written = write_back_documents(config, paths, state, left) if write else []
+    return StatusResult(rows, errors, written, left)
 
 
-def write_back_documents(config: Config, paths: list[str], state: SyncState) -> list[str]:
-    """Put each tracked item's issue link and checkbox into its postmortem."""
+def write_back_documents(
+    config: Config, paths: list[str], state: SyncState, left: list[str] | None = None
+) -> list[str]:
+    """Put each tracked item's issue link and checkbox into its postmortem; `left` hears
+    about the items whose line could not take them."""
     documents, _ = load_documents(paths, config)
     written = []
     for doc in documents:
@@ -227,8 +232,15 @@ def write_back_documents(config: Config, paths: list[str], state: SyncState) -> 
                 continue
             closed = record.status is not None and record.status.state == "closed"
             edits.append(LineEdit(item.line, record.issue.key, record.issue.url, closed))
-        if edits and write_back(config.root / doc.path, edits):
+        skipped: list[LineEdit] = []
+        if edits and write_back(config.root / doc.path, edits, skipped):
             written.append(doc.path)
+        if left is not None:
+            left.extend(
+                f"{doc.path}:{e.line}: {e.key} not written back: the table has no Issue or "
+                "Ticket column and cannot take one (add one, framed by pipes)"
+                for e in skipped
+            )
     return written
 
 
