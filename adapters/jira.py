@@ -18,7 +18,7 @@ from typing import Any, ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from pmsync.adapters.base import RetryPolicy, chunks
-from pmsync.adapters.jira_adf import markdown_to_adf, markdown_to_wiki
+from pmsync.adapters.jira_adf import markdown_to_adf, markdown_to_wiki, plain_text
 from pmsync.adapters.jira_values import (
     draft_fields,
     issue_ref,
@@ -31,6 +31,11 @@ from pmsync.adapters.jira_values import (
 )
 from pmsync.errors import AuthError, ConfigError, NotFound, RateLimited, TrackerError
 from pmsync.model import Created, Failed, IssueDraft, IssueRef, RemoteIssue
+
+
+# The last line of the comment pmsync leaves when it closes an issue (Jira comments have
+# no hidden text): a re-run whose transition failed after the comment finds it.
+CLOSE_MARKER = "(closed by pmsync)"
 
 
 class JiraConfig(BaseModel):
@@ -328,14 +333,25 @@ class JiraTracker:
                 f"{ref.key}: Jira offers no transition named {wanted!r} (available: {names}); "
                 "set jira.done_transition to one of them"
             )
-        body = markdown_to_adf(comment) if self.cloud else markdown_to_wiki(comment)
-        self._rest("POST", f"issue/{key}/comment", {"body": body}, what=f"comment on {ref.key}")
+        if not self._commented(key, ref):
+            text = f"{comment}\n\n{CLOSE_MARKER}"
+            body = markdown_to_adf(text) if self.cloud else markdown_to_wiki(text)
+            self._rest("POST", f"issue/{key}/comment", {"body": body},
+                       what=f"comment on {ref.key}")  # fmt: skip
         transition = {"transition": {"id": str(match["id"])}}
         self._rest("POST", f"issue/{key}/transitions", transition, what=f"close {ref.key}")
         closed = self.get(ref)
         if closed is None:
             raise NotFound(f"{ref.key} disappeared while being closed")
         return closed
+
+    def _commented(self, key: str, ref: IssueRef) -> bool:
+        """Whether pmsync's closing comment is there already: a re-run after a failed
+        transition must not comment twice (the newest 100 comments are read)."""
+        params = {"orderBy": "-created", "maxResults": "100"}
+        page = self._rest("GET", f"issue/{key}/comment", params=params,
+                          what=f"read the comments of {ref.key}") or {}  # fmt: skip
+        return any(CLOSE_MARKER in plain_text(c.get("body")) for c in page.get("comments") or [])
 
     # --- requests and errors ------------------------------------------------------------
     def _rest(

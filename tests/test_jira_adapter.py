@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from pmsync.adapters.base import RetryPolicy
+from pmsync.adapters import jira
 from pmsync.adapters.jira import JiraConfig, JiraTracker, connect
 from pmsync.adapters.jira_adf import markdown_to_adf, marker_text
 from pmsync.errors import AuthError, ConfigError, TrackerError
@@ -239,13 +240,14 @@ def test_close_comments_then_transitions(fake_jira: FakeJira) -> None:
     assert closed.state == "closed" and closed.state_reason == "Done"
     assert [(r.method, r.path.rsplit("/", 1)[-1]) for r in fake_jira.requests] == [
         ("GET", "10001"),
+        ("GET", "comment"),
         ("POST", "comment"),
         ("POST", "transitions"),
         ("GET", "10001"),
     ]
     comment = fake_jira.comments("OPS-1")[0]["body"]
     assert adf_problems(comment) == [] and comment == markdown_to_adf(
-        "Removed from the postmortem: **closing**.")  # fmt: skip
+        f"Removed from the postmortem: **closing**.\n\n{jira.CLOSE_MARKER}")  # fmt: skip
     fake_jira.reset_log()
     assert conn.close(ref, "again").state == "closed"  # closing a closed issue succeeds
     assert fake_jira.count("POST") == 0 and len(fake_jira.comments("OPS-1")) == 1
