@@ -32,7 +32,6 @@ from pmsync.adapters.jira_values import (
 from pmsync.errors import AuthError, ConfigError, NotFound, RateLimited, TrackerError
 from pmsync.model import Created, Failed, IssueDraft, IssueRef, RemoteIssue
 
-
 # The last line of the comment pmsync leaves when it closes an issue (Jira comments have
 # no hidden text): a re-run whose transition failed after the comment finds it.
 CLOSE_MARKER = "(closed by pmsync)"

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from pmsync.adapters.base import RetryPolicy
 from pmsync.adapters import jira
+from pmsync.adapters.base import RetryPolicy
 from pmsync.adapters.jira import JiraConfig, JiraTracker, connect
 from pmsync.adapters.jira_adf import markdown_to_adf, marker_text
 from pmsync.errors import AuthError, ConfigError, TrackerError
