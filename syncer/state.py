@@ -159,6 +159,7 @@ def locked(
     """Hold the state lock; a second run says it waits, waits up to `timeout` seconds,
     then gives up."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    write_git_files(path)  # before the lock file exists: `git add -A` must not take it
     lock = filelock.FileLock(str(path.with_name(path.name + ".lock")))
     try:
         try:

@@ -95,3 +95,15 @@ def test_deleted_and_transferred_issues_are_found_weekly_and_with_full(
     assert "acme/ops#5" not in missing(ws)
     ws.status(DAY + timedelta(days=4), full=True)
     assert "acme/ops#5" in missing(ws)
+
+
+def test_a_state_from_before_gets_its_gitignore_on_the_next_run(
+    tmp_path: Path, fake_github: FakeGitHub
+) -> None:
+    ws = workspace(tmp_path, fake_github)
+    ws.status(DAY)
+    for name in (".gitignore", ".gitattributes"):
+        (ws.state_file().parent / name).unlink()
+    ws.status(DAY)  # nothing new: the state is not saved, the lock is still taken
+    ignored = (ws.state_file().parent / ".gitignore").read_text()
+    assert "/state.json.lock" in ignored and "/state.json.bak" in ignored
