@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 
-from pmsync.adapters import jira
 from pmsync.adapters.base import RetryPolicy
 from pmsync.adapters.jira import JiraConfig, JiraTracker, connect
-from pmsync.adapters.jira_adf import markdown_to_adf, marker_text
+from pmsync.adapters.jira.adf import markdown_to_adf, marker_text
+from pmsync.adapters.jira.tracker import CLOSE_MARKER as JIRA_CLOSE_MARKER
 from pmsync.errors import AuthError, ConfigError, TrackerError
 from pmsync.model import Created, Failed, IssueDraft, IssueRef
 from tests.fakes.jira import FakeJira, adf_problems
@@ -247,7 +247,7 @@ def test_close_comments_then_transitions(fake_jira: FakeJira) -> None:
     ]
     comment = fake_jira.comments("OPS-1")[0]["body"]
     assert adf_problems(comment) == [] and comment == markdown_to_adf(
-        f"Removed from the postmortem: **closing**.\n\n{jira.CLOSE_MARKER}")  # fmt: skip
+        f"Removed from the postmortem: **closing**.\n\n{JIRA_CLOSE_MARKER}")  # fmt: skip
     fake_jira.reset_log()
     assert conn.close(ref, "again").state == "closed"  # closing a closed issue succeeds
     assert fake_jira.count("POST") == 0 and len(fake_jira.comments("OPS-1")) == 1

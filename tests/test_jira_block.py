@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from pmsync.adapters.jira_adf import markdown_to_adf, markdown_to_wiki, plain_text
-from pmsync.adapters.jira_block import adf_description, block_marker, wiki_description
+from pmsync.adapters.jira.adf import markdown_to_adf, markdown_to_wiki, plain_text
+from pmsync.adapters.jira.block import adf_description, block_marker, wiki_description
 from tests.fakes.jira import adf_problems
 
 

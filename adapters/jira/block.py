@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from pmsync.adapters.jira_adf import MARKER_RE, Node, plain_text
+from pmsync.adapters.jira.adf import MARKER_RE, Node, plain_text
 
 BEGIN_RE = re.compile(r"^pmsync begin · ([0-9a-f]{12})$")
 T = TypeVar("T")
