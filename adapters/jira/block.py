@@ -69,11 +69,18 @@ def _cut(units: list[T], text_of: Any) -> Parts[T]:
 
 
 def _merge(parts: Parts[T], block: list[T]) -> list[T]:
+    # A begin delimiter left without its block (its marker was deleted) is dropped: it
+    # would open the next block too early. Nothing people wrote is.
+    before, after = _people(parts.before), _people(parts.after)
     if parts.intact:
-        return [*parts.before, *block, *parts.after]
+        return [*before, *block, *after]
     # Edited inside pmsync's part: the new block, then every word of the old one.
     old = parts.block[:-1] if parts.block else []  # its marker would name a stale revision
-    return [*parts.before, *block, *old, *parts.after]
+    return [*before, *block, *old, *after]
+
+
+def _people(units: list[T]) -> list[T]:
+    return [u for u in units if not BEGIN_RE.match(plain_text(u).strip())]
 
 
 # --- ADF (Cloud) --------------------------------------------------------------------------
@@ -81,6 +88,13 @@ def _merge(parts: Parts[T], block: list[T]) -> list[T]:
 
 def _paragraph(text: str) -> Node:
     return {"type": "paragraph", "content": [{"type": "text", "text": text}]}
+
+
+def new_description(rendered: Any) -> Any:
+    """A description that is pmsync's block alone (a new issue's)."""
+    if isinstance(rendered, str):
+        return "\n".join(wiki_block(rendered))
+    return {"type": "doc", "version": 1, "content": adf_block(rendered)}
 
 
 def adf_block(rendered: Node) -> list[Node]:
@@ -99,9 +113,7 @@ def adf_parts(description: Any) -> Parts[Node]:
 def adf_description(current: Any, rendered: Node) -> tuple[Node, bool]:
     """The description to write: `rendered` as pmsync's block, people's text around it
     kept; False when people had edited inside the block (their text kept too)."""
-    parts = adf_parts(current)
-    content = _merge(parts, adf_block(rendered))
-    return {"type": "doc", "version": 1, "content": content}, parts.intact
+    return merge_description(current, new_description(rendered))
 
 
 # --- wiki markup (Data Center) --------------------------------------------------------------
@@ -117,13 +129,32 @@ def wiki_block(rendered: str) -> list[str]:
 
 
 def wiki_description(current: Any, rendered: str) -> tuple[str, bool]:
-    """As `adf_description`, line by line: a blank line parts pmsync's block from the
+    """As `adf_description`, line by line."""
+    merged = merge_description(current, new_description(rendered))
+    assert isinstance(merged[0], str)
+    return merged[0], merged[1]
+
+
+def merge_description(current: Any, block: Any) -> tuple[Any, bool]:
+    """`block` (a `new_description`) put in place of pmsync's block in `current`, the
+    text around it kept; False when people had edited inside the old block (its text is
+    kept too, below the new block). Wiki markup: a blank line parts the block from the
     text around it."""
-    parts = _cut(_lines(current), str)
-    before = [*parts.before, ""] if parts.before and parts.before[-1].strip() else parts.before
-    after = ["", *parts.after] if parts.after and parts.after[0].strip() else parts.after
-    merged = _merge(Parts(before, parts.block, after, parts.intact), wiki_block(rendered))
-    return "\n".join(merged), parts.intact
+    if isinstance(block, str):
+        parts = _cut(_lines(current), str)
+        before = [*parts.before, ""] if parts.before and parts.before[-1].strip() else parts.before
+        after = ["", *parts.after] if parts.after and parts.after[0].strip() else parts.after
+        merged = _merge(Parts(before, parts.block, after, parts.intact), _lines(block))
+        return "\n".join(merged), parts.intact
+    found = adf_parts(current)
+    content = _merge(found, list(block.get("content") or []))
+    return {"type": "doc", "version": 1, "content": content}, found.intact
+
+
+def read_block_marker(description: Any) -> tuple[str, str] | None:
+    """(item id, content hash) from the marker of pmsync's block."""
+    match = MARKER_RE.match(block_marker(description) or "")
+    return (match.group(1), match.group(2)) if match else None
 
 
 def block_marker(description: Any) -> str | None:
