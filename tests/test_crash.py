@@ -24,7 +24,8 @@ import pytest
 
 from tests.fakes.github import FakeGitHub
 from tests.fakes.jira import FakeJira
-from tests.fakes.server import FakeResponse, FakeServer, Latency
+from tests.fakes.linear import FakeLinear, operation_target
+from tests.fakes.server import FakeRequest, FakeResponse, FakeServer, Latency
 from tests.test_faults import (
     ITEMS,
     Run,
@@ -37,7 +38,11 @@ from tests.test_faults import (
 
 PMSYNC = str(Path(sys.executable).with_name("pmsync"))
 JIRA_ITEMS = 120  # three bulk creates of at most 50
-CREATE = {"github": ("POST", "/repos/acme/ops/issues"), "jira": ("POST", "/rest/api/3/issue/bulk")}
+CREATE = {
+    "github": ("POST", "/repos/acme/ops/issues"),
+    "jira": ("POST", "/rest/api/3/issue/bulk"),
+    "linear": ("POST", "/graphql"),  # one endpoint: creates are told apart by operation
+}
 
 
 @pytest.fixture
@@ -47,7 +52,13 @@ def tracker_fake(request: pytest.FixtureRequest) -> FakeServer:
 
 
 def tracker_of(fake: FakeServer) -> str:
-    return "github" if isinstance(fake, FakeGitHub) else "jira"
+    return {FakeGitHub: "github", FakeJira: "jira", FakeLinear: "linear"}[type(fake)]
+
+
+def is_create(fake: FakeServer, req: FakeRequest) -> bool:
+    if isinstance(fake, FakeLinear):
+        return operation_target(req.body).endswith("#issueBatchCreate")
+    return True
 
 
 def start_push(run: Run, *args: str) -> subprocess.Popen[str]:
@@ -75,10 +86,10 @@ def kill_on_create(
     route = found[0]
     original, seen, victim = route.handler, itertools.count(), []
 
-    def handler(req: object) -> FakeResponse:
-        if next(seen) != k:
-            return original(req)  # type: ignore[arg-type]
-        resp = original(req) if after_commit else FakeResponse(503, validate=False)  # type: ignore[arg-type]
+    def handler(req: FakeRequest) -> FakeResponse:
+        if not is_create(fake, req) or next(seen) != k:
+            return original(req)
+        resp = original(req) if after_commit else FakeResponse(503, validate=False)
         os.kill(victim[0].pid, signal.SIGKILL)
         victim[0].wait()
         return resp
@@ -104,6 +115,7 @@ CRASHES = [
     ("github", 0, False), ("github", 1, False), ("github", ITEMS // 2, False),
     ("github", ITEMS - 1, False), ("github", 2, True), ("github", ITEMS - 1, True),
     ("jira", 0, False), ("jira", 1, False), ("jira", 2, False), ("jira", 1, True),
+    ("linear", 0, False), ("linear", 1, False), ("linear", 2, False), ("linear", 1, True),
 ]  # fmt: skip
 
 
