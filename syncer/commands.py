@@ -48,6 +48,10 @@ def postmortem_paths(paths: list[str], config: Config) -> list[str]:
     """The paths given, else the config's `postmortems` patterns."""
     if paths:
         return paths
+    if config.source is None:
+        raise ConfigError(
+            "no pmsync.yaml found (run `pmsync init`, pass --config, or name the postmortems)"
+        )
     found = expand_globs(config.postmortems, config.root)
     if not found:
         patterns = ", ".join(config.postmortems)
@@ -197,7 +201,7 @@ def status_command(
     path = config.state_path()
     if not refresh and not write:
         state = load_state(path)
-        return StatusResult(status_rows(state, today), [], [])
+        return StatusResult(in_document_order(status_rows(state, today), config, paths, state), [], [])
     with locked(path, config.limits.lock_timeout, announce):
         state = load_state(path)
         before = state.model_dump_json()
@@ -205,12 +209,21 @@ def status_command(
         if refresh:
             connect = TrackerConnector(config, env, announce, sleep)
             errors = refresh_status(state, connect, progress)
-        rows = status_rows(state, today)
+        rows = in_document_order(status_rows(state, today), config, paths, state)
         record_history(state, rows, today)
         if state.model_dump_json() != before:
             save_state(state, path)
     written = write_back_documents(config, paths, state) if write else []
     return StatusResult(rows, errors, written)
+
+
+def in_document_order(
+    rows: list[StatusRow], config: Config, paths: list[str], state: SyncState
+) -> list[StatusRow]:
+    """Rows by postmortem, then in the order the items are written (the state keeps no
+    line numbers: the postmortems are read for them; rows of unread items keep id order)."""
+    lines = item_lines(config, paths, state)
+    return sorted(rows, key=lambda r: (r.doc, lines.get(r.item_id, 1 << 30), r.item_id))
 
 
 def write_back_documents(config: Config, paths: list[str], state: SyncState) -> list[str]:
@@ -284,7 +297,7 @@ def item_lines(config: Config, paths: list[str], state: SyncState) -> dict[str, 
     """Each tracked item's current line in its postmortem, for links to the source."""
     try:
         documents, _ = load_documents(paths, config)
-    except InputError:
+    except (InputError, ConfigError):
         return {}
     lines = {}
     for doc in documents:

@@ -150,7 +150,32 @@ def _describe(path: Path, exc: ValidationError, lines: dict[tuple[Any, ...], int
     line = next((lines[loc[:n]] for n in range(len(loc), 0, -1) if loc[:n] in lines), None)
     where = f"{path}:{line}" if line else str(path)
     if error["type"] == "extra_forbidden":
-        return f"{where}: unknown setting '{key}'; see config.example.yaml for the settings"
+        return f"{where}: unknown setting '{key}'; `pmsync config example` lists the settings"
     if error["type"] == "missing":
         return f"{where}: setting '{key}' is required"
+    if error["type"] == "string_pattern_mismatch":
+        # The regex means nothing to a reader: say the form in words (the field's description).
+        form = _description(loc) or "see `pmsync config schema`"
+        return f"{where}: setting '{key}' is {error['input']!r}; expected {form}"
     return f"{where}: setting '{key}': {error['msg']}"
+
+
+def _description(loc: tuple[Any, ...]) -> str | None:
+    """The description of the setting at `loc`, from the pydantic models."""
+    model: Any = Config
+    info = None
+    for part in loc:
+        fields = getattr(model, "model_fields", None)
+        if not isinstance(part, str) or fields is None or part not in fields:
+            return None
+        info = fields[part]
+        model = _model_of(info.annotation)
+    return info.description if info else None
+
+
+def _model_of(annotation: Any) -> Any:
+    """The pydantic model inside `X | None`, else the annotation itself."""
+    for arg in (annotation, *get_args(annotation)):
+        if isinstance(arg, type) and issubclass(arg, BaseModel):
+            return arg
+    return annotation

@@ -59,8 +59,10 @@ def build_draft(item: ActionItem, doc: Postmortem, config: Config, item_id: str)
     owner = item.owner or _front_owner(doc)
     assignee = config.person(owner, tracker)
     warnings = []
-    if owner and assignee is None and config.people:
-        warnings.append(f"owner '{owner}' is not in `people`: the issue is left unassigned")
+    if owner and assignee is None:
+        warnings.append(
+            f"owner '{owner}' has no {tracker} account in `people`: the issue is left unassigned"
+        )
     due = effective_due(item, doc, config)
     text = item.body if config.defaults.allow_mentions else neutralize_mentions(item.body)
     facts = render_facts(doc, config, due, owner, item.priority, item.line)
