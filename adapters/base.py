@@ -71,6 +71,18 @@ class Tracker(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class Diagnosis:
+    """One line of `pmsync doctor`: a check that passed, or failed with what to do.
+
+    Each adapter module offers `diagnose(config, env, policy) -> list[Diagnosis]`: its
+    token, access and permission checks, in a handful of requests."""
+
+    ok: bool
+    what: str
+    fix: str = ""
+
+
 # --- marker -------------------------------------------------------------------------
 # The block pmsync owns inside an issue body. The begin marker carries the item id and
 # the content hash, so identity is recoverable from the tracker alone.

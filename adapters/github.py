@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from pmsync.adapters.base import (
+    Diagnosis,
     RetryPolicy,
     neutralize,
     render_block,
@@ -114,6 +115,13 @@ def connect(config: GitHubConfig, env: Mapping[str, str], policy: RetryPolicy) -
 
         return ParallelGitHubTracker(config, client, paced, project)
     return GitHubTracker(config, client, paced, project)
+
+
+def diagnose(config: GitHubConfig, env: Mapping[str, str], policy: RetryPolicy) -> list[Diagnosis]:
+    """`pmsync doctor`'s checks for GitHub (adapters/github_doctor.py)."""
+    from pmsync.adapters.github_doctor import diagnose_github
+
+    return diagnose_github(config, env, policy)
 
 
 def project_client(config: GitHubConfig, token: str, policy: RetryPolicy) -> GitHubProject | None:

@@ -17,7 +17,7 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from pmsync.adapters.base import RetryPolicy, chunks
+from pmsync.adapters.base import Diagnosis, RetryPolicy, chunks
 from pmsync.adapters.jira_adf import markdown_to_adf, markdown_to_wiki
 from pmsync.adapters.jira_values import (
     draft_fields,
@@ -103,6 +103,13 @@ def connect(config: JiraConfig, env: Mapping[str, str], policy: RetryPolicy) -> 
         )
 
     return JiraTracker(config, policy, client, jira.exceptions.JIRAError, requests.RequestException)
+
+
+def diagnose(config: JiraConfig, env: Mapping[str, str], policy: RetryPolicy) -> list[Diagnosis]:
+    """`pmsync doctor`'s checks for Jira (adapters/jira_doctor.py)."""
+    from pmsync.adapters.jira_doctor import diagnose_jira
+
+    return diagnose_jira(config, env, policy)
 
 
 # --- the tracker --------------------------------------------------------------------------

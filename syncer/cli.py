@@ -430,3 +430,8 @@ def finish(errors: list[str], *, failed: bool) -> NoReturn:
 
 def main() -> None:
     app()
+
+
+# The commands of getting started and reminders live in their own module; importing it
+# registers them on `app`.
+from pmsync import cli_setup  # noqa: E402, F401
