@@ -28,7 +28,9 @@ NEEDED = {
 }
 
 
-def diagnose_jira(config: JiraConfig, env: Mapping[str, str], policy: RetryPolicy) -> list[Diagnosis]:
+def diagnose_jira(
+    config: JiraConfig, env: Mapping[str, str], policy: RetryPolicy
+) -> list[Diagnosis]:
     from pmsync.adapters.jira import connect
     from pmsync.adapters.jira_values import project_key
 
@@ -80,5 +82,8 @@ def _permissions(tracker: JiraTracker, key: str) -> list[Diagnosis]:
 
 def _credential_fix(config: JiraConfig) -> str:
     if config.auth == "basic":
-        return f"put your Atlassian email in ${config.email_env} and an API token in ${config.token_env}"
+        return (
+            f"put your Atlassian email in ${config.email_env} and an API token in "
+            f"${config.token_env}"
+        )
     return f"put a personal access token in ${config.token_env}"

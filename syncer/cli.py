@@ -86,7 +86,9 @@ def main_options(
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.", metavar="")]
 TodayOption = Annotated[
     str | None,
-    typer.Option("--today", help="Date to judge overdue items by (default: today).", metavar="DATE"),
+    typer.Option(
+        "--today", help="Date to judge overdue items by (default: today).", metavar="DATE"
+    ),
 ]
 NoRefreshOption = Annotated[
     bool, typer.Option("--no-refresh", help="Report from the state file alone.", metavar="")
@@ -126,7 +128,9 @@ PathsArgument = Annotated[
     list[str] | None,
     # Hidden from the Arguments list (typer prints a type placeholder there): each
     # command's help names its PATHs instead.
-    typer.Argument(help="Postmortems (default: the config's `postmortems`).", metavar="PATH", hidden=True),
+    typer.Argument(
+        help="Postmortems (default: the config's `postmortems`).", metavar="PATH", hidden=True
+    ),
 ]
 
 

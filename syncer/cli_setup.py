@@ -5,8 +5,6 @@ functions in `pmsync.init`, `pmsync.doctor`, `pmsync.remind` and `pmsync.schema`
 
 from __future__ import annotations
 
-from typing import Annotated
-
 import typer
 
 from pmsync.cli import (
@@ -40,5 +38,3 @@ def doctor(config: ConfigOption = None) -> None:
 
     found = diagnose_setup(config, report=show)
     raise typer.Exit(EXIT_OK if all(d.ok for d in found) else EXIT_FAILED)
-
-

@@ -201,7 +201,8 @@ def status_command(
     path = config.state_path()
     if not refresh and not write:
         state = load_state(path)
-        return StatusResult(in_document_order(status_rows(state, today), config, paths, state), [], [])
+        rows = in_document_order(status_rows(state, today), config, paths, state)
+        return StatusResult(rows, [], [])
     with locked(path, config.limits.lock_timeout, announce):
         state = load_state(path)
         before = state.model_dump_json()

@@ -110,7 +110,9 @@ def trackers_in_use(config: Config, documents: list[Postmortem]) -> list[str]:
     return list(dict.fromkeys(names))
 
 
-def _tracker_checks(name: str, config: Config, env: Mapping[str, str], sleep: Sleep) -> list[Diagnosis]:
+def _tracker_checks(
+    name: str, config: Config, env: Mapping[str, str], sleep: Sleep
+) -> list[Diagnosis]:
     module = adapter_module(name)
     diagnose = getattr(module, "diagnose", None)
     if diagnose is None:
