@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import ClassVar, Protocol, TypeVar
+from typing import ClassVar, Protocol, TypeVar, runtime_checkable
 
 from pmsync.errors import RateLimited, TrackerError
 from pmsync.model import Created, Failed, IssueDraft, IssueRef, RemoteIssue
@@ -81,6 +81,15 @@ class Diagnosis:
     ok: bool
     what: str
     fix: str = ""
+
+
+@runtime_checkable
+class Commenting(Protocol):
+    """A tracker that can comment on an issue (`pmsync remind` with `remind.comment`)."""
+
+    def comment(self, ref: IssueRef, text: str, mention: str | None) -> None:
+        """Add `text` (Markdown) as a comment; `mention` is an account to notify in it
+        (a login, an account id), rendered the tracker's way."""
 
 
 # --- marker -------------------------------------------------------------------------

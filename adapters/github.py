@@ -372,6 +372,12 @@ class GitHubTracker:
             payload["milestone"] = self._milestone(repo, draft.due) if draft.due else None
         return payload
 
+    def comment(self, ref: IssueRef, text: str, mention: str | None) -> None:
+        repo, number = parse_key(ref.key)
+        body = f"@{mention} {text}" if mention else text
+        self._call(f"comment on {ref.key}", "POST", f"/repos/{repo}/issues/{number}/comments",
+                   body={"body": body}, write=True)  # fmt: skip
+
     def close(self, ref: IssueRef, comment: str) -> RemoteIssue:
         repo, number = parse_key(ref.key)
         url = f"/repos/{repo}/issues/{number}"

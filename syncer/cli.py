@@ -11,7 +11,7 @@ from typing import Annotated, Any, NoReturn, TypeVar
 import typer
 
 from pmsync import __version__
-from pmsync.errors import PmsyncError, UserError
+from pmsync.errors import DeliveryError, PmsyncError, UserError
 
 EXAMPLES = """\b
 Examples:
@@ -51,6 +51,8 @@ def guarded(fn: Callable[[], T]) -> T:
         return fn()
     except UserError as exc:
         fail(str(exc), EXIT_USAGE)
+    except DeliveryError as exc:  # the run's own failure, not bad input
+        fail(str(exc), EXIT_FAILED)
     except PmsyncError as exc:
         fail(str(exc), EXIT_USAGE)
     except KeyboardInterrupt:

@@ -55,6 +55,17 @@ class LimitsConfig(Strict):
     max_wait: float = Field(default=300, ge=0)
 
 
+class RemindConfig(Strict):
+    webhook_env: str | None = Field(
+        default="PMSYNC_WEBHOOK_URL",
+        description="the environment variable holding the incoming webhook URL (null: none)",
+    )
+    format: Literal["slack", "teams", "mattermost", "json"] = "slack"
+    due_soon_days: int = Field(default=7, ge=0)
+    comment: bool = False
+    every_days: int = Field(default=7, ge=1)
+
+
 class Config(Strict):
     postmortems: list[str] = Field(default_factory=lambda: ["postmortems/**/*.md"])
     state: str = ".pmsync/state.json"
@@ -64,6 +75,7 @@ class Config(Strict):
     people: dict[str, PersonConfig] = Field(default_factory=dict)
     parser: ParserConfig = Field(default_factory=ParserConfig)
     limits: LimitsConfig = Field(default_factory=LimitsConfig)
+    remind: RemindConfig = Field(default_factory=RemindConfig)
     github: GitHubConfig = Field(default_factory=GitHubConfig)
     jira: JiraConfig = Field(default_factory=JiraConfig)
     root: Path = Field(default=Path("."), exclude=True)
