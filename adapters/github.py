@@ -124,6 +124,20 @@ def diagnose(config: GitHubConfig, env: Mapping[str, str], policy: RetryPolicy) 
     return diagnose_github(config, env, policy)
 
 
+def init_settings(host: str | None, path: str | None) -> dict[str, Any] | None:
+    """The `github:` section `pmsync init` proposes for a git remote on `host` (None: no
+    remote, placeholders), or None when the host is not GitHub's. github.com, else a
+    host named like GitHub Enterprise Server (github.acme.com: API under /api/v3)."""
+    repo = path if path and path.count("/") == 1 else "OWNER/NAME"
+    if host is None:
+        return {"repo": repo}
+    if host.lower() == "github.com":
+        return {"repo": repo} if path and path.count("/") == 1 else None
+    if "github" in host.lower() and path and path.count("/") == 1:
+        return {"repo": path, "api_url": f"https://{host}/api/v3"}
+    return None
+
+
 def project_client(config: GitHubConfig, token: str, policy: RetryPolicy) -> GitHubProject | None:
     """The Projects v2 client for `due_dates: project` (None in the other modes)."""
     if config.due_dates != "project":

@@ -105,6 +105,14 @@ def connect(config: JiraConfig, env: Mapping[str, str], policy: RetryPolicy) -> 
     return JiraTracker(config, policy, client, jira.exceptions.JIRAError, requests.RequestException)
 
 
+def init_settings(host: str | None, path: str | None) -> dict[str, Any] | None:
+    """The `jira:` section `pmsync init` proposes: placeholders (a git remote never names
+    a Jira site), with `path` as the project key when given."""
+    if host is not None:
+        return None
+    return {"url": "https://YOUR-SITE.atlassian.net", "project": path or "KEY"}
+
+
 def diagnose(config: JiraConfig, env: Mapping[str, str], policy: RetryPolicy) -> list[Diagnosis]:
     """`pmsync doctor`'s checks for Jira (adapters/jira_doctor.py)."""
     from pmsync.adapters.jira_doctor import diagnose_jira

@@ -5,7 +5,7 @@ functions in `pmsync.init`, `pmsync.doctor`, `pmsync.remind` and `pmsync.schema`
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -90,3 +90,91 @@ def remind(
     typer.echo(f"pmsync: {verb} {len(result.digest.items)} items", err=True)
     echo_errors(result.errors)
     raise typer.Exit(EXIT_FAILED if result.errors else EXIT_OK)
+
+
+@app.command(
+    epilog="Reads no token. Exit: 0 written; 2 a config exists (use --force) or bad flags."
+)
+def init(
+    tracker: Annotated[
+        str | None,
+        typer.Option(
+            "--tracker", help="Tracker (default: from the git remote).", metavar="github|jira"
+        ),
+    ] = None,
+    repo: Annotated[
+        str | None,
+        typer.Option("--repo", help="Repository (OWNER/NAME) or project key.", metavar="NAME"),
+    ] = None,
+    postmortems: Annotated[
+        str | None,
+        typer.Option(
+            "--postmortems", help="Glob of the postmortems (default: found).", metavar="GLOB"
+        ),
+    ] = None,
+    yes: Annotated[
+        bool, typer.Option("--yes", "-y", help="Accept the proposals; ask nothing.", metavar="")
+    ] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace an existing pmsync.yaml.", metavar="")
+    ] = False,
+) -> None:
+    """Write a commented pmsync.yaml for the repository in the current folder.
+
+    Proposes the tracker and repository from `git remote get-url origin` and the
+    postmortems glob from the Markdown files that have action items; asks on a terminal
+    (unless --yes), and never replaces a config without --force.
+    """
+    import sys
+    from pathlib import Path
+
+    from pmsync.init import propose, write_config
+
+    root = Path.cwd()
+    proposal = guarded(
+        lambda: propose(root, tracker=tracker, container=repo, postmortems=postmortems)
+    )
+    if sys.stdin.isatty() and not yes:
+        proposal = confirm(proposal)
+    for path in guarded(lambda: write_config(root, proposal, force=force)):
+        typer.echo(f"pmsync: wrote {path.relative_to(root)}", err=True)
+    if not proposal.recognised:
+        typer.echo("pmsync: fill in the settings marked FILL IN in pmsync.yaml", err=True)
+    typer.echo(f"pmsync: {proposal.found} postmortems with action items match "
+               f"{proposal.postmortems}. Next: `pmsync doctor`, then `pmsync plan`.")  # fmt: skip
+
+
+def confirm(proposal: Any) -> Any:
+    """Ask for each proposal on a terminal; Enter keeps it."""
+    from dataclasses import replace
+
+    from pmsync.init import placeholders
+
+    tracker = typer.prompt("Tracker", default=proposal.tracker)
+    if tracker != proposal.tracker:
+        proposal = replace(proposal, tracker=tracker, section=placeholders(tracker, None),
+                           recognised=False)  # fmt: skip
+    pattern = typer.prompt("Postmortems (glob)", default=proposal.postmortems)
+    return replace(proposal, postmortems=pattern)
+
+
+config_app = typer.Typer(
+    help="Show the config's settings and schema.", no_args_is_help=True, rich_markup_mode=None
+)
+app.add_typer(config_app, name="config")
+
+
+@config_app.command("example")
+def config_example() -> None:
+    """Print config.example.yaml: every setting, commented (a starting pmsync.yaml)."""
+    from importlib.resources import files
+
+    typer.echo(files("pmsync").joinpath("config.example.yaml").read_text("utf-8"), nl=False)
+
+
+@config_app.command("schema")
+def config_schema() -> None:
+    """Print the JSON Schema of pmsync.yaml (for editors and validators)."""
+    from pmsync.schema import schema_text
+
+    typer.echo(schema_text(), nl=False)
