@@ -91,7 +91,7 @@ def test_gitlab_remote_forms_parse(remote: str, host: str, path: str) -> None:
     "remote", [None, "https://bitbucket.org/acme/ops.git", "git@gitlab.com:acme/ops.git"]
 )
 def test_no_or_unknown_remote_writes_placeholders(tmp_path: Path, remote: str | None) -> None:
-    code, out, err = init(repository(tmp_path, remote), "--yes")
+    code, _, err = init(repository(tmp_path, remote), "--yes")
     assert code == 0, err
     text = (tmp_path / "pmsync.yaml").read_text()
     assert "FILL IN" in text and "repo: OWNER/NAME" in text and "FILL IN" in err
@@ -100,7 +100,7 @@ def test_no_or_unknown_remote_writes_placeholders(tmp_path: Path, remote: str | 
 
 def test_outside_a_git_repository(tmp_path: Path) -> None:
     shutil.copytree(EXAMPLES, tmp_path / "pm")
-    code, out, _ = init(tmp_path, "--yes")
+    code, _, _ = init(tmp_path, "--yes")
     assert code == 0 and "No git remote" in (tmp_path / "pmsync.yaml").read_text()
     assert yaml.safe_load((tmp_path / "pmsync.yaml").read_text())["postmortems"] == ["pm/**/*.md"]
 
