@@ -135,7 +135,8 @@ def print_plan(plan: Plan, console: Console, defaulted: set[str] | None = None) 
         console.print(DEFAULTED_NOTE, markup=False)
     counts = ", ".join(f"{plan.count(a)} {a}" for a in ACTIONS)
     console.print(f"{counts}. The tracker was not consulted.")
-    for warning in plan.warnings:
+    item_warnings = (w for c in plan.changes for w in c.warnings)
+    for warning in [*plan.warnings, *dict.fromkeys(item_warnings)]:
         console.print(f"[yellow]warning[/] {warning}")
 
 
