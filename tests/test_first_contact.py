@@ -158,3 +158,11 @@ def test_missing_tool_skips_locally_and_fails_in_ci(monkeypatch: pytest.MonkeyPa
         missing_tool("tool is not installed: install it")
     assert "export PMSYNC_REQUIRE_SYSTEM_TOOLS=1" in (ROOT / ".ci" / "run").read_text()
     assert os.environ.get(REQUIRE) in (None, "1")
+
+
+def test_readme_getting_started_is_init_doctor_plan_push() -> None:
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("\n## Getting started\n", 1)[1].split("\n## ", 1)[0]
+    block = section.split("```sh\n", 1)[1].split("```", 1)[0]
+    commands = [line.split("#")[0].strip() for line in block.splitlines()]
+    assert commands == ["pmsync init", "pmsync doctor", "pmsync plan", "pmsync push"]
