@@ -122,3 +122,19 @@ def test_cli_lines_exit_code_and_no_token_printed(tmp_path: Path, fake_github: F
     assert bad.exit_code == 1 and "✗ GitHub token: rejected" in bad.stdout
     assert "ghp_wrong" not in bad.stdout + bad.stderr
     assert fake_github.token not in ok.stdout + ok.stderr
+
+
+def test_github_projects_due_field(tmp_path: Path, fake_github: FakeGitHub) -> None:
+    from tests.fakes.github_graphql import attach
+
+    projects = attach(fake_github)
+    projects.add_project("acme", 7, fields={"Due": "DATE"})
+    project = {"owner": "acme", "number": 7, "field": "Due"}
+    ws = github_workspace(tmp_path, fake_github, due_dates="project", project=project)
+    found = doctor(ws)
+    assert failed(found) == [] and any("date field 'Due' found" in d.what for d in found)
+    assert fake_github.count() == 2  # the repository, then one GraphQL query
+    ws.configure(github={"repo": "acme/ops", "api_url": fake_github.api_url,
+                         "due_dates": "project", "project": {**project, "number": 8}})  # fmt: skip
+    (missing,) = [d for d in doctor(ws) if not d.ok]
+    assert "project acme/8" in missing.what and "Projects: read and write" in missing.fix
