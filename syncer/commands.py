@@ -29,6 +29,15 @@ from pmsync.sync import apply_plan
 from pmsync.writeback import LineEdit, write_back
 
 Sleep = Callable[[float], None]
+NO_CONFIG = "no pmsync.yaml found (run `pmsync init`"
+
+
+def require_config_or_state(config: Config) -> None:
+    """Commands that read the state: with neither a config nor a state file, the user
+    has not started; say how to, rather than report nothing."""
+    if config.source is None and not config.state_path().exists():
+        raise ConfigError(NO_CONFIG + " or pass --config)")
+
 
 # --- plan and push ----------------------------------------------------------------------
 
@@ -49,9 +58,7 @@ def postmortem_paths(paths: list[str], config: Config) -> list[str]:
     if paths:
         return paths
     if config.source is None:
-        raise ConfigError(
-            "no pmsync.yaml found (run `pmsync init`, pass --config, or name the postmortems)"
-        )
+        raise ConfigError(NO_CONFIG + ", pass --config, or name the postmortems)")
     found = expand_globs(config.postmortems, config.root)
     if not found:
         patterns = ", ".join(config.postmortems)
@@ -198,6 +205,7 @@ def status_command(
     progress: Callable[[int], None] = lambda n: None,
     sleep: Sleep = time.sleep,
 ) -> StatusResult:
+    require_config_or_state(config)
     path = config.state_path()
     if not refresh and not write:
         state = load_state(path)

@@ -18,7 +18,7 @@ from datetime import date
 from typing import Any
 
 from pmsync.adapters.base import Commenting
-from pmsync.commands import TrackerConnector, in_document_order
+from pmsync.commands import TrackerConnector, in_document_order, require_config_or_state
 from pmsync.config import Config
 from pmsync.drafts import neutralize_mentions
 from pmsync.errors import ConfigError, DeliveryError, TrackerError
@@ -50,6 +50,7 @@ def remind_command(
     announce: Callable[[str], None] = lambda message: None,
     sleep: Callable[[float], None] = time.sleep,
 ) -> RemindResult:
+    require_config_or_state(config)
     url = None if dry_run else webhook_url(config, env)
     path = config.state_path()
     with locked(path, config.limits.lock_timeout, announce):

@@ -56,8 +56,8 @@ def test_format_lists_its_choices() -> None:
 
 def test_no_config_says_run_init(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
-    for command in ("plan", "push", "check"):
-        code, _, err = run(command)
+    for command in ("plan", "push", "check", "status", "remind", "report --html r.html"):
+        code, _, err = run(*command.split())
         assert code == 2 and "no pmsync.yaml found (run `pmsync init`" in err
 
 
@@ -166,3 +166,12 @@ def test_readme_getting_started_is_init_doctor_plan_push() -> None:
     block = section.split("```sh\n", 1)[1].split("```", 1)[0]
     commands = [line.split("#")[0].strip() for line in block.splitlines()]
     assert commands == ["pmsync init", "pmsync doctor", "pmsync plan", "pmsync push"]
+
+
+def test_nightly_examples_run_the_reminder() -> None:
+    nightly = yaml.safe_load((ROOT / "examples" / "workflows" / "pmsync-nightly.yml").read_text())
+    steps = nightly["jobs"]["status"]["steps"]
+    (step,) = [s for s in steps if "pmsync remind" in s.get("run", "")]
+    assert step["env"]["PMSYNC_WEBHOOK_URL"] == "${{ secrets.PMSYNC_WEBHOOK_URL }}"
+    for example in ("cron/crontab", "cron/pmsync.service", "gitlab-ci.yml"):
+        assert "pmsync remind --no-refresh" in (ROOT / "examples" / example).read_text()
