@@ -22,7 +22,7 @@ Examples:
 # Plain help (rich_markup_mode=None): rich's help shows typer's <str>/<bool> type
 # placeholders, which read as arguments to type.
 app = typer.Typer(
-    add_completion=True,
+    add_completion=False,
     no_args_is_help=True,
     rich_markup_mode=None,
     help="Turn postmortem action items into tracked GitHub or Jira issues, exactly once.",
@@ -435,6 +435,14 @@ def finish(errors: list[str], *, failed: bool) -> NoReturn:
 
 
 def main() -> None:
+    import os
+
+    if "_PMSYNC_COMPLETE" in os.environ:
+        # The shell asks for completions (`pmsync completion SHELL` set it up). Typer's
+        # own --install-completion is off: it detects the shell on every start (0.4 s).
+        from typer.completion import completion_init
+
+        completion_init()
     app()
 
 

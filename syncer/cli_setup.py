@@ -18,6 +18,7 @@ from pmsync.cli import (
     TodayOption,
     app,
     echo_errors,
+    fail,
     guarded,
     parse_day,
 )
@@ -156,6 +157,25 @@ def confirm(proposal: Any) -> Any:
                            recognised=False)  # fmt: skip
     pattern = typer.prompt("Postmortems (glob)", default=proposal.postmortems)
     return replace(proposal, postmortems=pattern)
+
+
+@app.command(epilog="Reads no token. Exit: 0 printed; 2 unknown shell.")
+def completion(
+    shell: Annotated[str, typer.Argument(help="bash, zsh, fish or powershell.", metavar="SHELL")],
+) -> None:
+    """Print the shell completion script for SHELL (bash, zsh, fish, powershell).
+
+    bash: pmsync completion bash >> ~/.bashrc; zsh: pmsync completion zsh >> ~/.zshrc;
+    fish: pmsync completion fish > ~/.config/fish/completions/pmsync.fish. Then open a
+    new shell.
+    """
+    from typer.completion import completion_init, get_completion_script
+
+    if shell not in ("bash", "zsh", "fish", "powershell", "pwsh"):
+        fail(f"completion {shell}: expected bash, zsh, fish or powershell")
+    completion_init()
+    script = get_completion_script(prog_name="pmsync", complete_var="_PMSYNC_COMPLETE", shell=shell)
+    typer.echo(script)
 
 
 config_app = typer.Typer(
