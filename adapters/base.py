@@ -1,8 +1,8 @@
 """The tracker protocol every adapter implements, the issue marker, and the one
 retry/pacing policy that owns all waiting.
 
-Adding a tracker = one module beside this one exposing `CONFIG_MODEL` and
-`connect(config, env, policy) -> Tracker`, plus one line in `adapters/__init__.py`.
+Adding a tracker = one subpackage `adapters/<name>/` exporting a `TrackerSpec` (see
+`spec.py`), plus one line in `adapters/__init__.py` (CONTRIBUTING.md lists the files).
 Adapters import their client library inside `connect()` so `pmsync --help` stays fast,
 and convert every library object and exception at the boundary: nothing but the
 types of `pmsync.model` and `pmsync.errors` leaves an adapter.
@@ -75,7 +75,7 @@ class Tracker(Protocol):
 class Diagnosis:
     """One line of `pmsync doctor`: a check that passed, or failed with what to do.
 
-    Each adapter module offers `diagnose(config, env, policy) -> list[Diagnosis]`: its
+    A tracker's spec may offer `diagnose(section, env, policy) -> list[Diagnosis]`: its
     token, access and permission checks, in a handful of requests."""
 
     ok: bool
@@ -90,6 +90,22 @@ class Commenting(Protocol):
     def comment(self, ref: IssueRef, text: str, mention: str | None) -> None:
         """Add `text` (Markdown) as a comment; `mention` is an account to notify in it
         (a login, an account id), rendered the tracker's way."""
+
+
+def finish_writes(tracker: Tracker) -> list[str]:
+    """Send the writes an adapter queued to batch them (GitHub: Projects v2 due dates),
+    at the end of a group's push; their warnings. `finish() -> list[str]` is optional:
+    an adapter that writes at once has none."""
+    finish: Callable[[], list[str]] | None = getattr(tracker, "finish", None)
+    return list(finish()) if finish is not None else []
+
+
+def prefetch_bodies(tracker: Tracker, refs: Sequence[IssueRef]) -> None:
+    """Before updating the bodies of `refs`: lets an adapter that must read an issue's
+    current text to keep people's part (Jira) read them in bulk. Optional, as `finish`."""
+    prefetch: Callable[[Sequence[IssueRef]], None] | None = getattr(tracker, "prefetch", None)
+    if prefetch is not None and refs:
+        prefetch(refs)
 
 
 # --- marker -------------------------------------------------------------------------

@@ -100,7 +100,7 @@ def init(
     tracker: Annotated[
         str | None,
         typer.Option(
-            "--tracker", help="Tracker (default: from the git remote).", metavar="github|jira"
+            "--tracker", help="Tracker (default: from the git remote).", metavar="TRACKER"
         ),
     ] = None,
     repo: Annotated[

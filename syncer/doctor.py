@@ -14,7 +14,7 @@ from pathlib import Path
 
 import filelock
 
-from pmsync.adapters import adapter_module
+from pmsync.adapters import tracker_spec
 from pmsync.adapters.base import Diagnosis, RetryPolicy
 from pmsync.config import Config, find_config, load_config
 from pmsync.drafts import tracker_of
@@ -113,10 +113,8 @@ def trackers_in_use(config: Config, documents: list[Postmortem]) -> list[str]:
 def _tracker_checks(
     name: str, config: Config, env: Mapping[str, str], sleep: Sleep
 ) -> list[Diagnosis]:
-    module = adapter_module(name)
-    diagnose = getattr(module, "diagnose", None)
+    diagnose = tracker_spec(name).diagnose
     if diagnose is None:
         return [Diagnosis(True, f"{name}: this tracker offers no checks; try `pmsync plan`")]
     policy = RetryPolicy(max_wait=config.limits.max_wait, writes_per_minute=0, sleep=sleep)
-    result: list[Diagnosis] = diagnose(getattr(config, name), env, policy)
-    return result
+    return diagnose(config.section(name), env, policy)

@@ -20,7 +20,7 @@ from typing import Any
 
 import yaml
 
-from pmsync.adapters import TRACKERS, adapter_module
+from pmsync.adapters import TRACKERS, tracker_spec
 from pmsync.config import load_config
 from pmsync.documents import SUFFIXES, read_source
 from pmsync.errors import InputError, PmsyncError
@@ -91,7 +91,7 @@ def placeholders(tracker: str, container: str | None) -> dict[str, Any]:
 
 
 def _init_settings(name: str, host: str | None, path: str | None) -> dict[str, Any] | None:
-    hook = getattr(adapter_module(name), "init_settings", None)
+    hook = tracker_spec(name).init_settings
     return hook(host, path) if hook is not None else None
 
 

@@ -1,5 +1,6 @@
-"""`pmsync doctor` for GitHub: the token, the repository, push access, the Projects v2
-field for `due_dates: project`, and the rate-limit headroom.
+"""`pmsync init` and `pmsync doctor` for GitHub: the section proposed for a git remote;
+the token, the repository, push access, the Projects v2 field for `due_dates: project`,
+and the rate-limit headroom.
 
 One REST request (the repository: its answer carries the token's permissions and the
 rate-limit headers), plus one GraphQL query with `due_dates: project`. No retries: a
@@ -10,22 +11,35 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pmsync.adapters.base import Diagnosis, RetryPolicy
 from pmsync.errors import AuthError, ConfigError, NotFound, TrackerError, TrackerUnavailable
 
 if TYPE_CHECKING:
-    from pmsync.adapters.github import GitHubConfig, GitHubTracker
-    from pmsync.adapters.github_client import Response
+    from pmsync.adapters.github.client import Response
+    from pmsync.adapters.github.config import GitHubConfig
+    from pmsync.adapters.github.tracker import GitHubTracker
 
 LOW_HEADROOM = 100  # requests left in the hour below which a push may stall
 
 
-def diagnose_github(
-    config: GitHubConfig, env: Mapping[str, str], policy: RetryPolicy
-) -> list[Diagnosis]:
-    from pmsync.adapters.github import connect
+def init_settings(host: str | None, path: str | None) -> dict[str, Any] | None:
+    """The `github:` section `pmsync init` proposes for a git remote on `host` (None: no
+    remote, placeholders), or None when the host is not GitHub's. github.com, else a
+    host named like GitHub Enterprise Server (github.acme.com: API under /api/v3)."""
+    repo = path if path and path.count("/") == 1 else "OWNER/NAME"
+    if host is None:
+        return {"repo": repo}
+    if host.lower() == "github.com":
+        return {"repo": repo} if path and path.count("/") == 1 else None
+    if "github" in host.lower() and path and path.count("/") == 1:
+        return {"repo": path, "api_url": f"https://{host}/api/v3"}
+    return None
+
+
+def diagnose(config: GitHubConfig, env: Mapping[str, str], policy: RetryPolicy) -> list[Diagnosis]:
+    from pmsync.adapters.github.tracker import connect
 
     if not env.get(config.token_env, "").strip():
         fix = f"export {config.token_env}=… (a token with Issues: read and write on the repo)"

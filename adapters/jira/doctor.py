@@ -1,5 +1,6 @@
-"""`pmsync doctor` for Jira: the credentials, the server, the project and the
-permissions pmsync needs on it (`mypermissions`).
+"""`pmsync init` and `pmsync doctor` for Jira: placeholders for a new config; the
+credentials, the server, the project and the permissions pmsync needs on it
+(`mypermissions`).
 
 Four requests: serverInfo, myself, the project, and mypermissions. No retries: a doctor
 reports what it sees.
@@ -15,7 +16,8 @@ from pmsync.adapters.base import Diagnosis, RetryPolicy
 from pmsync.errors import AuthError, ConfigError, NotFound, TrackerError
 
 if TYPE_CHECKING:
-    from pmsync.adapters.jira import JiraConfig, JiraTracker
+    from pmsync.adapters.jira.config import JiraConfig
+    from pmsync.adapters.jira.tracker import JiraTracker
 
 # Permission key → what pmsync does with it.
 NEEDED = {
@@ -28,11 +30,17 @@ NEEDED = {
 }
 
 
-def diagnose_jira(
-    config: JiraConfig, env: Mapping[str, str], policy: RetryPolicy
-) -> list[Diagnosis]:
-    from pmsync.adapters.jira import connect
-    from pmsync.adapters.jira_values import project_key
+def init_settings(host: str | None, path: str | None) -> dict[str, Any] | None:
+    """The `jira:` section `pmsync init` proposes: placeholders (a git remote never names
+    a Jira site), with `path` as the project key when given."""
+    if host is not None:
+        return None
+    return {"url": "https://YOUR-SITE.atlassian.net", "project": path or "KEY"}
+
+
+def diagnose(config: JiraConfig, env: Mapping[str, str], policy: RetryPolicy) -> list[Diagnosis]:
+    from pmsync.adapters.jira.tracker import connect
+    from pmsync.adapters.jira.values import project_key
 
     try:
         tracker = connect(config, env, dataclasses.replace(policy, attempts=1))
