@@ -468,7 +468,7 @@ def main() -> None:
     if "_PMSYNC_COMPLETE" in os.environ:
         # The shell asks for completions (`pmsync completion SHELL` set it up). Typer's
         # own --install-completion is off: it detects the shell on every start (0.4 s).
-        from typer.completion import completion_init
+        from typer.completion import completion_init  # type: ignore[attr-defined]
 
         completion_init()
     app()

@@ -169,7 +169,10 @@ def completion(
     fish: pmsync completion fish > ~/.config/fish/completions/pmsync.fish. Then open a
     new shell.
     """
-    from typer.completion import completion_init, get_completion_script
+    from typer.completion import (  # type: ignore[attr-defined]  # public module, re-exported
+        completion_init,
+        get_completion_script,
+    )
 
     if shell not in ("bash", "zsh", "fish", "powershell", "pwsh"):
         fail(f"completion {shell}: expected bash, zsh, fish or powershell")

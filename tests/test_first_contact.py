@@ -175,3 +175,14 @@ def test_nightly_examples_run_the_reminder() -> None:
     assert step["env"]["PMSYNC_WEBHOOK_URL"] == "${{ secrets.PMSYNC_WEBHOOK_URL }}"
     for example in ("cron/crontab", "cron/pmsync.service", "gitlab-ci.yml"):
         assert "pmsync remind --no-refresh" in (ROOT / "examples" / example).read_text()
+
+
+def test_shell_completion() -> None:
+    code, script, _ = run("completion", "bash")
+    assert code == 0 and "_PMSYNC_COMPLETE" in script and "complete " in script
+    assert run("completion", "tcsh")[0] == 2
+    pmsync = str(Path(sys.executable).parent / "pmsync")
+    env = {**os.environ, "_PMSYNC_COMPLETE": "complete_bash", "COMP_CWORD": "2"}
+    done = subprocess.run([pmsync], env={**env, "COMP_WORDS": "pmsync status --fo"},
+                          capture_output=True, text=True, timeout=60, check=False)  # fmt: skip
+    assert done.stdout.split() == ["--format"]
