@@ -22,45 +22,64 @@ How items are found
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import re
-from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 import yaml
 
-from pmsync.dates import as_date, find_due, full_dates, parse_date
-from pmsync.identity import content_hash, document_key, item_id, normalize_text
-from pmsync.model import ActionItem, ParseWarning, Postmortem, Section
-from pmsync.parse_blocks import Heading, Items, Lines, Node, build_nodes, prepass
-from pmsync.parse_region import first_heading, parse_start
-from pmsync.parse_text import (
-    Entry,
-    find_links,
-    find_owner,
-    find_priority,
-    has_label_lead,
-    item_title,
-    plain_text,
+from pmsync.dates import as_date, full_dates
+from pmsync.identity import document_key, normalize_text
+from pmsync.model import ParseWarning, Postmortem, Section
+from pmsync.parse_blocks import (
+    Heading,
+    Items,
+    Lines,
+    Node,
+    build_nodes,
+    closes_section,
+    prepass,
 )
+from pmsync.parse_items import MAX_ITEM_TEXT as MAX_ITEM_TEXT  # re-exported
+from pmsync.parse_items import build_items
+from pmsync.parse_region import first_heading, parse_start
+from pmsync.parse_text import Entry, has_label_lead, plain_text
 
 DEFAULT_TASKS = (
     "tasks", "task list", "todo", "to do", "action items", "action item", "action points",
-    "follow-ups", "follow-up items", "follow up", "next steps",
+    "follow-ups", "follow-up items", "follow up", "next steps", "actions", "future work",
+    "open actions", "todos", "going forward",
 )  # fmt: skip
 DEFAULT_CORRECTIVE = (
     "corrective and preventative measures", "corrective and preventive measures",
     "corrective", "preventative", "preventive", "improvements", "fixes",
-    "remediation", "remediations", "prevention",
+    "remediation", "remediations", "prevention", "recommendations", "long term solution",
+    "long term solutions", "long term fixes", "long term fix", "mitigations", "mitigation",
 )  # fmt: skip
+# Headings that say the work is past or part of the response, not follow-up work: "Actions
+# taken", "Immediate fixes", "Steps performed". They never open a section by a synonym.
+_PAST_WORK = re.compile(
+    r"\b(?:taken|performed|completed|immediate|during|so far|already)\b", re.IGNORECASE
+)
+# Synonyms that open a section only when they are the whole heading: "Mitigation" is
+# follow-up work, "Mitigation of the outage at 10:40" is the response.
+_EXACT_ONLY = frozenset({"mitigation", "mitigations"})
+# A heading asking what will be done ("What are we doing about it?", "How will we prevent
+# this?") or naming the time after the incident ("The following 2 weeks", "Next 30 days").
+_FUTURE_QUESTION = re.compile(
+    r"^(?:what|how)\b.*\b(?:doing|going to|will|are we|can we do|prevent|avoid|change)\b"
+    r"(?!.*\bwent\b)",
+    re.IGNORECASE,
+)
+_FOLLOWING_TIME = re.compile(
+    r"^(?:the\s+)?(?:following|next|coming)\s+(?:\d+|few|two|three|four|six|several)?\s*"
+    r"(?:days|weeks|months|sprints?|quarters?)$",
+    re.IGNORECASE,
+)
 _LOOSE_MAX_WORDS = 8
-# An item's text past this is cut (with a warning): GitHub refuses issue bodies over
-# 65,536 characters, and a huge item is a pasted log or a runaway nested list.
-MAX_ITEM_TEXT = 20_000
 # markdown-it stops at 20 levels of block nesting and swallows the rest of the document
 # into the deepest one, so one runaway nested list would hide every item after it (and a
 # prune would close their issues). Deeper list markers and quotes are flattened to these.
@@ -112,21 +131,31 @@ def _kind(synonyms: SectionSynonyms, text: str, loose: bool) -> Section | None:
     for kind, phrases in (("tasks", tasks), ("corrective", corrective)):
         if norm in phrases:
             return kind  # type: ignore[return-value]
+    if _PAST_WORK.search(norm):
+        return None
+    asks = text.rstrip().endswith("?") and _FUTURE_QUESTION.match(norm)
+    if asks or _FOLLOWING_TIME.match(norm):
+        return "tasks"
     parts = [p for p in (normalize_text(part) for part in _PARTS.split(text)) if p]
     if parts and all(part in tasks or part in corrective for part in parts):
         return "tasks" if parts[0] in tasks else "corrective"
     if loose and len(norm.split()) <= _LOOSE_MAX_WORDS:
         padded = f" {norm} "
         for kind, phrases in (("tasks", tasks), ("corrective", corrective)):
-            if any(f" {phrase} " in padded for phrase in phrases):
+            if any(f" {phrase} " in padded for phrase in phrases - _EXACT_ONLY):
                 return kind  # type: ignore[return-value]
     return None
 
 
 def parse_postmortem(
-    text: str, path: str, *, synonyms: SectionSynonyms | None = None
+    text: str,
+    path: str,
+    *,
+    synonyms: SectionSynonyms | None = None,
+    max_items: int | None = None,
 ) -> Postmortem:
-    """Parse one postmortem. Never raises on any text: problems become warnings."""
+    """Parse one postmortem. Never raises on any text: problems become warnings. Past
+    `max_items` items (and one more, so a caller can tell) collection stops."""
     synonyms = synonyms or SectionSynonyms()
     lines = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n").split("\n")
     front_matter, lines, warnings = _front_matter(lines)
@@ -138,7 +167,7 @@ def parse_postmortem(
     incident = _incident_date(front_matter, lines)
     key = document_key(front_matter, title, incident, path)
     pairs = _section_entries(_blocks(nodes, synonyms))
-    items = _items(pairs, key, incident, warnings)
+    items = build_items(pairs, key, incident, warnings, max_items)
     return Postmortem(
         path=path,
         key=key,
@@ -239,8 +268,11 @@ def _blocks(nodes: Iterable[Node], synonyms: SectionSynonyms) -> list[_Block]:
             continue
         # A plain line opens a section only when it is exactly a synonym.
         kind = synonyms.kind(node.text, loose=rank is not None or node.style != "plain")
+        if rank is not None and not kind and closes_section(node.text):
+            rank = None  # "Conclusion", "Lessons learned": the section ends at any rank
+            continue
         if rank is None:
-            if kind and node.style != "bullet":  # a category bullet never opens a section
+            if kind:
                 section, rank = section + 1, node.rank
                 blocks.append(_Block(node, kind, section))
         elif kind:
@@ -253,8 +285,7 @@ def _blocks(nodes: Iterable[Node], synonyms: SectionSynonyms) -> list[_Block]:
     return blocks
 
 
-def _section_entries(blocks: list[_Block]) -> list[tuple[Entry, Section]]:
-    pairs: list[tuple[Entry, Section]] = []
+def _section_entries(blocks: list[_Block]) -> Iterator[tuple[Entry, Section]]:
     for i, block in enumerate(blocks):
         following = blocks[i + 1] if i + 1 < len(blocks) else None
         has_children = bool(
@@ -262,8 +293,7 @@ def _section_entries(blocks: list[_Block]) -> list[tuple[Entry, Section]]:
             and following.section == block.section
             and following.heading.rank > block.heading.rank
         )
-        pairs.extend((entry, block.kind) for entry in _block_entries(block, has_children))
-    return pairs
+        yield from ((entry, block.kind) for entry in _block_entries(block, has_children))
 
 
 def _block_entries(block: _Block, has_children: bool) -> list[Entry]:
@@ -297,68 +327,3 @@ def _glued_tasks(entry: Entry) -> list[Entry]:
 
 def _heading_entry(heading: Heading) -> Entry:
     return Entry(heading.line, heading.text, heading.text)
-
-
-# -- items ------------------------------------------------------------------------------
-
-
-def _items(
-    pairs: list[tuple[Entry, Section]],
-    doc_key: str,
-    incident: date | None,
-    warnings: list[ParseWarning],
-) -> list[ActionItem]:
-    items: list[ActionItem] = []
-    seen: Counter[str] = Counter()  # normalized title -> occurrences so far
-    for entry, kind in pairs:
-        title = item_title(entry.head) or item_title(plain_text(entry.body))
-        normalized = normalize_text(title)
-        if normalized:
-            seen[normalized] += 1
-            item_key = item_id(doc_key, title, seen[normalized])
-            entry = _bounded(entry, warnings)
-            items.append(_item(entry, kind, item_key, title, _due(entry, incident, warnings)))
-    return items
-
-
-def _bounded(entry: Entry, warnings: list[ParseWarning]) -> Entry:
-    if len(entry.body) <= MAX_ITEM_TEXT:
-        return entry
-    warnings.append(
-        ParseWarning(entry.line, f"item text longer than {MAX_ITEM_TEXT:,} characters: cut")
-    )
-    return dataclasses.replace(entry, body=entry.body[:MAX_ITEM_TEXT] + " …")
-
-
-def _item(entry: Entry, kind: Section, key: str, title: str, due: date | None) -> ActionItem:
-    owner = entry.owner or find_owner(entry.body)
-    priority = entry.priority or find_priority(entry.body)
-    return ActionItem(
-        id=key,
-        title=title,
-        body=entry.body,
-        section=kind,
-        line=entry.line,
-        due=due,
-        owner=owner,
-        priority=priority,
-        done=entry.done,
-        links=tuple(dict.fromkeys((*entry.links, *find_links(entry.body)))),
-        content_hash=content_hash(title, entry.body, due, owner, priority),
-    )
-
-
-def _due(entry: Entry, incident: date | None, warnings: list[ParseWarning]) -> date | None:
-    """The due date written for the entry; a problem with it becomes a warning."""
-    if entry.due_text:
-        value, problem = parse_date(entry.due_text, incident)
-        line = entry.line
-    else:
-        found = find_due(entry.body, incident)
-        if found is None:
-            return None
-        value, problem = found.value, found.problem
-        line = entry.line + entry.body[: found.offset].count("\n")
-    if problem:
-        warnings.append(ParseWarning(line, problem))
-    return value

@@ -50,6 +50,15 @@ _LI = re.compile(r"<li\b[^>]*>(.*?)(?=</li>|<li\b|</[ou]l>|\Z)", re.DOTALL | re.
 _HEADING_MAX_CHARS = 100
 _ENDS = (".", ":", "!", "?", ")", "**", "__")  # how a line before a pseudo-heading ends
 _QUESTION_WORDS = frozenset({"what", "how", "which", "who", "when", "where", "why", "whom"})
+# Headings that close an action section at any rank: what follows them is the
+# postmortem's ending or its reflection, never follow-up work.
+_CLOSING = re.compile(
+    r"^(?:in\s+)?(?:conclusions?|summary|appendi(?:x|ces)|thanks|thank you|acknowledge?ments?"
+    r"|references|glossary|(?:final|closing|concluding)\s+(?:thoughts|words|notes|remarks)"
+    r"|lessons?\s+learn(?:ed|t)|key\s+takeaways|takeaways|what\s+went\s+(?:well|wrong)"
+    r"|where\s+we\s+got\s+lucky)\b",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
@@ -91,6 +100,11 @@ class Other:
 
 
 Node = Heading | Items | Lines | Other
+
+
+def closes_section(text: str) -> bool:
+    """A heading such as "Conclusion", "Summary", "Appendix A" or "Lessons learned"."""
+    return bool(_CLOSING.match(plain_text(text).lstrip("#*_ 0123456789.)-")))
 
 
 def prepass(text: str) -> str:
@@ -211,7 +225,7 @@ class _Reader:
         if not self._stands_alone(index):
             return None
         label = plain_text(strip_lead_glyphs(text)).rstrip(": ")
-        if label and self.kind_of(label, False):
+        if label and (self.kind_of(label, False) or _closing_line(label)):
             return Heading(self._rank(PLAIN_RANK), label, line, "plain", exact_only=True)
         return None
 
@@ -312,19 +326,53 @@ class _Reader:
     def _list(self, start: int) -> list[Node]:
         out: list[Node] = []
         items: list[tuple[Token, str]] = []
-        for item in self._children(start, "list_item_open"):
-            head, sublist = self._item_parts(item)
-            label = _category_label(head) if sublist is not None else None
-            if label and self.kind_of(label, True):
+        children = [
+            (item, *self._item_parts(item)) for item in self._children(start, "list_item_open")
+        ]
+        # A label-only bullet heads what follows when the list is only that bullet or holds
+        # other label bullets ("- **Actions**:" with its own list, then "- **Resolution**:").
+        alone = len(children) == 1 or any(
+            sub is not None and _category_label(head.split("\n", 1)[0]) for _, head, sub in children
+        )
+        for item, head, sublist in children:
+            label = self._bullet_label(item, head, sublist, alone)
+            if label:
                 out.extend(self._items_node(items))
                 items = []
                 line = self._line(self.tokens[item])
                 out.append(Heading(self._rank(BULLET_RANK), label, line, "bullet"))
-                out.extend(self._list(sublist))  # type: ignore[arg-type]
+                out.extend(self._under_label(item, sublist))
             else:
                 items.append((self.tokens[item], head))
         out.extend(self._items_node(items))
         return out
+
+    def _bullet_label(self, item: int, head: str, sublist: int | None, alone: bool) -> str | None:
+        """The label of a bullet that heads what follows: "- **Tasks:**" over a nested list
+        or text, or a lone "- **Resolution**:" bullet (a heading written as a bullet)."""
+        first = head.split("\n", 1)[0]
+        label = _category_label(first)
+        if not label:
+            return None
+        if self.kind_of(label, True):
+            return label
+        lone = alone and sublist is None and "\n" not in head.strip()
+        return label if lone and self._item_lines(item) <= 1 else None
+
+    def _item_lines(self, item: int) -> int:
+        start, end = self._map(self.tokens[item])
+        return sum(1 for line in self.lines[start:end] if line.strip())
+
+    def _under_label(self, item: int, sublist: int | None) -> list[Node]:
+        """What a label bullet holds below its first line, read as Markdown."""
+        start, end = self._map(self.tokens[item])
+        if sublist is not None and self._map(self.tokens[sublist])[0] == start + 1:
+            return self._list(sublist)
+        rest = "\n".join(self.lines[start + 1 : end])
+        if not rest.strip() or self.depth >= MAX_DEPTH:
+            return []
+        text = textwrap.dedent(rest.expandtabs(4))
+        return _Reader(text, self.kind_of, self.offset + start + 1, self.depth + 1, -1).nodes()
 
     def _items_node(self, items: list[tuple[Token, str]]) -> list[Node]:
         return [Items(lambda: (self._list_entry(*item) for item in items))] if items else []
@@ -398,6 +446,11 @@ class _Reader:
         start, _ = self._map(token)
         reader = _Reader(text, self.kind_of, self.offset + start, self.depth + 1, self.title_line)
         return reader.nodes()
+
+
+def _closing_line(text: str) -> bool:
+    """A short standalone line that is a closing heading: "Conclusion", "Summary"."""
+    return len(text.split()) <= 3 and closes_section(text)
 
 
 def _category_label(head: str) -> str | None:

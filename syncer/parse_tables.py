@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from pmsync.parse_owners import owner_value
 from pmsync.parse_text import Entry, find_links, plain_text, priority_cell
 
 _ROLES: tuple[tuple[str, re.Pattern[str]], ...] = (
@@ -61,7 +62,7 @@ def row_entry(header: list[str], roles: list[str], cells: list[str], line: int) 
     title = by_role.get("title", "")
     if not plain_text(title):
         return None
-    owner = plain_text(by_role.get("owner", "")).lstrip("@") or None
+    owner = owner_value(by_role.get("owner", ""))
     return Entry(
         line=line,
         head=title,

@@ -46,18 +46,33 @@ _LEAD_SEPARATOR = re.compile(r"^\s*(?::|[-–—]\s)")
 _LABEL = re.compile(r"^(?P<label>[^:]{1,60}?):(?:\s+|$)(?P<rest>.*)$", re.DOTALL)
 _SENTENCE_END = re.compile(r"[.!?](?=\s|$)")
 _ABBREVIATIONS = frozenset({"e.g", "i.e", "etc", "vs", "approx", "incl", "cf", "esp", "mr", "dr"})
+_KEYS = r"owners?|assignees?|assigned|dri|due|deadline|eta|target|priority|status"
 _META = (
     re.compile(r"\s*\(@[\w][\w.-]*\)"),
     re.compile(r"\s*\[(?:owner|assignee)\s*:[^\]]*\]", re.IGNORECASE),
     re.compile(r"\s*[\[(]\s*P[0-4]\s*[\])]", re.IGNORECASE),
     re.compile(r"\s*\((?:due|deadline)\b[^)]*\)", re.IGNORECASE),
+    # "(owner: @kim, due 2026-12-01)", "(low priority)", "(DONE)", "(@ana, @ops)"
     re.compile(
-        r"(?:^|(?<=\s))(?:owner|assignee|due(?:\s+date)?|deadline|priority)\s*:.*$",
+        rf"\s*\((?:[^()]*\b(?:{_KEYS})\b[^()]*|\s*@[^()]*|\s*P[0-4]\b[^()]*"
+        r"|\s*(?:done|wip|completed?|blocked|in progress|open|closed)\s*)\)",
+        re.IGNORECASE,
+    ),
+    # "… (ana) — due by 15 Jan", "… — @ana", "… – owner: ana, P1"
+    re.compile(
+        rf"\s*(?:\([\w .-]+\)\s*)?\s[—–-]+\s+(?:@|(?:{_KEYS}|by|ETA)\b|P[0-4]\b).*$",
+        re.IGNORECASE | re.DOTALL,
+    ),
+    re.compile(r",?\s+assigned\s+to\s+@?[\w.-]+.*$", re.IGNORECASE | re.DOTALL),
+    re.compile(
+        r"(?:^|(?<=\s))(?:owner|assignee|due(?:\s+date)?|deadline|priority|target|eta)\s*:.*$",
         re.IGNORECASE | re.DOTALL,
     ),
 )
 
-_META_HINT = re.compile(r"[@\[(]|\b(?:owner|assignee|due|deadline|priority)\b", re.I)
+_META_HINT = re.compile(
+    r"[@\[(—–]|\s-\s|\b(?:owner|assignee|assigned|due|deadline|priority|target|eta)\b", re.I
+)
 _OWNER = (
     re.compile(r"\[(?:owner|assignee)\s*:\s*@?([\w][\w.-]*)\s*\]", re.IGNORECASE),
     re.compile(r"\b(?:owner|assignee|assigned\s+to)\s*[:=]\s*@?([\w][\w.-]*)", re.IGNORECASE),
@@ -126,7 +141,14 @@ def item_title(head: str) -> str:
 def is_label(text: str) -> bool:
     """A short lead phrase such as "Database Index Monitoring" (not a clause or a time)."""
     words = text.split()
+    if not _balanced(text):
+        return False  # the colon is inside an annotation or a quotation: not a label
     return 0 < len(words) <= 6 and any(c.isalpha() for c in text) and not re.search(r"[.!?]", text)
+
+
+def _balanced(text: str) -> bool:
+    pairs = (("(", ")"), ("“", "”"), ("[", "]"))
+    return all(text.count(a) == text.count(b) for a, b in pairs) and text.count('"') % 2 == 0
 
 
 def has_label_lead(markdown: str) -> bool:
