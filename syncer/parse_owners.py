@@ -41,6 +41,7 @@ _ANNOTATION = (
     ),
     re.compile(r"\bassigned\s+to\s+(@[\w][\w.-]*(?:\s*(?:,|&|\band\b)\s*@[\w][\w.-]*)*)", re.I),
     re.compile(r"\((@[\w][\w.-]*(?:\s*(?:,|&|\band\b)\s*@[\w][\w.-]*)*)\)"),
+    re.compile(r"\(([A-Za-z][\w.-]*)\)\s*[—–-]+\s*(?:due|by|eta|target)\b", re.IGNORECASE),
     re.compile(r"\s[—–-]\s+(@[\w][\w.-]*(?:\s*(?:,|&|\band\b)\s*@[\w][\w.-]*)*)\s*\.?\s*$"),
 )
 _TODO = re.compile(r"^(?:TODO|FIXME|AI|ACTION)\(\s*([^)]+?)\s*\)\s*:?\s*(?P<rest>.+)$", re.I | re.S)
@@ -89,7 +90,9 @@ _VERBS = frozenset(
 
 def owner_value(text: str) -> str | None:
     """An owner cell or annotation as owners ("@ana, @ops" → "ana, ops"); None for nobody."""
-    names = []
+    names: list[str] = []
+    if plain_text(text).strip().casefold() in _NOBODY:
+        return None
     for part in _SEPARATORS.split(plain_text(text)):
         name = part.strip().strip(".").lstrip("@").strip()
         if name.casefold() not in _NOBODY and name not in names:

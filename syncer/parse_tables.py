@@ -22,8 +22,12 @@ _ROLES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("title", re.compile(r"\b(?:action|item|task|description|what|title|summary|todo)", re.I)),
 )
 _DONE = re.compile(
-    r"^\s*(?:done|fixed|closed|complete[d]?|resolved|finished|merged|shipped|✅|✓|✔)\b", re.I
+    r"^\s*(?:(?:done|fixed|closed|complete[d]?|resolved|finished|merged|shipped|yes)\b"
+    r"|[✅✓✔☑]|\[[xX]\]|[xX]\s*$)",
+    re.I,
 )
+# A numbering column ("#", "No.", "ID" holding 1, 2, 3…) says nothing about the item.
+_NUMBERING = re.compile(r"^\s*(?:#|no\.?|nr\.?|id|number)\s*$", re.I)
 
 
 def column_roles(header: list[str]) -> list[str]:
@@ -55,7 +59,7 @@ def row_entry(header: list[str], roles: list[str], cells: list[str], line: int) 
     for name, role, cell in zip(header, roles, cells, strict=False):  # rows may be ragged
         cell = cell.strip()
         if role == "other" or role in by_role:
-            if cell:
+            if cell and not (_NUMBERING.match(plain_text(name)) and cell.isdigit()):
                 extra.append(f"{plain_text(name)}: {cell}")
         else:
             by_role[role] = cell
@@ -67,9 +71,14 @@ def row_entry(header: list[str], roles: list[str], cells: list[str], line: int) 
         line=line,
         head=title,
         body="\n".join([title, *extra]),
-        done=bool(_DONE.match(plain_text(by_role.get("status", "")))),
+        done=_is_done(by_role.get("status", "")),
         owner=owner,
         priority=priority_cell(by_role.get("priority", "")),
         due_text=plain_text(by_role.get("due", "")) or None,
         links=find_links(by_role.get("links", ""), bare_jira=True),
     )
+
+
+def _is_done(status: str) -> bool:
+    """A Done/Status cell saying done: "Done", "**DONE**", "[x]", "✅", "Closed"."""
+    return bool(_DONE.match(status.replace("*", "")) or _DONE.match(plain_text(status)))

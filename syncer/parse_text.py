@@ -81,6 +81,9 @@ _OWNER = (
 _PRIORITY = (
     re.compile(r"[\[(]\s*(P[0-4])\s*[\])]", re.IGNORECASE),
     re.compile(r"\bpriority\s*[:=]?\s*(P[0-4]|high|medium|low)\b", re.IGNORECASE),
+    # inside an annotation: "— owner: @ana, P1, due Nov 15", "(low priority)"
+    re.compile(r"(?:,\s*|\(\s*|[—–]\s+)(P[0-4])\b(?=\s*(?:[,)]|$))", re.IGNORECASE),
+    re.compile(r"\b(high|medium|low)[\s-]+priority\b", re.IGNORECASE),
 )
 _PRIORITY_CELL = re.compile(r"^\s*(P[0-4]|high|medium|low)\b", re.IGNORECASE)
 _GITHUB_URL = re.compile(r"https?://github\.com/([\w.-]+/[\w.-]+)/(?:issues|pull)/(\d+)")

@@ -435,7 +435,8 @@ def test_document_key_ignores_path_when_titled() -> None:
 
 
 def test_fixture_documents() -> None:
-    for path in sorted(FIXTURES.glob("*.md")):
+    for titles_file in sorted(FIXTURES.glob("*.titles")):
+        path = titles_file.with_suffix(".md")
         doc = parse(path.read_text(encoding="utf-8"), str(path))
-        expected = path.with_suffix(".titles").read_text(encoding="utf-8").splitlines()
+        expected = titles_file.read_text(encoding="utf-8").splitlines()
         assert titles(doc) == expected, path.name
