@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Iterable
 from datetime import date
 
-from pmsync.dates import find_due, parse_date
+from pmsync.dates import find_due, parse_due
 from pmsync.identity import content_hash, item_id, normalize_text
 from pmsync.model import ActionItem, ParseWarning, Section
 from pmsync.parse_owners import find_owner, lead_owner
@@ -55,8 +55,8 @@ def build_items(
         # A table's owner column says who; its action cell is the title as written.
         owner, head = (None, entry.head) if entry.owner else lead_owner(entry.head)
         title = item_title(head) or item_title(plain_text(entry.body))
-        if owner and title[:1].islower():
-            title = title[0].upper() + title[1:]  # "@kim to rotate the keys" → "Rotate …"
+        if title[:1].islower() and (owner or plain_text(head)[:1].isupper()):
+            title = title[0].upper() + title[1:]  # a lead was cut: "@kim to rotate" → "Rotate"
         normalized = normalize_text(title)
         if normalized:
             seen[normalized] += 1
@@ -110,7 +110,7 @@ def _item(
 def _due(entry: Entry, incident: date | None, warnings: list[ParseWarning]) -> date | None:
     """The due date written for the entry; a problem with it becomes a warning."""
     if entry.due_text:
-        value, problem = parse_date(entry.due_text, incident)
+        value, problem = parse_due(entry.due_text, incident)
         line = entry.line
     else:
         found = find_due(entry.body, incident)

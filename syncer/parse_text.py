@@ -48,6 +48,8 @@ _SENTENCE_END = re.compile(r"[.!?](?=\s|$)")
 _ABBREVIATIONS = frozenset({"e.g", "i.e", "etc", "vs", "approx", "incl", "cf", "esp", "mr", "dr"})
 _KEYS = r"owners?|assignees?|assigned|dri|due|deadline|eta|target|priority|status"
 _META = (
+    # a lead annotation: "Target: 2026-09-30 — retire the proxy", "Owner: ana - add alerts"
+    re.compile(rf"^\s*(?:{_KEYS})\s*:\s*[^—–\n]*?\s[—–-]+\s+(?=\S)", re.IGNORECASE),
     re.compile(r"\s*\(@[\w][\w.-]*\)"),
     re.compile(r"\s*\[(?:owner|assignee)\s*:[^\]]*\]", re.IGNORECASE),
     re.compile(r"\s*[\[(]\s*P[0-4]\s*[\])]", re.IGNORECASE),
@@ -68,6 +70,8 @@ _META = (
         r"(?:^|(?<=\s))(?:owner|assignee|due(?:\s+date)?|deadline|priority|target|eta)\s*:.*$",
         re.IGNORECASE | re.DOTALL,
     ),
+    # a trailing one after a comma: "Patch the cache, due EOW", "…; ETA end of month"
+    re.compile(r"\s*[,;]\s*(?:due|eta|deadline|target)\b(?!\s+to\b)[^()]*$", re.I | re.DOTALL),
 )
 
 _META_HINT = re.compile(
@@ -165,7 +169,7 @@ def _strip_meta(text: str) -> str:
         return text
     for pattern in _META:
         text = pattern.sub("", text)
-    return text.strip() or text
+    return text.strip()
 
 
 def first_sentence(text: str) -> str:

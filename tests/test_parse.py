@@ -381,7 +381,8 @@ def test_due_date_problems_are_warnings_with_their_line() -> None:
     )
     assert [i.due for i in doc.items] == [None, None, None, None]
     assert [w.line for w in doc.warnings] == [5, 7, 8, 9]
-    assert "relative" in doc.warnings[0].message
+    assert "vague" in doc.warnings[0].message
+    assert "incident date is unknown" in doc.warnings[1].message
     assert "no year" in doc.warnings[3].message
 
 
