@@ -32,13 +32,21 @@ def synonym_pattern(phrases: tuple[str, ...]) -> re.Pattern[str]:
     return re.compile(r"(?i)(?<![^\W_])(?:" + "|".join(alternatives) + ")")
 
 
+# Headings that open a section without a synonym (see parse.py): "What are we doing about
+# it?", "The following 2 weeks".
+_OPENS = re.compile(
+    r"(?i)(?:^|[#*_>\s])(?:what|how)\b.*\?|\b(?:following|next|coming)\s+\S*\s*"
+    r"(?:days|weeks|months|sprints?|quarters?)\b"
+)
+
+
 def parse_start(lines: list[str], phrases: Iterable[str]) -> int:
     """Index of the first line parsing must include (0: the whole document)."""
     pattern = synonym_pattern(tuple(phrases))
     unsafe = _unsafe_lines(lines)
     first = next(
         (i for i, line in enumerate(lines)
-         if len(line.split()) <= _MAX_WORDS and pattern.search(line)),
+         if len(line.split()) <= _MAX_WORDS and (pattern.search(line) or _OPENS.search(line))),
         None,
     )  # fmt: skip
     if first is None:
