@@ -59,10 +59,12 @@ DEFAULT_CORRECTIVE = (
     "remediation", "remediations", "prevention", "recommendations", "long term solution",
     "long term solutions", "long term fixes", "long term fix", "mitigations", "mitigation",
 )  # fmt: skip
-# Headings that say the work is past or part of the response, not follow-up work: "Actions
-# taken", "Immediate fixes", "Steps performed". They never open a section by a synonym.
+# Headings that say the work is past or part of the response, not follow-up work ("Actions
+# taken", "Immediate fixes", "Steps performed"), or that it is not work ("Follow-up
+# questions"). They never open a section by a synonym.
 _PAST_WORK = re.compile(
-    r"\b(?:taken|performed|completed|immediate|during|so far|already)\b", re.IGNORECASE
+    r"\b(?:taken|performed|completed|immediate|during|so far|already|questions?)\b",
+    re.IGNORECASE,
 )
 # Synonyms that open a section only when they are the whole heading: "Mitigation" is
 # follow-up work, "Mitigation of the outage at 10:40" is the response.
@@ -92,6 +94,7 @@ _PARTS = re.compile(r"\s*(?:/|&|\+|,|\band\b)\s*", re.IGNORECASE)
 _ATX = re.compile(r"^ {0,3}#{1,6}\s+(.+?)(?:\s+#+)?\s*$")
 _BOLD_TITLE = re.compile(r"^(\*\*|__)([^*_\n]+?)\1\s*$")
 _SETEXT = re.compile(r"^ {0,3}(?:=+|-+)\s*$")
+_LEGEND_ENTRY = re.compile(r"^\S+(?:\s\S+)?\s*(?:[–—=]|-\s|:)\s*\S")
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z])")
 # Lines holding a year (a full date needs one), and those naming the incident's time.
 _DATED_LINE = re.compile(r"(?m)^.*\b(?:19|20)\d\d\b.*$")
@@ -160,7 +163,7 @@ def parse_postmortem(
     lines = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n").split("\n")
     front_matter, lines, warnings = _front_matter(lines)
     lines = [_bounded_depth(line) if line[:1] in " \t>" else line for line in lines]
-    title_line = next((i + 1 for i, line in enumerate(lines) if line.strip()), 0)
+    title_line = _title_line(lines, synonyms)
     start = parse_start(lines, synonyms.tasks + synonyms.corrective)
     nodes = build_nodes(prepass("\n".join(lines[start:])), synonyms.kind, title_line, start)
     title = _doc_title(front_matter, lines, title_line)
@@ -214,6 +217,16 @@ def _front_matter(lines: list[str]) -> tuple[dict[str, Any], list[str], list[Par
     return {str(k): v for k, v in data.items()}, blanked, []
 
 
+def _title_line(lines: list[str], synonyms: SectionSynonyms) -> int:
+    """The first non-blank line (the title), or 0 when it is a Markdown heading naming an
+    action section ("## Action items" on top of a document of follow-ups)."""
+    first = next((i for i, line in enumerate(lines) if line.strip()), None)
+    if first is None:
+        return 0
+    atx = _ATX.match(prepass(lines[first]))
+    return 0 if atx and synonyms.kind(plain_text(atx[1]), False) else first + 1
+
+
 def _doc_title(front_matter: dict[str, Any], lines: list[str], title_line: int) -> str | None:
     """Front matter title, else the first line as a heading or bold line, else the first
     Markdown heading."""
@@ -265,6 +278,9 @@ def _blocks(nodes: Iterable[Node], synonyms: SectionSynonyms) -> list[_Block]:
         if not isinstance(node, Heading):
             if rank is not None:
                 blocks[-1].nodes.append(node)
+            elif isinstance(node, Items) and node.actions:  # its header row says what it is
+                section += 1
+                blocks.append(_Block(Heading(99, "", 0, "plain"), "tasks", section, nodes=[node]))
             continue
         # A plain line opens a section only when it is exactly a synonym.
         kind = synonyms.kind(node.text, loose=rank is not None or node.style != "plain")
@@ -298,7 +314,8 @@ def _section_entries(blocks: list[_Block]) -> Iterator[tuple[Entry, Section]]:
 
 def _block_entries(block: _Block, has_children: bool) -> list[Entry]:
     if any(isinstance(node, Items) for node in block.nodes):
-        return [e for node in block.nodes if isinstance(node, Items) for e in node.entries]
+        lists = _without_legends([node for node in block.nodes if isinstance(node, Items)])
+        return [e for node in lists for e in node.entries]
     if has_children:
         return []  # text introducing the sub-headings that follow
     lines = [e for node in block.nodes if isinstance(node, Lines) for e in node.entries]
@@ -311,6 +328,23 @@ def _block_entries(block: _Block, has_children: bool) -> list[Entry]:
     if len(lines) == 1 and block.kind == "tasks":
         return _glued_tasks(lines[0])
     return lines
+
+
+def _without_legends(lists: list[Items]) -> list[Items]:
+    """The lists but a legend: a list before a table whose entries all define a short term
+    ("P0 – fix this week", "Prevent: stops a repeat")."""
+    tables = [i for i, node in enumerate(lists) if node.source == "table"]
+    if not tables:
+        return lists
+    return [
+        node
+        for i, node in enumerate(lists)
+        if node.source == "table" or i > tables[-1] or not _is_legend(node.entries)
+    ]
+
+
+def _is_legend(entries: tuple[Entry, ...]) -> bool:
+    return bool(entries) and all(_LEGEND_ENTRY.match(plain_text(e.head)) for e in entries)
 
 
 def _glued_tasks(entry: Entry) -> list[Entry]:

@@ -28,7 +28,7 @@ from markdown_it.token import Token
 
 from pmsync.identity import strip_writeback
 from pmsync.model import Section
-from pmsync.parse_tables import column_roles, row_entry
+from pmsync.parse_tables import column_roles, is_action_header, row_entry
 from pmsync.parse_text import Entry, checkbox_state, plain_text, strip_lead_glyphs
 
 KindOf = Callable[[str, bool], "Section | None"]
@@ -43,6 +43,7 @@ _NOSPACE_ATX = re.compile(r"^( {0,3}#{1,6})(?=[A-Za-z*_])")
 _NOSPACE_ATX_ANYWHERE = re.compile(r"(?m)^ {0,3}#{1,6}[A-Za-z*_]")
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _MARKER = re.compile(r"^[ \t]*(?:[-*+]|\d{1,9}[.)])(?:[ \t]+|$)")
+_NUMBER = re.compile(r"^\s*(\d{1,3})\s*[.,)]\s")
 _BOLD_ONLY = re.compile(r"^(\*\*|__)(?P<text>[^*_\n]+?)\1(?P<rest>.*)$")
 _PUNCTUATION_ONLY = re.compile(r"^[\s:.^\-–—]*$")
 _LIST_OPEN = ("bullet_list_open", "ordered_list_open")
@@ -87,7 +88,18 @@ class _Entries:
 
 
 class Items(_Entries):
-    """Entries from a list, a table or an HTML list: explicit item structure."""
+    """Entries from a list, a table or an HTML list: explicit item structure. `source`:
+    "list", "table" or "html"; `actions`: a table whose header row says it lists actions
+    (an "Action item" column beside an Owner, Due or Status one), heading or not."""
+
+    __slots__ = ("actions", "source")
+
+    def __init__(
+        self, read: Callable[[], Iterable[Entry]], source: str = "list", actions: bool = False
+    ) -> None:
+        super().__init__(read)
+        self.source = source
+        self.actions = actions
 
 
 class Lines(_Entries):
@@ -270,12 +282,18 @@ class _Reader:
         base = 0
         for index in indices:
             width = _indent(self.lines[index])
-            if groups and width > base:
+            if groups and width > base and not self._next_number(groups[-1][0], index):
                 groups[-1].append(index)
             else:
                 groups.append([index])
                 base = width
         return groups
+
+    def _next_number(self, head: int, index: int) -> bool:
+        """The line goes on with the numbering of the group's head ("2, …" then "   3. …"):
+        a badly indented sibling, not a continuation."""
+        before, after = _NUMBER.match(self.lines[head]), _NUMBER.match(self.lines[index])
+        return bool(before and after and int(after[1]) == int(before[1]) + 1)
 
     def _wrapped(self, groups: list[list[int]]) -> bool:
         """Prose wrapped over lines (most lines go on in lower case), not one entry a line."""
@@ -430,7 +448,7 @@ class _Reader:
             entries = (row_entry(header, roles, cells, line) for line, cells in rows)
             return (entry for entry in entries if entry is not None)
 
-        return Items(read)
+        return Items(read, "table", actions=is_action_header(header))
 
     def _html(self, token: Token) -> Node:
         content, line = token.content, self._line(token)
@@ -439,7 +457,7 @@ class _Reader:
             for m in _LI.finditer(content)
             if plain_text(m[1])
         )
-        return Items(lambda: entries) if entries else Other(line)
+        return Items(lambda: entries, "html") if entries else Other(line)
 
     def _reread(self, token: Token) -> list[Node]:
         text = textwrap.dedent(token.content.expandtabs(4))

@@ -29,6 +29,15 @@ _POINTER = re.compile(
     r"^(?:see(?:\s+also)?|for\s+(?:more|details|further|the\s+full)|more\s+(?:details|info))\b",
     re.IGNORECASE,
 )
+# Instructions of a template to its writer: "Be brief", "Items must be written in English",
+# "Use this section to list …", "Delete this line".
+_INSTRUCTION = re.compile(
+    r"^(?:be\s+(?:brief|concise|specific|clear)|keep\s+(?:it|them|this|each)\b|fill\s+in|"
+    r"delete\s+this|replace\s+this|remove\s+this|use\s+this\s+(?:section|template|table))"
+    r"|\b(?:must|should)\s+be\s+written\b|\bthis\s+(?:section|template)\s+(?:is|should|must|lists?)"
+    r"|\b(?:each|every)\s+(?:action\s+)?items?\s+(?:must|should)\b",
+    re.IGNORECASE,
+)
 _LINKED = re.compile(r"\]\(|https?://")
 _DONE_MARK = re.compile(
     r"\((?:done|completed?|fixed|closed|resolved)\)|\*\*(?:done|completed?)\*\*|^\s*[✅✔☑]|~~.+~~\s*$",
@@ -73,6 +82,8 @@ def not_an_item(entry: Entry) -> str | None:
     blanked = _PLACEHOLDER.sub(" ", entry.body)
     if blanked != entry.body and not re.search(r"[^\W\d_]{2}", blanked):
         return "a template placeholder"
+    if _INSTRUCTION.search(text):
+        return "an instruction of the template"
     if _POINTER.match(text) and _LINKED.search(entry.body) and len(text.split()) <= 12:
         return "a pointer to a link, not work to do"
     return None

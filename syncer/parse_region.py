@@ -32,11 +32,12 @@ def synonym_pattern(phrases: tuple[str, ...]) -> re.Pattern[str]:
     return re.compile(r"(?i)(?<![^\W_])(?:" + "|".join(alternatives) + ")")
 
 
-# Headings that open a section without a synonym (see parse.py): "What are we doing about
-# it?", "The following 2 weeks".
+# What opens a section without a synonym (see parse.py): "What are we doing about it?",
+# "The following 2 weeks", a table whose header row names an action column.
 _OPENS = re.compile(
     r"(?i)(?:^|[#*_>\s])(?:what|how)\b.*\?|\b(?:following|next|coming)\s+\S*\s*"
     r"(?:days|weeks|months|sprints?|quarters?)\b"
+    r"|^\s*\|?.*\|.*\b(?:action|task|follow|to-?do|remediation|fix)"  # a table's header row
 )
 
 

@@ -45,6 +45,21 @@ def column_roles(header: list[str]) -> list[str]:
     return roles
 
 
+_ACTION_COLUMN = re.compile(
+    r"^\W*(?:action(?:\s+items?)?|actions|tasks?|follow[- ]?ups?|to-?dos?|remediation|fix)\W*$",
+    re.I,
+)
+
+
+def is_action_header(header: list[str]) -> bool:
+    """A header row that says its table lists actions: an action column ("Action item",
+    "Task", "Follow-up") beside an owner, due date or status column."""
+    texts = [plain_text(cell) for cell in header]
+    roles = {_role(text) for text in texts}
+    named = any(_ACTION_COLUMN.match(text) for text in texts)
+    return named and bool(roles & {"owner", "due", "status"})
+
+
 def _role(header: str) -> str:
     for role, pattern in _ROLES:
         if pattern.search(header):

@@ -39,7 +39,8 @@ _ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|<>])")
 _LEAD_GLYPHS = re.compile(r"^[\s•·▪●◦‣○■□➢➤►▶✓✔-]+(?=\S)")
 _CHECKBOX = re.compile(r"^\s*\[([ xX]?)\](?:\s+|$)")
 _TASK_PREFIX = re.compile(
-    r"^(?:task|action(?:\s+item)?|item|todo|to-do|step|ai)\s*#?\d*\s*[:.)\-–]\s+", re.IGNORECASE
+    r"^(?:(?:task|action(?:\s+item)?|item|todo|to-do|step|ai)\s*#?\d*\s*[:.)\-–]|\d{1,3}\s*[,.)])\s+",
+    re.IGNORECASE,
 )
 _BOLD_LEAD = re.compile(r"^(\*\*|__)(?P<lead>[^*_].*?)\1(?P<after>.*)$", re.DOTALL)
 _LEAD_SEPARATOR = re.compile(r"^\s*(?::|[-–—]\s)")
