@@ -11,7 +11,7 @@ from pmsync.errors import InputError
 from pmsync.model import ParseWarning, Postmortem
 from pmsync.parse import SectionSynonyms, parse_postmortem
 
-SUFFIXES = (".md", ".markdown")
+SUFFIXES = (".md", ".markdown", ".html", ".htm")
 
 
 @dataclass(frozen=True)

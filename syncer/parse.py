@@ -95,6 +95,7 @@ _ATX = re.compile(r"^ {0,3}#{1,6}\s+(.+?)(?:\s+#+)?\s*$")
 _BOLD_TITLE = re.compile(r"^(\*\*|__)([^*_\n]+?)\1\s*$")
 _SETEXT = re.compile(r"^ {0,3}(?:=+|-+)\s*$")
 _LEGEND_ENTRY = re.compile(r"^\S+(?:\s\S+)?\s*(?:[–—=]|-\s|:)\s*\S")
+_HTML_START = re.compile(r"\s*(?:<!doctype\s+html|<html[\s>])", re.IGNORECASE)
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z])")
 # Lines holding a year (a full date needs one), and those naming the incident's time.
 _DATED_LINE = re.compile(r"(?m)^.*\b(?:19|20)\d\d\b.*$")
@@ -157,16 +158,18 @@ def parse_postmortem(
     synonyms: SectionSynonyms | None = None,
     max_items: int | None = None,
 ) -> Postmortem:
-    """Parse one postmortem. Never raises on any text: problems become warnings. Past
-    `max_items` items (and one more, so a caller can tell) collection stops."""
+    """Parse one postmortem (Markdown, or HTML: see `is_html`). Never raises on any text:
+    problems become warnings. Past `max_items` items (and one more, so a caller can tell)
+    collection stops."""
     synonyms = synonyms or SectionSynonyms()
-    lines = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    front_matter, lines, warnings = _front_matter(lines)
-    lines = [_bounded_depth(line) if line[:1] in " \t>" else line for line in lines]
-    title_line = _title_line(lines, synonyms)
-    start = parse_start(lines, synonyms.tasks + synonyms.corrective)
-    nodes = build_nodes(prepass("\n".join(lines[start:])), synonyms.kind, title_line, start)
-    title = _doc_title(front_matter, lines, title_line)
+    text = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    if is_html(text, path):
+        front_matter: dict[str, Any] = {}
+        warnings: list[ParseWarning] = []
+        title, lines, nodes = _read_html(text, synonyms)
+    else:
+        front_matter, lines, warnings = _front_matter(text.split("\n"))
+        title, lines, nodes = _read_markdown(front_matter, lines, synonyms)
     incident = _incident_date(front_matter, lines)
     key = document_key(front_matter, title, incident, path)
     pairs = _section_entries(_blocks(nodes, synonyms))
@@ -180,6 +183,31 @@ def parse_postmortem(
         warnings=tuple(warnings),
         front_matter=front_matter,
     )
+
+
+def is_html(text: str, path: str) -> bool:
+    """An HTML document: named .html/.htm, or starting with a doctype or <html>."""
+    if path.lower().endswith((".html", ".htm")):
+        return True
+    return bool(_HTML_START.match(text[:200]))
+
+
+def _read_markdown(
+    front_matter: dict[str, Any], lines: list[str], synonyms: SectionSynonyms
+) -> tuple[str | None, list[str], list[Node]]:
+    lines = [_bounded_depth(line) if line[:1] in " \t>" else line for line in lines]
+    title_line = _title_line(lines, synonyms)
+    start = parse_start(lines, synonyms.tasks + synonyms.corrective)
+    nodes = build_nodes(prepass("\n".join(lines[start:])), synonyms.kind, title_line, start)
+    return _doc_title(front_matter, lines, title_line), lines, nodes
+
+
+def _read_html(text: str, synonyms: SectionSynonyms) -> tuple[str | None, list[str], list[Node]]:
+    from pmsync.parse_html import html_nodes, html_text, html_title
+
+    title = html_title(text)
+    nodes = html_nodes(text, synonyms.kind, skip_title=True)
+    return title, html_text(text).split("\n"), nodes
 
 
 def _bounded_depth(line: str) -> str:

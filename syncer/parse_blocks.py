@@ -47,7 +47,7 @@ _NUMBER = re.compile(r"^\s*(\d{1,3})\s*[.,)]\s")
 _BOLD_ONLY = re.compile(r"^(\*\*|__)(?P<text>[^*_\n]+?)\1(?P<rest>.*)$")
 _PUNCTUATION_ONLY = re.compile(r"^[\s:.^\-–—]*$")
 _LIST_OPEN = ("bullet_list_open", "ordered_list_open")
-_LI = re.compile(r"<li\b[^>]*>(.*?)(?=</li>|<li\b|</[ou]l>|\Z)", re.DOTALL | re.IGNORECASE)
+_HTML_BLOCK = re.compile(r"<(?:h[1-6]|p|ul|ol|li|table|tr|div|section)\b", re.IGNORECASE)
 _HEADING_MAX_CHARS = 100
 _ENDS = (".", ":", "!", "?", ")", "**", "__")  # how a line before a pseudo-heading ends
 _QUESTION_WORDS = frozenset({"what", "how", "which", "who", "when", "where", "why", "whom"})
@@ -185,7 +185,7 @@ class _Reader:
         if token.type == "table_open":
             return [self._table(i)]
         if token.type == "html_block":
-            return [self._html(token)]
+            return self._html(token)
         if token.type == "code_block" and self.depth < MAX_DEPTH:
             return self._reread(token)
         return [Other(self._line(token))]
@@ -450,14 +450,15 @@ class _Reader:
 
         return Items(read, "table", actions=is_action_header(header))
 
-    def _html(self, token: Token) -> Node:
-        content, line = token.content, self._line(token)
-        entries = tuple(
-            Entry(line + content[: m.start()].count("\n"), m[1].strip(), m[1].strip())
-            for m in _LI.finditer(content)
-            if plain_text(m[1])
-        )
-        return Items(lambda: entries, "html") if entries else Other(line)
+    def _html(self, token: Token) -> list[Node]:
+        """An HTML block (<h2>, <p>, <ul>, <table>…) read by the HTML reader."""
+        line = self._line(token)
+        if not _HTML_BLOCK.search(token.content):
+            return [Other(line)]  # a comment, <br>, <details>: nothing to read
+        from pmsync.parse_html import html_nodes  # imports parse_blocks: load it late
+
+        nodes = html_nodes(token.content, self.kind_of, line - 1)
+        return [n for n in nodes if not (isinstance(n, Heading) and n.line == self.title_line)]
 
     def _reread(self, token: Token) -> list[Node]:
         text = textwrap.dedent(token.content.expandtabs(4))

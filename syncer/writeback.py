@@ -17,6 +17,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from pmsync.errors import InputError
+
 _LIST_ITEM = re.compile(r"^(?P<lead>\s*(?:[-*+]|\d{1,9}[.)])[ \t]+)(?P<box>\[[ xX]\][ \t]+)?")
 # A link pmsync wrote earlier: its text is an issue key (acme/ops#12, OPS-12).
 _LINK_SUFFIX = re.compile(r" \(\[(?:[\w.-]+/[\w.-]+#\d+|[A-Z][A-Z0-9_]+-\d+)\]\([^)\s]+\)\)$")
@@ -61,7 +63,14 @@ def apply_edits(data: str, edits: Iterable[LineEdit]) -> str:
 
 
 def write_back(path: Path, edits: list[LineEdit]) -> bool:
-    """Apply the edits to a file in place (atomically); False when nothing changed."""
+    """Apply the edits to a file in place (atomically); False when nothing changed. HTML
+    postmortems (exports of Confluence or Google Docs) are refused: their source is the
+    wiki or the document, and a link written into the export would be lost on the next one."""
+    if path.suffix.lower() in (".html", ".htm"):
+        raise InputError(
+            f"{path}: write-back into HTML postmortems is not supported; the links stay in "
+            "the state file and the tracker (run without --write-back for this file)"
+        )
     raw = path.read_bytes()
     bom = raw.startswith(b"\xef\xbb\xbf")
     text = raw[3:].decode("utf-8") if bom else raw.decode("utf-8")
