@@ -1,4 +1,4 @@
-"""Postmortem Markdown → `Postmortem`: its sections, action items and their fields.
+"""Postmortem (Markdown or HTML) → `Postmortem`: its sections, action items and fields.
 
 Pure: takes the decoded text, returns values; never reads a file.
 
@@ -7,25 +7,20 @@ How items are found
 1. Front matter (YAML between ``---`` lines at the top) is read, then blanked out line for
    line so that every line number stays the source's.
 2. `parse_blocks` turns the Markdown into headings and item candidates (see there for the
-   tolerant layer: ``#Tasks:``, bold-only and plain pseudo-heading lines, indented text).
-3. Sections: a heading — Markdown, bold line, or plain line — whose text is a section
-   synonym opens one. It ends at the next heading of the same or a higher rank that is
-   not a synonym. Deeper headings inside are categories; synonym sub-headings stay inside
-   and set the kind of what follows ("Tasks" → ``tasks``).
-4. In each heading's block of a section: list items, table rows and HTML list items are
-   the items, and the block's paragraphs are intro or closing prose. A block without them
-   takes its plain lines or paragraphs as items — unless deeper sub-headings follow (then
-   its text introduces them). A Markdown heading with nothing under it is itself an item.
-   When most plain-line entries of a block read "Label: text", the lines that do not are
-   prose ("In conclusion, …"), not items.
+   tolerant layer: ``#Tasks:``, bold-only and plain pseudo-heading lines, indented text);
+   `parse_html` does the same for HTML documents and HTML blocks.
+3. `parse_sections` finds the action sections and the entries of each block: a heading
+   whose text is a section synonym (`SectionSynonyms.kind`, below) opens one.
+4. `parse_items` turns entries into items: title, owner (`parse_owners`), due date
+   (`dates`), priority, state; and drops what is not an item (placeholders, pointers,
+   template instructions).
 """
 
 from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -34,19 +29,12 @@ import yaml
 from pmsync.dates import as_date, full_dates
 from pmsync.identity import document_key, normalize_text
 from pmsync.model import ParseWarning, Postmortem, Section
-from pmsync.parse_blocks import (
-    Heading,
-    Items,
-    Lines,
-    Node,
-    build_nodes,
-    closes_section,
-    prepass,
-)
+from pmsync.parse_blocks import Node, build_nodes, prepass
 from pmsync.parse_items import MAX_ITEM_TEXT as MAX_ITEM_TEXT  # re-exported
 from pmsync.parse_items import build_items
 from pmsync.parse_region import first_heading, parse_start
-from pmsync.parse_text import Entry, has_label_lead, plain_text
+from pmsync.parse_sections import block_entries, section_blocks
+from pmsync.parse_text import plain_text
 
 DEFAULT_TASKS = (
     "tasks", "task list", "todo", "to do", "action items", "action item", "action points",
@@ -94,9 +82,7 @@ _PARTS = re.compile(r"\s*(?:/|&|\+|,|\band\b)\s*", re.IGNORECASE)
 _ATX = re.compile(r"^ {0,3}#{1,6}\s+(.+?)(?:\s+#+)?\s*$")
 _BOLD_TITLE = re.compile(r"^(\*\*|__)([^*_\n]+?)\1\s*$")
 _SETEXT = re.compile(r"^ {0,3}(?:=+|-+)\s*$")
-_LEGEND_ENTRY = re.compile(r"^\S+(?:\s\S+)?\s*(?:[–—=]|-\s|:)\s*\S")
 _HTML_START = re.compile(r"\s*(?:<!doctype\s+html|<html[\s>])", re.IGNORECASE)
-_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z])")
 # Lines holding a year (a full date needs one), and those naming the incident's time.
 _DATED_LINE = re.compile(r"(?m)^.*\b(?:19|20)\d\d\b.*$")
 _INCIDENT_LINE = re.compile(
@@ -172,7 +158,11 @@ def parse_postmortem(
         title, lines, nodes = _read_markdown(front_matter, lines, synonyms)
     incident = _incident_date(front_matter, lines)
     key = document_key(front_matter, title, incident, path)
-    pairs = _section_entries(_blocks(nodes, synonyms))
+    pairs = (
+        (entry, block.kind)
+        for block, entries in block_entries(section_blocks(nodes, synonyms.kind))
+        for entry in entries
+    )
     items = build_items(pairs, key, incident, warnings, max_items)
     return Postmortem(
         path=path,
@@ -282,110 +272,3 @@ def _incident_date(front_matter: dict[str, Any], lines: list[str]) -> date | Non
         if found:
             return found
     return next((d for match in _DATED_LINE.finditer(text) for d in full_dates(match[0])), None)
-
-
-# -- sections ---------------------------------------------------------------------------
-
-
-@dataclass
-class _Block:
-    """A heading of a section and what stands under it until the next heading."""
-
-    heading: Heading
-    kind: Section
-    section: int
-    category: bool = False
-    nodes: list[Node] = field(default_factory=list)
-
-
-def _blocks(nodes: Iterable[Node], synonyms: SectionSynonyms) -> list[_Block]:
-    blocks: list[_Block] = []
-    rank: int | None = None  # rank of the open section's heading
-    section = 0
-    for node in nodes:
-        if not isinstance(node, Heading):
-            if rank is not None:
-                blocks[-1].nodes.append(node)
-            elif isinstance(node, Items) and node.actions:  # its header row says what it is
-                section += 1
-                blocks.append(_Block(Heading(99, "", 0, "plain"), "tasks", section, nodes=[node]))
-            continue
-        # A plain line opens a section only when it is exactly a synonym.
-        kind = synonyms.kind(node.text, loose=rank is not None or node.style != "plain")
-        if rank is not None and not kind and closes_section(node.text):
-            rank = None  # "Conclusion", "Lessons learned": the section ends at any rank
-            continue
-        if rank is None:
-            if kind:
-                section, rank = section + 1, node.rank
-                blocks.append(_Block(node, kind, section))
-        elif kind:
-            rank = min(rank, node.rank)
-            blocks.append(_Block(node, kind, section))
-        elif node.rank > rank:
-            blocks.append(_Block(node, blocks[-1].kind, section, category=True))
-        else:
-            rank = None
-    return blocks
-
-
-def _section_entries(blocks: list[_Block]) -> Iterator[tuple[Entry, Section]]:
-    for i, block in enumerate(blocks):
-        following = blocks[i + 1] if i + 1 < len(blocks) else None
-        has_children = bool(
-            following
-            and following.section == block.section
-            and following.heading.rank > block.heading.rank
-        )
-        yield from ((entry, block.kind) for entry in _block_entries(block, has_children))
-
-
-def _block_entries(block: _Block, has_children: bool) -> list[Entry]:
-    if any(isinstance(node, Items) for node in block.nodes):
-        lists = _without_legends([node for node in block.nodes if isinstance(node, Items)])
-        return [e for node in lists for e in node.entries]
-    if has_children:
-        return []  # text introducing the sub-headings that follow
-    lines = [e for node in block.nodes if isinstance(node, Lines) for e in node.entries]
-    if not lines:
-        stands_alone = block.category and block.heading.style == "atx" and not block.nodes
-        return [_heading_entry(block.heading)] if stands_alone else []
-    labelled = [entry for entry in lines if has_label_lead(entry.head)]
-    if len(labelled) >= 2 and 3 * len(labelled) >= 2 * len(lines):
-        return labelled  # the other lines are prose around "Label: text" entries
-    if len(lines) == 1 and block.kind == "tasks":
-        return _glued_tasks(lines[0])
-    return lines
-
-
-def _without_legends(lists: list[Items]) -> list[Items]:
-    """The lists but a legend: a list before a table whose entries all define a short term
-    ("P0 – fix this week", "Prevent: stops a repeat")."""
-    tables = [i for i, node in enumerate(lists) if node.source == "table"]
-    if not tables:
-        return lists
-    return [
-        node
-        for i, node in enumerate(lists)
-        if node.source == "table" or i > tables[-1] or not _is_legend(node.entries)
-    ]
-
-
-def _is_legend(entries: tuple[Entry, ...]) -> bool:
-    return bool(entries) and all(_LEGEND_ENTRY.match(plain_text(e.head)) for e in entries)
-
-
-def _glued_tasks(entry: Entry) -> list[Entry]:
-    """A tasks block holding one line of three or more full sentences lists one task a
-    sentence ("Implement a patch for X. Enhance Y. Document Z.")."""
-    if "\n" in entry.body:
-        return [entry]
-    sentences = [s.strip() for s in _SENTENCE.split(entry.body) if s.strip()]
-    full = all(s[:1].isupper() and len(s.split()) >= 4 for s in sentences)
-    if len(sentences) < 3 or not full:
-        return [entry]
-    return [Entry(entry.line, sentence, sentence) for sentence in sentences]
-
-
-def _heading_entry(heading: Heading) -> Entry:
-    return Entry(heading.line, heading.text, heading.text)
