@@ -6,10 +6,14 @@ import glob
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pmsync.errors import InputError
 from pmsync.model import ParseWarning, Postmortem
 from pmsync.parse import SectionSynonyms, parse_postmortem
+
+if TYPE_CHECKING:
+    from pmsync.parse_explain import Note
 
 SUFFIXES = (".md", ".markdown", ".html", ".htm")
 
@@ -77,6 +81,13 @@ def parse_command(
             except InputError as exc:
                 errors.append(str(exc))
     return documents, errors
+
+
+def explain_notes(path: str) -> list[Note]:
+    """`parse --explain` for one file: which rule took each item, why other lines not."""
+    from pmsync.parse_explain import explain_postmortem
+
+    return explain_postmortem(read_source(path).text, path)
 
 
 def load_postmortem(path: str, synonyms: SectionSynonyms | None = None) -> Postmortem:

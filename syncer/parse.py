@@ -148,19 +148,12 @@ def parse_postmortem(
     problems become warnings. Past `max_items` items (and one more, so a caller can tell)
     collection stops."""
     synonyms = synonyms or SectionSynonyms()
-    text = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
-    if is_html(text, path):
-        front_matter: dict[str, Any] = {}
-        warnings: list[ParseWarning] = []
-        title, lines, nodes = _read_html(text, synonyms)
-    else:
-        front_matter, lines, warnings = _front_matter(text.split("\n"))
-        title, lines, nodes = _read_markdown(front_matter, lines, synonyms)
+    front_matter, warnings, title, lines, nodes = _read(text, path, synonyms)
     incident = _incident_date(front_matter, lines)
     key = document_key(front_matter, title, incident, path)
     pairs = (
         (entry, block.kind)
-        for block, entries in block_entries(section_blocks(nodes, synonyms.kind))
+        for block, entries, _ in block_entries(section_blocks(nodes, synonyms.kind))
         for entry in entries
     )
     items = build_items(pairs, key, incident, warnings, max_items)
@@ -173,6 +166,24 @@ def parse_postmortem(
         warnings=tuple(warnings),
         front_matter=front_matter,
     )
+
+
+def document_nodes(text: str, path: str, synonyms: SectionSynonyms | None = None) -> list[Node]:
+    """The headings and item candidates `parse_postmortem` reads (for `parse --explain`)."""
+    return _read(text, path, synonyms or SectionSynonyms())[4]
+
+
+def _read(
+    text: str, path: str, synonyms: SectionSynonyms
+) -> tuple[dict[str, Any], list[ParseWarning], str | None, list[str], list[Node]]:
+    """(front matter, warnings, title, text lines for dates, nodes) of a document."""
+    text = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    if is_html(text, path):
+        title, lines, nodes = _read_html(text, synonyms)
+        return {}, [], title, lines, nodes
+    front_matter, lines, warnings = _front_matter(text.split("\n"))
+    title, lines, nodes = _read_markdown(front_matter, lines, synonyms)
+    return front_matter, warnings, title, lines, nodes
 
 
 def is_html(text: str, path: str) -> bool:
@@ -250,7 +261,9 @@ def _doc_title(front_matter: dict[str, Any], lines: list[str], title_line: int) 
     Markdown heading."""
     if front_matter.get("title") not in (None, ""):
         return str(front_matter["title"]).strip()
-    first = lines[title_line - 1] if title_line else ""
+    if not title_line:
+        return None  # empty, or its first line opens the action section
+    first = lines[title_line - 1]
     atx = _ATX.match(first) or _ATX.match(prepass(first))
     bold = _BOLD_TITLE.match(first.strip())
     setext = title_line < len(lines) and _SETEXT.match(lines[title_line])

@@ -337,7 +337,8 @@ class _Reader:
         raw = strip_lead_glyphs(raw)
         done, raw = checkbox_state(raw)
         head = " ".join(raw.split("\n")) if joined else raw.split("\n", 1)[0]
-        return Entry(group[0] + 1 + self.offset, head, raw, done=bool(done))
+        rule = "paragraph" if joined else "plain line"
+        return Entry(group[0] + 1 + self.offset, head, raw, done=bool(done), rule=rule)
 
     # -- lists, tables, HTML lists, indented text ----------------------------------------
 

@@ -170,7 +170,7 @@ class _Reader:
         elif len(label.split()) <= 8 and (self.kind_of(label, False) or closes_section(label)):
             yield Heading(PLAIN_RANK, label, line, "plain", exact_only=True)
         else:
-            entry = Entry(line, text, text)
+            entry = Entry(line, text, text, rule="HTML paragraph")
             yield Lines(lambda: [entry])
 
     def _list(self, tag: Any) -> Iterator[Node]:
@@ -199,7 +199,8 @@ class _Reader:
         done = bool(checked) or (box is not None and box.has_attr("checked"))
         done = done or "checked" in (li.get("class") or [])
         nested = [f"- {inline(sub_li)}" for sub in sublists for sub_li in sub.find_all("li")]
-        return Entry(self.line(li), head, "\n".join([head, *nested]), done=done)
+        body = "\n".join([head, *nested])
+        return Entry(self.line(li), head, body, done=done, rule="HTML list item")
 
     def _table(self, tag: Any) -> Items:
         rows = [tr for tr in tag.find_all("tr") if tr.find_parent("table") is tag]

@@ -115,6 +115,7 @@ def _item(
         done=entry.done or bool(_DONE_MARK.search(entry.head)),
         links=tuple(dict.fromkeys((*entry.links, *find_links(entry.body)))),
         content_hash=content_hash(title, entry.body, due, owner, priority),
+        rule=entry.rule,
     )
 
 

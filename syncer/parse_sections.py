@@ -17,6 +17,7 @@ sentence.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -38,6 +39,7 @@ class Block:
     section: int
     category: bool = False
     nodes: list[Node] = field(default_factory=list)
+    end: Heading | None = None  # the heading that closed the section after this block
 
 
 def section_blocks(nodes: Iterable[Node], kind_of: KindOf) -> list[Block]:
@@ -56,7 +58,7 @@ def section_blocks(nodes: Iterable[Node], kind_of: KindOf) -> list[Block]:
         # A plain line opens a section only when it is exactly a synonym.
         kind = kind_of(node.text, rank is not None or node.style != "plain")
         if rank is not None and not kind and closes_section(node.text):
-            rank = None  # "Conclusion", "Lessons learned": the section ends at any rank
+            rank, blocks[-1].end = None, node  # "Conclusion": the section ends at any rank
             continue
         if rank is None:
             if kind:
@@ -68,12 +70,13 @@ def section_blocks(nodes: Iterable[Node], kind_of: KindOf) -> list[Block]:
         elif node.rank > rank:
             blocks.append(Block(node, blocks[-1].kind, section, category=True))
         else:
-            rank = None
+            rank, blocks[-1].end = None, node
     return blocks
 
 
-def block_entries(blocks: list[Block]) -> Iterator[tuple[Block, list[Entry]]]:
-    """Each block with the entries it holds (see the module docstring)."""
+def block_entries(blocks: list[Block]) -> Iterator[tuple[Block, list[Entry], str]]:
+    """Each block with the entries it holds (see the module docstring), and why its other
+    lines are not entries."""
     for i, block in enumerate(blocks):
         following = blocks[i + 1] if i + 1 < len(blocks) else None
         has_children = bool(
@@ -81,7 +84,7 @@ def block_entries(blocks: list[Block]) -> Iterator[tuple[Block, list[Entry]]]:
             and following.section == block.section
             and following.heading.rank > block.heading.rank
         )
-        yield block, _block_entries(block, has_children)
+        yield block, _block_entries(block, has_children), _why_not(block, has_children)
 
 
 def _block_entries(block: Block, has_children: bool) -> list[Entry]:
@@ -96,10 +99,23 @@ def _block_entries(block: Block, has_children: bool) -> list[Entry]:
         return [_heading_entry(block.heading)] if stands_alone else []
     labelled = [entry for entry in lines if has_label_lead(entry.head)]
     if len(labelled) >= 2 and 3 * len(labelled) >= 2 * len(lines):
-        return labelled  # the other lines are prose around "Label: text" entries
+        # the other lines are prose around "Label: text" entries
+        return [dataclasses.replace(entry, rule="'Label: text' line") for entry in labelled]
     if len(lines) == 1 and block.kind == "tasks":
         return _glued_tasks(lines[0])
     return lines
+
+
+def _why_not(block: Block, has_children: bool) -> str:
+    """Why a line of the block that is in no entry was not taken."""
+    if any(isinstance(node, Items) for node in block.nodes):
+        return "prose or a legend beside this block's list or table (only their items count)"
+    if has_children:
+        return "text introducing the sub-headings below"
+    lines = [e for node in block.nodes if isinstance(node, Lines) for e in node.entries]
+    if sum(1 for entry in lines if has_label_lead(entry.head)) >= 2:
+        return "not a 'Label: text' line, unlike most lines of this block"
+    return "part of the entry above, or an intro (ends with ':'), a question or a prompt"
 
 
 def _without_legends(lists: list[Items]) -> list[Items]:
@@ -128,8 +144,9 @@ def _glued_tasks(entry: Entry) -> list[Entry]:
     full = all(s[:1].isupper() and len(s.split()) >= 4 for s in sentences)
     if len(sentences) < 3 or not full:
         return [entry]
-    return [Entry(entry.line, sentence, sentence) for sentence in sentences]
+    rule = "sentence of a paragraph"
+    return [Entry(entry.line, sentence, sentence, rule=rule) for sentence in sentences]
 
 
 def _heading_entry(heading: Heading) -> Entry:
-    return Entry(heading.line, heading.text, heading.text)
+    return Entry(heading.line, heading.text, heading.text, rule="heading with nothing under it")

@@ -91,6 +91,7 @@ def row_entry(header: list[str], roles: list[str], cells: list[str], line: int) 
         priority=priority_cell(by_role.get("priority", "")),
         due_text=plain_text(by_role.get("due", "")) or None,
         links=find_links(by_role.get("links", ""), bare_jira=True),
+        rule="table row",
     )
 
 

@@ -26,6 +26,7 @@ class Entry:
     priority: str | None = None
     due_text: str | None = None
     links: tuple[str, ...] = ()
+    rule: str = "list item"  # what made it a candidate: shown by `parse --explain`
 
 
 _MARKUP = re.compile(r"[*_`\[\]<>&\\~]")

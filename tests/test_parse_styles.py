@@ -57,3 +57,48 @@ def test_write_back_into_html_is_refused_with_one_line(tmp_path: Path) -> None:
         write_back(path, [LineEdit(1, "OPS-1", "https://example.org/OPS-1", False)])
     assert "\n" not in str(caught.value) and "HTML" in str(caught.value)
     assert path.read_text() == "<ul><li>Rotate keys</li></ul>"
+
+
+def test_explain_names_the_rule_of_each_item_and_why_lines_were_not_taken() -> None:
+    from pmsync.parse_explain import explain_postmortem
+
+    path = _source("legend-and-template")
+    notes = {n.line: n.text for n in explain_postmortem(path.read_text(), path.name)}
+    assert notes[9] == "item 'Stage resolver config pushes by zone': table row"
+    assert notes[17] == "tasks section 'Tasks' (atx)"
+    assert notes[19].startswith("not taken: prose")  # the template's instructions paragraph
+    assert notes[21] == "not an item (list item): an instruction of the template"
+    assert notes[40].endswith("plain line (weak rule: review it)")
+    bounds = _source("section-bounds")
+    notes = {n.line: n.text for n in explain_postmortem(bounds.read_text(), bounds.name)}
+    assert notes[19] == "section ends at 'Conclusion'"
+    assert notes[36] == "not an item (list item): a template placeholder"
+
+
+def test_check_flags_items_of_weak_rules_and_each_unknown_owner() -> None:
+    from pmsync.check import check_documents
+    from pmsync.config import Config
+
+    text = (
+        "# PM\n\n## Next steps\n\nRotate the keys\nAdd alerts\n\n## Tasks\n\n- Fix it (@ana, @bo)\n"
+    )
+    config = Config.model_validate({"people": {"ana": {"github": "ana-gh"}}})
+    findings = check_documents([parse_postmortem(text, "pm.md")], config)
+    assert [(f.line, f.level) for f in findings] == [(5, "warning"), (6, "warning"), (10, "error")]
+    assert "plain line" in findings[0].message and "'bo'" in findings[2].message
+
+
+def test_parse_explain_on_the_command_line() -> None:
+    from typer.testing import CliRunner
+
+    from pmsync.cli import app
+
+    path = str(_source("section-bounds"))
+    text = CliRunner().invoke(app, ["parse", "--explain", path], catch_exceptions=False).output
+    assert text.splitlines()[0] == path
+    assert "  line 14: item 'Cap aggregation buckets per query': list item" in text.splitlines()
+    result = CliRunner().invoke(app, ["parse", "--json", "--explain", path])
+    [doc] = json.loads(result.output)["documents"]
+    assert {"line": 19, "note": "section ends at 'Conclusion'"} in doc["explain"]
+    plain = json.loads(CliRunner().invoke(app, ["parse", "--json", path]).output)
+    assert "explain" not in plain["documents"][0]
