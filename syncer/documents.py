@@ -64,9 +64,10 @@ def read_source(path: str) -> SourceText:
 
 
 def parse_command(
-    paths: list[str], synonyms: SectionSynonyms | None = None
+    paths: list[str], synonyms: SectionSynonyms | None = None, max_items: int | None = None
 ) -> tuple[list[Postmortem], list[str]]:
-    """Parse every file; a bad path is an error for that path, the rest still parse."""
+    """Parse every file; a bad path is an error for that path, the rest still parse. Past
+    `max_items` items of a document (and one more, to tell) its items are not collected."""
     documents: list[Postmortem] = []
     errors: list[str] = []
     for raw in paths:
@@ -77,7 +78,7 @@ def parse_command(
             continue
         for path in files:
             try:
-                documents.append(load_postmortem(path, synonyms))
+                documents.append(load_postmortem(path, synonyms, max_items))
             except InputError as exc:
                 errors.append(str(exc))
     return documents, errors
@@ -90,9 +91,11 @@ def explain_notes(path: str) -> list[Note]:
     return explain_postmortem(read_source(path).text, path)
 
 
-def load_postmortem(path: str, synonyms: SectionSynonyms | None = None) -> Postmortem:
+def load_postmortem(
+    path: str, synonyms: SectionSynonyms | None = None, max_items: int | None = None
+) -> Postmortem:
     source = read_source(path)
-    doc = parse_postmortem(source.text, path, synonyms=synonyms)
+    doc = parse_postmortem(source.text, path, synonyms=synonyms, max_items=max_items)
     if source.decode_warning:
         doc = replace(doc, warnings=(ParseWarning(1, source.decode_warning), *doc.warnings))
     return doc

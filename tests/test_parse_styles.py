@@ -102,3 +102,10 @@ def test_parse_explain_on_the_command_line() -> None:
     assert {"line": 19, "note": "section ends at 'Conclusion'"} in doc["explain"]
     plain = json.loads(CliRunner().invoke(app, ["parse", "--json", path]).output)
     assert "explain" not in plain["documents"][0]
+
+
+def test_max_items_stops_collecting_one_item_past_the_limit() -> None:
+    text = "# PM\n\n## Tasks\n\n" + "".join(f"- Fix part {n}\n" for n in range(50))
+    doc = parse_postmortem(text, "pm.md", max_items=5)
+    assert len(doc.items) == 6 and doc.items[-1].title == "Fix part 5"
+    assert [(w.line, w.message) for w in doc.warnings] == [(11, "more than 5 items: rest not read")]
