@@ -58,7 +58,7 @@ def html_title(text: str) -> str | None:
 
 def html_text(text: str) -> str:
     """The document's visible text, one block a line (for dates and the incident date)."""
-    return _soup(text).get_text("\n")
+    return str(_soup(text).get_text("\n"))
 
 
 def html_nodes(text: str, kind_of: KindOf, offset: int = 0, skip_title: bool = False) -> list[Node]:
@@ -78,8 +78,7 @@ def _soup(text: str) -> Any:
 
 def inline(tag: Any) -> str:
     """A tag's content as one line of Markdown."""
-    from bs4 import NavigableString, Tag
-    from bs4.element import PreformattedString
+    from bs4.element import NavigableString, PreformattedString, Tag
 
     parts: list[str] = []
     for child in tag.children:
@@ -117,7 +116,7 @@ class _Reader:
         return int(getattr(tag, "sourceline", None) or 1) + self.offset
 
     def walk(self, tag: Any) -> Iterator[Node]:
-        from bs4 import NavigableString, Tag
+        from bs4.element import NavigableString, Tag
 
         loose: list[Any] = []  # inline content directly inside a container
         for child in tag.children:
@@ -183,7 +182,7 @@ class _Reader:
             label = plain_text(head).rstrip(": ")
             if sublists and head.rstrip().endswith((":", "**")) and self.kind_of(label, True):
                 if entries:
-                    yield Items(lambda done=tuple(entries): done, "html")
+                    yield _html_items(entries)
                 entries = []
                 yield Heading(BULLET_RANK, label, self.line(li), "bullet")
                 for sub in sublists:
@@ -191,7 +190,7 @@ class _Reader:
             elif plain_text(head):
                 entries.append(self._li_entry(li, head, sublists))
         if entries:
-            yield Items(lambda done=tuple(entries): done, "html")
+            yield _html_items(entries)
 
     def _li_entry(self, li: Any, head: str, sublists: list[Any]) -> Entry:
         checked, head = checkbox_state(head)
@@ -220,13 +219,18 @@ class _Reader:
         return Items(read, "table", actions=is_action_header(header))
 
 
+def _html_items(entries: list[Entry]) -> Items:
+    found = tuple(entries)
+    return Items(lambda: found, "html")
+
+
 def inline_of(tag: Any) -> str:
     return inline(tag) if tag.name not in _SKIP else ""
 
 
 def _li_parts(li: Any) -> tuple[str, list[Any]]:
     """A list item's own text (Markdown) and its nested lists."""
-    from bs4 import Tag
+    from bs4.element import Tag
 
     sublists = [c for c in li.children if isinstance(c, Tag) and c.name in ("ul", "ol")]
     for nested in li.find_all(("ul", "ol")):
