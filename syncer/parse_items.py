@@ -38,6 +38,9 @@ _INSTRUCTION = re.compile(
     r"|\b(?:each|every)\s+(?:action\s+)?items?\s+(?:must|should)\b",
     re.IGNORECASE,
 )
+_INSTRUCTION_HINT = re.compile(
+    r"(?i)\b(?:be|keep|fill|delete|replace|remove|use|written|this|each|every)\b"
+)
 _LINKED = re.compile(r"\]\(|https?://")
 _DONE_MARK = re.compile(
     r"\((?:done|completed?|fixed|closed|resolved)\)|\*\*(?:done|completed?)\*\*|^\s*[✅✔☑]|~~.+~~\s*$",
@@ -82,7 +85,7 @@ def not_an_item(entry: Entry) -> str | None:
     blanked = _PLACEHOLDER.sub(" ", entry.body)
     if blanked != entry.body and not re.search(r"[^\W\d_]{2}", blanked):
         return "a template placeholder"
-    if _INSTRUCTION.search(text):
+    if _INSTRUCTION_HINT.search(text) and _INSTRUCTION.search(text):
         return "an instruction of the template"
     if _POINTER.match(text) and _LINKED.search(entry.body) and len(text.split()) <= 12:
         return "a pointer to a link, not work to do"

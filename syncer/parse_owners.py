@@ -44,6 +44,7 @@ _ANNOTATION = (
     re.compile(r"\(([A-Za-z][\w.-]*)\)\s*[—–-]+\s*(?:due|by|eta|target)\b", re.IGNORECASE),
     re.compile(r"\s[—–-]\s+(@[\w][\w.-]*(?:\s*(?:,|&|\band\b)\s*@[\w][\w.-]*)*)\s*\.?\s*$"),
 )
+_OWNER_HINT = re.compile(r"[@(]|\b(?:owner|assign|dri|responsible)", re.IGNORECASE)
 _TODO = re.compile(r"^(?:TODO|FIXME|AI|ACTION)\(\s*([^)]+?)\s*\)\s*:?\s*(?P<rest>.+)$", re.I | re.S)
 _HANDLE_LEAD = re.compile(
     r"^(@[\w][\w.-]*(?:\s*(?:,|&|\band\b)\s*@[\w][\w.-]*)*)\s*(?::|[—–-]\s|\s(?=to\s|will\s))"
@@ -102,6 +103,8 @@ def owner_value(text: str) -> str | None:
 
 def find_owner(text: str) -> str | None:
     """The owner annotated anywhere in an item's text, or None."""
+    if not _OWNER_HINT.search(text):
+        return None
     for pattern in _ANNOTATION:
         match = pattern.search(text)
         if match:
@@ -125,6 +128,10 @@ def _names_only(text: str) -> str:
 def lead_owner(head: str) -> tuple[str | None, str]:
     """(owner, the rest) for an item opening with who owns it; (None, head) otherwise."""
     text = head.strip()
+    start = text[:48]
+    hint = ":" in start or "(" in start or " to " in start or " will " in start
+    if not (hint or text[:1] in "@["):
+        return None, head  # no lead can be there: most items
     for read in (_todo_lead, _handle_lead, _bracket_lead, _label_lead, _name_lead):
         owner, rest = read(text)
         if owner:

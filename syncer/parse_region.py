@@ -41,13 +41,18 @@ _OPENS = re.compile(
 )
 
 
+def _opens(line: str) -> bool:
+    hint = "?" in line or "|" in line or "ext " in line or "ollowing" in line or "oming" in line
+    return hint and bool(_OPENS.search(line))
+
+
 def parse_start(lines: list[str], phrases: Iterable[str]) -> int:
     """Index of the first line parsing must include (0: the whole document)."""
     pattern = synonym_pattern(tuple(phrases))
     unsafe = _unsafe_lines(lines)
     first = next(
         (i for i, line in enumerate(lines)
-         if len(line.split()) <= _MAX_WORDS and (pattern.search(line) or _OPENS.search(line))),
+         if len(line.split()) <= _MAX_WORDS and (pattern.search(line) or _opens(line))),
         None,
     )  # fmt: skip
     if first is None:

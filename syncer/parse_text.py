@@ -5,6 +5,7 @@ These work on the Markdown of a single item, never on a whole document.
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 from dataclasses import dataclass
@@ -91,6 +92,7 @@ _PRIORITY = (
     re.compile(r"(?:,\s*|\(\s*|[—–]\s+)(P[0-4])\b(?=\s*(?:[,)]|$))", re.IGNORECASE),
     re.compile(r"\b(high|medium|low)[\s-]+priority\b", re.IGNORECASE),
 )
+_PRIORITY_HINT = re.compile(r"(?i)p[0-4]|priority")
 _PRIORITY_CELL = re.compile(r"^\s*(P[0-4]|high|medium|low)\b", re.IGNORECASE)
 _GITHUB_URL = re.compile(r"https?://github\.com/([\w.-]+/[\w.-]+)/(?:issues|pull)/(\d+)")
 _GITHUB_REF = re.compile(r"(?<![\w/.:-])([A-Za-z0-9][\w.-]*/[\w.-]+)#(\d+)\b")
@@ -109,6 +111,11 @@ def plain_text(markdown: str) -> str:
     """Readable text of one item's Markdown: no emphasis, code, link or HTML syntax."""
     if not _MARKUP.search(markdown):
         return " ".join(markdown.split())
+    return _plain_markup(markdown)
+
+
+@functools.lru_cache(maxsize=4096)  # an item's head is read by several rules
+def _plain_markup(markdown: str) -> str:
     text = _IMAGE.sub(" ", markdown)
     text = _LINK.sub(r"\1", text)
     text = _AUTOLINK.sub(r"\1", text)
@@ -201,6 +208,8 @@ def find_owner(text: str) -> str | None:
 
 
 def find_priority(text: str) -> str | None:
+    if not _PRIORITY_HINT.search(text):
+        return None
     for pattern in _PRIORITY:
         match = pattern.search(text)
         if match:
