@@ -101,7 +101,7 @@ def _block_entries(block: Block, has_children: bool) -> list[Entry]:
     if len(labelled) >= 2 and 3 * len(labelled) >= 2 * len(lines):
         # the other lines are prose around "Label: text" entries
         return [dataclasses.replace(entry, rule="'Label: text' line") for entry in labelled]
-    if len(lines) == 1 and block.kind == "tasks":
+    if len(lines) == 1:
         return _glued_tasks(lines[0])
     return lines
 
@@ -136,11 +136,10 @@ def _is_legend(entries: tuple[Entry, ...]) -> bool:
 
 
 def _glued_tasks(entry: Entry) -> list[Entry]:
-    """A tasks block holding one line of three or more full sentences lists one task a
-    sentence ("Implement a patch for X. Enhance Y. Document Z.")."""
-    if "\n" in entry.body:
-        return [entry]
-    sentences = [s.strip() for s in _SENTENCE.split(entry.body) if s.strip()]
+    """A block holding one line or paragraph of three or more full sentences lists one
+    measure a sentence ("Implement a patch for X. Enhance Y. Document Z.")."""
+    text = " ".join(entry.body.split())
+    sentences = [s.strip() for s in _SENTENCE.split(text) if s.strip()]
     full = all(s[:1].isupper() and len(s.split()) >= 4 for s in sentences)
     if len(sentences) < 3 or not full:
         return [entry]

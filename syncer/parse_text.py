@@ -52,7 +52,10 @@ _ABBREVIATIONS = frozenset({"e.g", "i.e", "etc", "vs", "approx", "incl", "cf", "
 _KEYS = r"owners?|assignees?|assigned|dri|due|deadline|eta|target|priority|status"
 _META = (
     # a lead annotation: "Target: 2026-09-30 — retire the proxy", "Owner: ana - add alerts"
-    re.compile(rf"^\s*(?:{_KEYS})\s*:\s*[^—–\n]*?\s[—–-]+\s+(?=\S)", re.IGNORECASE),
+    re.compile(
+        rf"^\s*(?:{_KEYS})\s*:\s*[^—–;\n]*?(?:\s[—–-]+\s+|;\s*|\.\s+)(?=\S)",
+        re.IGNORECASE,
+    ),
     re.compile(r"\s*\(@[\w][\w.-]*\)"),
     re.compile(r"\s*\[(?:owner|assignee)\s*:[^\]]*\]", re.IGNORECASE),
     re.compile(r"\s*[\[(]\s*P[0-4]\s*[\])]", re.IGNORECASE),
@@ -147,7 +150,7 @@ def item_title(head: str) -> str:
     bold = _BOLD_LEAD.match(head)
     if bold and (bold["lead"].rstrip().endswith(":") or _LEAD_SEPARATOR.match(bold["after"])):
         return _shorten(plain_text(bold["lead"]).rstrip(":").strip())
-    text = plain_text(_strip_meta(head))
+    text = plain_text(_strip_meta(head)) or plain_text(head)  # all annotation: keep it
     label = _LABEL.match(text)
     if label and is_label(label["label"]) and not _TASK_PREFIX.match(text):
         return _shorten(label["label"].strip())
