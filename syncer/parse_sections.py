@@ -27,6 +27,9 @@ from pmsync.parse_blocks import Heading, Items, KindOf, Lines, Node, closes_sect
 from pmsync.parse_text import Entry, has_label_lead, plain_text
 
 _LEGEND_ENTRY = re.compile(r"^\S+(?:\s\S+)?\s*(?:[–—=]|-\s|:)\s*\S")
+_PAST_VERB = re.compile(
+    r"^\W*(?:[A-Za-z]{2,}ed|ran|made|took|set|put|built|wrote|sent|shut|spun|led|kept)\b"
+)
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z])")
 
 
@@ -74,6 +77,15 @@ def section_blocks(nodes: Iterable[Node], kind_of: KindOf) -> list[Block]:
     return blocks
 
 
+def _response_record(block: Block, entries: list[Entry]) -> bool:
+    """A "Mitigation" block that records what was done ("Rolled back the deploy",
+    "Restarted the nodes"): most entries open with a verb in the past tense."""
+    if plain_text(block.heading.text).casefold().rstrip("s") != "mitigation" or not entries:
+        return False
+    past = sum(1 for entry in entries if _PAST_VERB.match(plain_text(entry.head)))
+    return 2 * past > len(entries)
+
+
 def block_entries(blocks: list[Block]) -> Iterator[tuple[Block, list[Entry], str]]:
     """Each block with the entries it holds (see the module docstring), and why its other
     lines are not entries."""
@@ -84,7 +96,11 @@ def block_entries(blocks: list[Block]) -> Iterator[tuple[Block, list[Entry], str
             and following.section == block.section
             and following.heading.rank > block.heading.rank
         )
-        yield block, _block_entries(block, has_children), _why_not(block, has_children)
+        entries = _block_entries(block, has_children)
+        if _response_record(block, entries):
+            yield block, [], "what was done during the incident (verbs in the past tense)"
+        else:
+            yield block, entries, _why_not(block, has_children)
 
 
 def _block_entries(block: Block, has_children: bool) -> list[Entry]:
