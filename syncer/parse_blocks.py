@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 import textwrap
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -394,7 +394,8 @@ class _Reader:
         return _Reader(text, self.kind_of, self.offset + start + 1, self.depth + 1, -1).nodes()
 
     def _items_node(self, items: list[tuple[Token, str]]) -> list[Node]:
-        return [Items(lambda: (self._list_entry(*item) for item in items))] if items else []
+        entries = (entry for item in items for entry in self._list_entries(*item))
+        return [Items(lambda: entries)] if items else []
 
     def _children(self, start: int, kind: str) -> list[int]:
         level = self.tokens[start].level + 1
@@ -419,8 +420,32 @@ class _Reader:
                 sublist = j
         return head, sublist
 
-    def _list_entry(self, token: Token, head: str) -> Entry:
+    def _list_entries(self, token: Token, head: str) -> Iterator[Entry]:
+        """The item's entry, and those of lines inside it that go on with its numbering
+        ("2. B" then "   3. C": a badly indented sibling that CommonMark folds into B)."""
         start, end = self._map(token)
+        cuts = self._numbered_siblings(token.info, start, end)
+        if not cuts:
+            yield self._list_entry(start, end, head)
+            return
+        yield self._list_entry(start, cuts[0], "\n".join(head.split("\n")[: cuts[0] - start]))
+        for cut, stop in zip(cuts, [*cuts[1:], end], strict=True):
+            yield self._list_entry(cut, stop, _MARKER.sub("", self.lines[cut], count=1))
+
+    def _numbered_siblings(self, number: str, start: int, end: int) -> list[int]:
+        if not number.isdigit() or end - start < 2:
+            return []
+        cuts, expected = [], int(number) + 1
+        for index in range(start + 1, end):
+            found = _NUMBER.match(self.lines[index])
+            if found and int(found[1]) != expected:
+                break  # a nested list with numbers of its own ("1. sub-step")
+            if found:
+                cuts.append(index)
+                expected += 1
+        return cuts
+
+    def _list_entry(self, start: int, end: int, head: str) -> Entry:
         raw = self.lines[start:end]
         marker = _MARKER.match(raw[0])
         width = len(marker.group(0).expandtabs(4)) if marker else 0
