@@ -29,9 +29,10 @@ import yaml
 from pmsync.dates import as_date, full_dates
 from pmsync.identity import document_key, normalize_text
 from pmsync.model import ParseWarning, Postmortem, Section
-from pmsync.parse_blocks import Node, build_nodes, prepass
+from pmsync.parse_blocks import build_nodes, prepass
 from pmsync.parse_items import MAX_ITEM_TEXT as MAX_ITEM_TEXT  # re-exported
 from pmsync.parse_items import build_items
+from pmsync.parse_nodes import Node
 from pmsync.parse_region import first_heading, parse_start
 from pmsync.parse_sections import block_entries, section_blocks
 from pmsync.parse_text import plain_text

@@ -10,7 +10,10 @@ tolerant layer handles what CommonMark does not see:
   the other lines are item candidates — one per line, unless the paragraph is wrapped
   prose — and a line indented deeper than the one above continues it;
 * an indented code block is plain text indented by its author (real code is fenced), so
-  it is read again as Markdown, one level deeper.
+  it is read again as Markdown, one level deeper;
+* lists (`parse_lists`): a bullet holding only a label heads what follows it, and a
+  numbered line folded into the item above is its own entry;
+* HTML blocks are read by `parse_html`.
 
 The first line of a document is its title, never a section heading.
 """
@@ -19,104 +22,43 @@ from __future__ import annotations
 
 import re
 import textwrap
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
-from typing import Literal
+from collections.abc import Iterable, Sequence
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from pmsync.identity import strip_writeback
-from pmsync.model import Section
+from pmsync.parse_lists import (
+    BOLD_ONLY,
+    LIST_OPEN,
+    MAX_DEPTH,
+    NUMBER,
+    ListReader,
+    indent,
+)
+from pmsync.parse_nodes import (
+    BOLD_RANK,
+    PLAIN_RANK,
+    Heading,
+    Items,
+    KindOf,
+    Lines,
+    Node,
+    Other,
+    closes_section,
+)
 from pmsync.parse_tables import column_roles, is_action_header, row_entry
 from pmsync.parse_text import Entry, checkbox_state, plain_text, strip_lead_glyphs
-
-KindOf = Callable[[str, bool], "Section | None"]
-HeadingStyle = Literal["atx", "bold", "plain", "bullet"]
-
-BOLD_RANK, PLAIN_RANK, BULLET_RANK = 7, 8, 9
-NEST = 10  # rank added per level of re-read indented text: always deeper than its section
-MAX_DEPTH = 3
 
 MD = MarkdownIt("commonmark").enable("table").disable(["inline", "text_join"])
 _NOSPACE_ATX = re.compile(r"^( {0,3}#{1,6})(?=[A-Za-z*_])")
 _NOSPACE_ATX_ANYWHERE = re.compile(r"(?m)^ {0,3}#{1,6}[A-Za-z*_]")
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
-_MARKER = re.compile(r"^[ \t]*(?:[-*+]|\d{1,9}[.)])(?:[ \t]+|$)")
-_NUMBER = re.compile(r"^\s*(\d{1,3})\s*[.,)]\s")
-_BOLD_ONLY = re.compile(r"^(\*\*|__)(?P<text>[^*_\n]+?)\1(?P<rest>.*)$")
 _PUNCTUATION_ONLY = re.compile(r"^[\s:.^\-–—]*$")
-_LIST_OPEN = ("bullet_list_open", "ordered_list_open")
 _HTML_BLOCK = re.compile(r"<(?:h[1-6]|p|ul|ol|li|table|tr|div|section)\b", re.IGNORECASE)
 _HEADING_MAX_CHARS = 100
 _ENDS = (".", ":", "!", "?", ")", "**", "__")  # how a line before a pseudo-heading ends
 _QUESTION_WORDS = frozenset({"what", "how", "which", "who", "when", "where", "why", "whom"})
-# Headings that close an action section at any rank: what follows them is the
-# postmortem's ending or its reflection, never follow-up work.
-_CLOSING = re.compile(
-    r"^(?:in\s+)?(?:conclusions?|summary|appendi(?:x|ces)|thanks|thank you|acknowledge?ments?"
-    r"|references|glossary|(?:final|closing|concluding)\s+(?:thoughts|words|notes|remarks)"
-    r"|lessons?\s+learn(?:ed|t)|key\s+takeaways|takeaways|what\s+went\s+(?:well|wrong)"
-    r"|where\s+we\s+got\s+lucky)\b",
-    re.IGNORECASE,
-)
-
-
-@dataclass(frozen=True)
-class Heading:
-    rank: int  # 1-6 Markdown headings, 7 bold line, 8 plain line, 9 category bullet (+NEST)
-    text: str
-    line: int
-    style: HeadingStyle
-    exact_only: bool = False  # a plain line: outside a section only an exact synonym counts
-
-
-class _Entries:
-    """Item candidates, read only when a section asks: most of a postmortem is not in one."""
-
-    __slots__ = ("_entries", "_read")
-
-    def __init__(self, read: Callable[[], Iterable[Entry]]) -> None:
-        self._read = read
-        self._entries: tuple[Entry, ...] | None = None
-
-    @property
-    def entries(self) -> tuple[Entry, ...]:
-        if self._entries is None:
-            self._entries = tuple(self._read())
-        return self._entries
-
-
-class Items(_Entries):
-    """Entries from a list, a table or an HTML list: explicit item structure. `source`:
-    "list", "table" or "html"; `actions`: a table whose header row says it lists actions
-    (an "Action item" column beside an Owner, Due or Status one), heading or not."""
-
-    __slots__ = ("actions", "source")
-
-    def __init__(
-        self, read: Callable[[], Iterable[Entry]], source: str = "list", actions: bool = False
-    ) -> None:
-        super().__init__(read)
-        self.source = source
-        self.actions = actions
-
-
-class Lines(_Entries):
-    """Entries read from plain paragraph lines."""
-
-
-@dataclass(frozen=True)
-class Other:
-    line: int
-
-
-Node = Heading | Items | Lines | Other
-
-
-def closes_section(text: str) -> bool:
-    """A heading such as "Conclusion", "Summary", "Appendix A" or "Lessons learned"."""
-    return bool(_CLOSING.match(plain_text(text).lstrip("#*_ 0123456789.)-")))
 
 
 def prepass(text: str) -> str:
@@ -152,11 +94,7 @@ def _closing(tokens: Sequence[Token]) -> list[int]:
     return closes
 
 
-def _indent(line: str) -> int:
-    return len(line.expandtabs(4)) - len(line.expandtabs(4).lstrip())
-
-
-class _Reader:
+class _Reader(ListReader):
     def __init__(self, text: str, kind_of: KindOf, offset: int, depth: int, title_line: int):
         self.lines = text.split("\n")
         self.tokens = MD.parse(text)
@@ -180,7 +118,7 @@ class _Reader:
             return self._heading(token, self.tokens[i + 1])
         if token.type == "paragraph_open":
             return self._paragraph(*self._map(token))
-        if token.type in _LIST_OPEN:
+        if token.type in LIST_OPEN:
             return self._list(i)
         if token.type == "table_open":
             return [self._table(i)]
@@ -189,15 +127,6 @@ class _Reader:
         if token.type == "code_block" and self.depth < MAX_DEPTH:
             return self._reread(token)
         return [Other(self._line(token))]
-
-    def _map(self, token: Token) -> tuple[int, int]:
-        return (token.map[0], token.map[1]) if token.map else (0, 0)
-
-    def _line(self, token: Token) -> int:
-        return (token.map[0] if token.map else 0) + 1 + self.offset
-
-    def _rank(self, base: int) -> int:
-        return base + NEST * self.depth
 
     def _heading(self, token: Token, inline: Token) -> list[Node]:
         line = self._line(token)
@@ -229,7 +158,7 @@ class _Reader:
         text = self.lines[index].strip()
         if line == self.title_line or len(text) > _HEADING_MAX_CHARS:
             return None
-        bold = _BOLD_ONLY.match(text)
+        bold = BOLD_ONLY.match(text)
         if bold and _PUNCTUATION_ONLY.match(re.sub(r"\[[^\]]*\]\([^)]*\)", "", bold["rest"])):
             return Heading(
                 self._rank(BOLD_RANK), plain_text(bold["text"]).rstrip(": "), line, "bold"
@@ -281,7 +210,7 @@ class _Reader:
         groups: list[list[int]] = []
         base = 0
         for index in indices:
-            width = _indent(self.lines[index])
+            width = indent(self.lines[index])
             if groups and width > base and not self._next_number(groups[-1][0], index):
                 groups[-1].append(index)
             else:
@@ -292,7 +221,7 @@ class _Reader:
     def _next_number(self, head: int, index: int) -> bool:
         """The line goes on with the numbering of the group's head ("2, …" then "   3. …"):
         a badly indented sibling, not a continuation."""
-        before, after = _NUMBER.match(self.lines[head]), _NUMBER.match(self.lines[index])
+        before, after = NUMBER.match(self.lines[head]), NUMBER.match(self.lines[index])
         return bool(before and after and int(after[1]) == int(before[1]) + 1)
 
     def _wrapped(self, groups: list[list[int]]) -> bool:
@@ -342,121 +271,6 @@ class _Reader:
 
     # -- lists, tables, HTML lists, indented text ----------------------------------------
 
-    def _list(self, start: int) -> list[Node]:
-        out: list[Node] = []
-        items: list[tuple[Token, str]] = []
-        children = [
-            (item, *self._item_parts(item)) for item in self._children(start, "list_item_open")
-        ]
-        # A label-only bullet heads what follows when the list is only that bullet or holds
-        # other label bullets ("- **Actions**:" with its own list, then "- **Resolution**:").
-        alone = len(children) == 1 or any(
-            sub is not None and _category_label(head.split("\n", 1)[0]) for _, head, sub in children
-        )
-        for item, head, sublist in children:
-            label = self._bullet_label(item, head, sublist, alone)
-            if label:
-                out.extend(self._items_node(items))
-                items = []
-                line = self._line(self.tokens[item])
-                out.append(Heading(self._rank(BULLET_RANK), label, line, "bullet"))
-                out.extend(self._under_label(item, sublist))
-            else:
-                items.append((self.tokens[item], head))
-        out.extend(self._items_node(items))
-        return out
-
-    def _bullet_label(self, item: int, head: str, sublist: int | None, alone: bool) -> str | None:
-        """The label of a bullet that heads what follows: "- **Tasks:**" over a nested list
-        or text, or a lone "- **Resolution**:" bullet (a heading written as a bullet)."""
-        first = head.split("\n", 1)[0]
-        label = _category_label(first)
-        if not label:
-            return None
-        if self.kind_of(label, True):
-            return label
-        lone = alone and sublist is None and "\n" not in head.strip()
-        return label if lone and self._item_lines(item) <= 1 else None
-
-    def _item_lines(self, item: int) -> int:
-        start, end = self._map(self.tokens[item])
-        return sum(1 for line in self.lines[start:end] if line.strip())
-
-    def _under_label(self, item: int, sublist: int | None) -> list[Node]:
-        """What a label bullet holds below its first line, read as Markdown."""
-        start, end = self._map(self.tokens[item])
-        if sublist is not None and self._map(self.tokens[sublist])[0] == start + 1:
-            return self._list(sublist)
-        rest = "\n".join(self.lines[start + 1 : end])
-        if not rest.strip() or self.depth >= MAX_DEPTH:
-            return []
-        text = textwrap.dedent(rest.expandtabs(4))
-        return _Reader(text, self.kind_of, self.offset + start + 1, self.depth + 1, -1).nodes()
-
-    def _items_node(self, items: list[tuple[Token, str]]) -> list[Node]:
-        entries = (entry for item in items for entry in self._list_entries(*item))
-        return [Items(lambda: entries)] if items else []
-
-    def _children(self, start: int, kind: str) -> list[int]:
-        level = self.tokens[start].level + 1
-        end = self.closes[start]
-        return [
-            j
-            for j in range(start + 1, end)
-            if self.tokens[j].level == level and self.tokens[j].type == kind
-        ]
-
-    def _item_parts(self, item: int) -> tuple[str, int | None]:
-        """The item's first paragraph (Markdown) and the index of its first nested list."""
-        tokens, level = self.tokens, self.tokens[item].level + 1
-        head, sublist = "", None
-        for j in range(item + 1, self.closes[item]):
-            token = tokens[j]
-            if token.level != level:
-                continue
-            if token.type == "paragraph_open" and not head and sublist is None:
-                head = tokens[j + 1].content
-            elif token.type in _LIST_OPEN and sublist is None:
-                sublist = j
-        return head, sublist
-
-    def _list_entries(self, token: Token, head: str) -> Iterator[Entry]:
-        """The item's entry, and those of lines inside it that go on with its numbering
-        ("2. B" then "   3. C": a badly indented sibling that CommonMark folds into B)."""
-        start, end = self._map(token)
-        cuts = self._numbered_siblings(token.info, start, end)
-        if not cuts:
-            yield self._list_entry(start, end, head)
-            return
-        yield self._list_entry(start, cuts[0], "\n".join(head.split("\n")[: cuts[0] - start]))
-        for cut, stop in zip(cuts, [*cuts[1:], end], strict=True):
-            yield self._list_entry(cut, stop, _MARKER.sub("", self.lines[cut], count=1))
-
-    def _numbered_siblings(self, number: str, start: int, end: int) -> list[int]:
-        if not number.isdigit() or end - start < 2:
-            return []
-        cuts, expected = [], int(number) + 1
-        for index in range(start + 1, end):
-            found = _NUMBER.match(self.lines[index])
-            if found and int(found[1]) != expected:
-                break  # a nested list with numbers of its own ("1. sub-step")
-            if found:
-                cuts.append(index)
-                expected += 1
-        return cuts
-
-    def _list_entry(self, start: int, end: int, head: str) -> Entry:
-        raw = self.lines[start:end]
-        marker = _MARKER.match(raw[0])
-        width = len(marker.group(0).expandtabs(4)) if marker else 0
-        first = raw[0][marker.end() :] if marker else raw[0].strip()
-        rest = [_dedent(line, width) for line in raw[1:]]
-        done, first = checkbox_state(first)
-        _, head = checkbox_state(head)
-        head = " ".join(strip_writeback(part) for part in head.split("\n"))
-        body = "\n".join([first, *rest]).rstrip()
-        return Entry(start + 1 + self.offset, head, body, done=bool(done))
-
     def _table(self, start: int) -> Items:
         header: list[str] = []
         rows: list[tuple[int, list[str]]] = []
@@ -486,6 +300,9 @@ class _Reader:
         nodes = html_nodes(token.content, self.kind_of, line - 1)
         return [n for n in nodes if not (isinstance(n, Heading) and n.line == self.title_line)]
 
+    def _read_again(self, text: str, offset: int) -> list[Node]:
+        return _Reader(text, self.kind_of, offset, self.depth + 1, -1).nodes()
+
     def _reread(self, token: Token) -> list[Node]:
         text = textwrap.dedent(token.content.expandtabs(4))
         start, _ = self._map(token)
@@ -496,20 +313,3 @@ class _Reader:
 def _closing_line(text: str) -> bool:
     """A short standalone line that is a closing heading: "Conclusion", "Summary"."""
     return len(text.split()) <= 3 and closes_section(text)
-
-
-def _category_label(head: str) -> str | None:
-    """ "Tasks" for a bullet that is only a label ("**Tasks:**", "Improvements/Fixes:")."""
-    if not head.rstrip().endswith((":", "*", "_")):
-        return None  # neither "Label:" nor "**Label**": skip the costly checks
-    text = plain_text(head)
-    bold = _BOLD_ONLY.match(head.strip())
-    if not (text.endswith(":") or (bold and not plain_text(bold["rest"]).strip(": "))):
-        return None
-    label = text.rstrip(": ")
-    return label if 0 < len(label.split()) <= 8 else None
-
-
-def _dedent(line: str, width: int) -> str:
-    expanded = line.expandtabs(4)
-    return expanded[min(width, _indent(expanded)) :]

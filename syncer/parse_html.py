@@ -20,7 +20,7 @@ import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from pmsync.parse_blocks import (
+from pmsync.parse_nodes import (
     BOLD_RANK,
     BULLET_RANK,
     PLAIN_RANK,

@@ -23,7 +23,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from pmsync.model import Section
-from pmsync.parse_blocks import Heading, Items, KindOf, Lines, Node, closes_section
+from pmsync.parse_nodes import Heading, Items, KindOf, Lines, Node, closes_section
 from pmsync.parse_text import Entry, has_label_lead, plain_text
 
 _LEGEND_ENTRY = re.compile(r"^\S+(?:\s\S+)?\s*(?:[–—=]|-\s|:)\s*\S")
