@@ -28,6 +28,7 @@ import yaml
 
 from pmsync.dates import as_date, full_dates
 from pmsync.identity import document_key, normalize_text
+from pmsync.lines import split_lines
 from pmsync.model import ParseWarning, Postmortem, Section
 from pmsync.parse_blocks import build_nodes, prepass
 from pmsync.parse_items import MAX_ITEM_TEXT as MAX_ITEM_TEXT  # re-exported
@@ -79,7 +80,8 @@ MAX_QUOTES = 4
 _QUOTES = re.compile(r"^(?:[ \t]*>)+")
 _LIST_INDENT = re.compile(r"^[ \t]+(?=(?:[-*+]|\d{1,9}[.)])(?:[ \t]|$))")
 _NUMBERING = re.compile(r"^\s*(?:\d{1,3}|[a-hA-H]|[ivxIVX]{1,4})[.)]\s+")
-_PARTS = re.compile(r"\s*(?:/|&|\+|,|\band\b)\s*", re.IGNORECASE)
+# `(?<!\s)\s+`: whitespace is consumed from the start of its run only (linear).
+_PARTS = re.compile(r"(?:(?<!\s)\s+)?(?:/|&|\+|,|\band\b)\s*", re.IGNORECASE)
 _ATX = re.compile(r"^ {0,3}#{1,6}\s+(.+?)(?:\s+#+)?\s*$")
 _BOLD_TITLE = re.compile(r"^(\*\*|__)([^*_\n]+?)\1\s*$")
 _SETEXT = re.compile(r"^ {0,3}(?:=+|-+)\s*$")
@@ -178,11 +180,11 @@ def _read(
     text: str, path: str, synonyms: SectionSynonyms
 ) -> tuple[dict[str, Any], list[ParseWarning], str | None, list[str], list[Node]]:
     """(front matter, warnings, title, text lines for dates, nodes) of a document."""
-    text = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    text = text.lstrip("\ufeff")
     if is_html(text, path):
         title, lines, nodes = _read_html(text, synonyms)
         return {}, [], title, lines, nodes
-    front_matter, lines, warnings = _front_matter(text.split("\n"))
+    front_matter, lines, warnings = _front_matter(split_lines(text))
     title, lines, nodes = _read_markdown(front_matter, lines, synonyms)
     return front_matter, warnings, title, lines, nodes
 
@@ -207,6 +209,7 @@ def _read_markdown(
 def _read_html(text: str, synonyms: SectionSynonyms) -> tuple[str | None, list[str], list[Node]]:
     from pmsync.parse_html import html_nodes, html_text, html_title
 
+    text = "\n".join(split_lines(text))  # the HTML parser counts lines at "\n" only
     title = html_title(text)
     nodes = html_nodes(text, synonyms.kind, skip_title=True)
     return title, html_text(text).split("\n"), nodes

@@ -14,16 +14,18 @@ from datetime import date
 
 from pmsync.dates import find_due, parse_due
 from pmsync.identity import content_hash, item_id, normalize_text
+from pmsync.links import find_links
 from pmsync.model import ActionItem, ParseWarning, Section
 from pmsync.parse_owners import find_owner, lead_owner
-from pmsync.parse_text import Entry, find_links, find_priority, item_title, plain_text
+from pmsync.parse_text import Entry, find_priority, item_title, plain_text
 
 # An item's text past this is cut (with a warning): GitHub refuses issue bodies over
 # 65,536 characters, and a huge item is a pasted log or a runaway nested list.
 MAX_ITEM_TEXT = 20_000
 # "{{ summary }}", "{name}", "<link to issue>", "[link to github issue]" (words, no link)
 _PLACEHOLDER = re.compile(
-    r"\{\{.*?\}\}|\{[a-z_ ]+\}|<[a-z][a-z _-]*>|\[[^\]]*\s[^\]]*\](?!\()", re.IGNORECASE
+    r"\{\{[^{}]*\}\}|\{[a-z_ ]+\}|<[a-z][a-z _-]*>|\[[^\[\]\s]*\s[^\[\]]*\](?!\()",
+    re.IGNORECASE,
 )
 _POINTER = re.compile(
     r"^(?:see(?:\s+also)?|for\s+(?:more|details|further|the\s+full)|more\s+(?:details|info))\b",
@@ -43,7 +45,7 @@ _INSTRUCTION_HINT = re.compile(
 )
 _LINKED = re.compile(r"\]\(|https?://")
 _DONE_MARK = re.compile(
-    r"\((?:done|completed?|fixed|closed|resolved)\)|\*\*(?:done|completed?)\*\*|^\s*[✅✔☑]|~~.+~~\s*$",
+    r"\((?:done|completed?|fixed|closed|resolved)\)|\*\*(?:done|completed?)\*\*|^\s*[✅✔☑]|~~[^~]+~~\s*$",
     re.IGNORECASE,
 )
 
@@ -76,6 +78,9 @@ def build_items(
             entry = _bounded(entry, warnings)
             due = _due(entry, incident, warnings)
             items.append(_item(entry, kind, item_key, title, due, entry.owner or owner))
+        elif shown := (title.strip() or plain_text(entry.body).strip()):
+            warnings.append(ParseWarning(entry.line, f"item {shown[:40]!r} has no words "
+                                         "(only symbols or emoji): not tracked"))  # fmt: skip
     return items
 
 

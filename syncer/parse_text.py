@@ -31,10 +31,12 @@ class Entry:
 
 
 _MARKUP = re.compile(r"[*_`\[\]<>&\\~]")
-_IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
-_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
+# Linear patterns: a class that stops at the next opening (`[^[\]]`, `(?!\]\()`) keeps a
+# line of 100,000 `[` or `[a](` from being scanned to its end once per `[` (quadratic).
+_IMAGE = re.compile(r"!\[[^\[\]]*\]\((?:(?!\]\()[^)])*\)")
+_LINK = re.compile(r"\[([^\[\]]*)\]\((?:(?!\]\()[^)])*\)")
 _AUTOLINK = re.compile(r"<(https?://[^>\s]+)>")
-_TAG = re.compile(r"</?[A-Za-z][^>]*>")
+_TAG = re.compile(r"</?[A-Za-z][^<>]*>")
 _MARKERS = re.compile(r"\*\*|__|~~|[*`]")
 _UNDERSCORE_EM = re.compile(r"(?<![\w\\])_(\S(?:[^_]*\S)?)_(?!\w)")
 _ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|<>])")
@@ -56,37 +58,33 @@ _META = (
         rf"^\s*(?:{_KEYS})\s*:\s*[^—–;\n]*?(?:\s[—–-]+\s+|;\s*|\.\s+)(?=\S)",
         re.IGNORECASE,
     ),
-    re.compile(r"\s*\(@[\w][\w.-]*\)"),
-    re.compile(r"\s*\[(?:owner|assignee)\s*:[^\]]*\]", re.IGNORECASE),
-    re.compile(r"\s*[\[(]\s*P[0-4]\s*[\])]", re.IGNORECASE),
-    re.compile(r"\s*\((?:due|deadline)\b[^)]*\)", re.IGNORECASE),
+    re.compile(r"(?:(?<!\s)\s+)?\(@[\w][\w.-]*\)"),
+    re.compile(r"(?:(?<!\s)\s+)?\[(?:owner|assignee)\s*:[^\[\]]*\]", re.IGNORECASE),
+    re.compile(r"(?:(?<!\s)\s+)?[\[(]\s*P[0-4]\s*[\])]", re.IGNORECASE),
+    re.compile(r"(?:(?<!\s)\s+)?\((?:due|deadline)\b(?:(?!\((?:due|deadline)\b)[^)])*\)", re.I),
     # "(owner: @kim, due 2026-12-01)", "(low priority)", "(DONE)", "(@ana, @ops)"
     re.compile(
-        rf"\s*\((?:[^()]*\b(?:{_KEYS})\b[^()]*|\s*@[^()]*|\s*P[0-4]\b[^()]*"
+        rf"(?:(?<!\s)\s+)?\((?:[^()]*\b(?:{_KEYS})\b[^()]*|\s*@[^()]*|\s*P[0-4]\b[^()]*"
         r"|\s*(?:done|wip|completed?|blocked|in progress|open|closed)\s*)\)",
         re.IGNORECASE,
     ),
     # "… (ana) — due by 15 Jan", "… — @ana", "… – owner: ana, P1"
     re.compile(
-        rf"\s*(?:\([\w .-]+\)\s*)?\s[—–-]+\s+(?:@|(?:{_KEYS}|by|ETA)\b|P[0-4]\b).*$",
+        rf"(?:(?<![\s(])\s*\([\w .-]{{1,40}}\))?(?<!\s)\s+[—–-]+\s+"
+        rf"(?:@|(?:{_KEYS}|by|ETA)\b|P[0-4]\b).*$",
         re.IGNORECASE | re.DOTALL,
     ),
-    re.compile(r",?\s+assigned\s+to\s+@?[\w.-]+.*$", re.IGNORECASE | re.DOTALL),
+    re.compile(r"(?:,|(?<!\s))\s+assigned\s+to\s+@?[\w.-]+.*$", re.IGNORECASE | re.DOTALL),
     re.compile(
         r"(?:^|(?<=\s))(?:owner|assignee|due(?:\s+date)?|deadline|priority|target|eta)\s*:.*$",
         re.IGNORECASE | re.DOTALL,
     ),
     # a trailing one after a comma: "Patch the cache, due EOW", "…; ETA end of month"
-    re.compile(r"\s*[,;]\s*(?:due|eta|deadline|target)\b(?!\s+to\b)[^()]*$", re.I | re.DOTALL),
+    re.compile(r"[,;]\s*(?:due|eta|deadline|target)\b(?!\s+to\b)[^()]*$", re.I | re.DOTALL),
 )
 
 _META_HINT = re.compile(
     r"[@\[(—–]|\s-\s|\b(?:owner|assignee|assigned|due|deadline|priority|target|eta)\b", re.I
-)
-_OWNER = (
-    re.compile(r"\[(?:owner|assignee)\s*:\s*@?([\w][\w.-]*)\s*\]", re.IGNORECASE),
-    re.compile(r"\b(?:owner|assignee|assigned\s+to)\s*[:=]\s*@?([\w][\w.-]*)", re.IGNORECASE),
-    re.compile(r"\(@([\w][\w.-]*)\)"),
 )
 _PRIORITY = (
     re.compile(r"[\[(]\s*(P[0-4])\s*[\])]", re.IGNORECASE),
@@ -97,17 +95,6 @@ _PRIORITY = (
 )
 _PRIORITY_HINT = re.compile(r"(?i)p[0-4]|priority")
 _PRIORITY_CELL = re.compile(r"^\s*(P[0-4]|high|medium|low)\b", re.IGNORECASE)
-_GITHUB_URL = re.compile(r"https?://github\.com/([\w.-]+/[\w.-]+)/(?:issues|pull)/(\d+)")
-_GITHUB_REF = re.compile(r"(?<![\w/.:-])([A-Za-z0-9][\w.-]*/[\w.-]+)#(\d+)\b")
-_JIRA_URL = re.compile(r"https?://[^\s)\]>|]+/browse/([A-Z][A-Z0-9]+-\d+)\b")
-# A bare KEY-123 is only a Jira key in a link's text or after a tracker word; "UTF-8",
-# "SHA-256" and "COVID-19" are not.
-_JIRA_KEY_CONTEXT = (
-    re.compile(r"\[([A-Z][A-Z0-9]+-\d+)\]\("),
-    re.compile(r"\b(?:jira|ticket|issue|bug)s?\b[\s:#]*([A-Z][A-Z0-9]+-\d+)\b", re.IGNORECASE),
-)
-_LINK_HINT = re.compile(r"#\d|/browse/|github\.com/|[A-Z]-\d")
-_JIRA_KEY = re.compile(r"\b([A-Z][A-Z0-9]+-\d+)\b")
 
 
 def plain_text(markdown: str) -> str:
@@ -202,14 +189,6 @@ def _shorten(text: str) -> str:
     return text.rstrip(" ,;:-–—").strip()
 
 
-def find_owner(text: str) -> str | None:
-    for pattern in _OWNER:
-        match = pattern.search(text)
-        if match:
-            return match.group(1).rstrip(".")
-    return None
-
-
 def find_priority(text: str) -> str | None:
     if not _PRIORITY_HINT.search(text):
         return None
@@ -227,25 +206,3 @@ def priority_cell(text: str) -> str | None:
 
 def normalize_priority(value: str) -> str:
     return value.upper() if value[:1] in "pP" else value.lower()
-
-
-def find_links(text: str, *, bare_jira: bool = False) -> tuple[str, ...]:
-    """Issue references in `text`, each once, in order: GitHub URLs or owner/repo#N, Jira
-    browse URLs or keys (a URL is preferred over the bare ref it names). `bare_jira`: any
-    KEY-123 counts (a Bug/Issue table column)."""
-    if not _LINK_HINT.search(text):
-        return ()
-    found: list[tuple[int, str, str, bool]] = []  # position, canonical ref, as written, is URL
-    for match in _GITHUB_URL.finditer(text):
-        found.append((match.start(), f"{match[1]}#{match[2]}".casefold(), match[0], True))
-    for match in _GITHUB_REF.finditer(text):
-        found.append((match.start(), f"{match[1]}#{match[2]}".casefold(), match[0], False))
-    for match in _JIRA_URL.finditer(text):
-        found.append((match.start(), match[1], match[0], True))
-    for pattern in (_JIRA_KEY,) if bare_jira else _JIRA_KEY_CONTEXT:
-        found.extend((m.start(), m[1], m[1], False) for m in pattern.finditer(text))
-    refs: dict[str, str] = {}
-    for _, canonical, written, is_url in sorted(found):
-        if canonical not in refs or (is_url and "://" not in refs[canonical]):
-            refs[canonical] = written
-    return tuple(refs.values())

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pmsync.errors import InputError
+from pmsync.lines import split_lines_keepends
 
 _LIST_ITEM = re.compile(r"^(?P<lead>\s*(?:[-*+]|\d{1,9}[.)])[ \t]+)(?P<box>\[[ xX]\][ \t]+)?")
 # A link pmsync wrote earlier: its text is an issue key (acme/ops#12, OPS-12).
@@ -49,7 +50,7 @@ def edit_line(text: str, edit: LineEdit) -> str:
 
 def apply_edits(data: str, edits: Iterable[LineEdit]) -> str:
     """The document text with the edits applied; line endings untouched."""
-    lines = data.splitlines(keepends=True)
+    lines = split_lines_keepends(data)
     for edit in edits:
         index = edit.line - 1
         if not 0 <= index < len(lines):
@@ -63,21 +64,28 @@ def apply_edits(data: str, edits: Iterable[LineEdit]) -> str:
 
 
 def write_back(path: Path, edits: list[LineEdit]) -> bool:
-    """Apply the edits to a file in place (atomically); False when nothing changed. HTML
-    postmortems (exports of Confluence or Google Docs) are refused: their source is the
-    wiki or the document, and a link written into the export would be lost on the next one."""
+    """Apply the edits to a file in place (atomically); False when nothing changed.
+    A symlink stays a symlink: its target is the file rewritten. HTML postmortems
+    (exports of Confluence or Google Docs) are refused: their source is the wiki or the
+    document, and a link written into the export would be lost with the next one."""
     if path.suffix.lower() in (".html", ".htm"):
         raise InputError(
             f"{path}: write-back into HTML postmortems is not supported; the links stay in "
             "the state file and the tracker (run without --write-back for this file)"
         )
-    raw = path.read_bytes()
+    path = path.resolve()
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read for write-back ({exc.strerror or exc})") from None
     bom = raw.startswith(b"\xef\xbb\xbf")
-    text = raw[3:].decode("utf-8") if bom else raw.decode("utf-8")
+    # surrogateescape: a stray Latin-1 byte (which the parser reads with replacement)
+    # goes back out as the same byte.
+    text = (raw[3:] if bom else raw).decode("utf-8", errors="surrogateescape")
     changed = apply_edits(text, edits)
     if changed == text:
         return False
-    data = (b"\xef\xbb\xbf" if bom else b"") + changed.encode("utf-8")
+    data = (b"\xef\xbb\xbf" if bom else b"") + changed.encode("utf-8", errors="surrogateescape")
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
     with os.fdopen(fd, "wb") as handle:
         handle.write(data)
