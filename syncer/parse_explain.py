@@ -13,7 +13,7 @@ from pmsync.model import ActionItem
 from pmsync.parse import SectionSynonyms, document_nodes, parse_postmortem
 from pmsync.parse_items import not_an_item
 from pmsync.parse_sections import Block, block_entries, section_blocks
-from pmsync.parse_text import Entry
+from pmsync.parse_text import Entry, plain_text
 
 # Rules that take text without list or table structure: a reviewer should look at their
 # items before the first push (`pmsync check` warns about them).
@@ -45,7 +45,7 @@ def explain_postmortem(text: str, path: str, synonyms: SectionSynonyms | None = 
         notes.extend(_entry_note(entry, _pop(items, entry)) for entry in taken)
         covered = {line for entry in taken for line in _span(entry)}
         for line in _block_lines(block, following, taken, len(source)):
-            if line not in covered and source[line - 1].strip():
+            if line not in covered and plain_text(source[line - 1]).strip():  # not "</ul>"
                 table = source[line - 1].lstrip().startswith("|")
                 notes.append(Note(line, "a table's header row" if table else f"not taken: {why}"))
         if block.end is not None:

@@ -38,6 +38,7 @@ KindOf = Callable[[str, bool], Any]
 _SKIP = frozenset({"script", "style", "head", "title", "meta", "link", "noscript", "template"})
 _HEADING = re.compile(r"^h([1-6])$")
 _BOLD_STYLE = re.compile(r"font-weight\s*:\s*(?:bold|[6-9]00)", re.IGNORECASE)
+_BOLD_CLASS = re.compile(r"\.([\w-]+)\s*\{[^}]*font-weight\s*:\s*(?:bold|[6-9]00)")
 _BOLD_ONLY = re.compile(r"^\*\*(?P<text>[^*]+?)\*\*[\s:]*$")
 _BLOCKS = frozenset(
     {"p", "div", "section", "article", "main", "body", "html", "ul", "ol", "table", "h1",
@@ -64,10 +65,22 @@ def html_text(text: str) -> str:
 def html_nodes(text: str, kind_of: KindOf, offset: int = 0, skip_title: bool = False) -> list[Node]:
     """The nodes of an HTML document or fragment whose first line is line `offset + 1`."""
     reader = _Reader(kind_of, offset)
-    nodes = list(reader.walk(_soup(text)))
+    soup = _soup(text)
+    _mark_bold_classes(soup)
+    nodes = list(reader.walk(soup))
     if skip_title and nodes and isinstance(nodes[0], Heading) and nodes[0].rank == 1:
         nodes = nodes[1:]  # the document's <h1> is its title, never a section
     return nodes
+
+
+def _mark_bold_classes(soup: Any) -> None:
+    """Spans of a class the document's CSS makes bold (Google Docs: ``.c1{font-weight:700}``)
+    get that style inline, where `inline` sees it."""
+    css = " ".join(style.get_text() for style in soup.find_all("style"))
+    bold = {match[1] for match in _BOLD_CLASS.finditer(css)}
+    for span in soup.find_all("span", class_=True) if bold else ():
+        if bold.intersection(span.get("class") or ()):
+            span["style"] = f"{span.get('style', '')};font-weight:700"
 
 
 def _soup(text: str) -> Any:

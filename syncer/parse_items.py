@@ -109,7 +109,7 @@ def _bounded(entry: Entry, warnings: list[ParseWarning]) -> Entry:
 def _item(
     entry: Entry, kind: Section, key: str, title: str, due: date | None, owner: str | None
 ) -> ActionItem:
-    owner = owner or find_owner(entry.body)
+    owner = owner or find_owner(plain_text(entry.body))
     priority = entry.priority or find_priority(entry.body)
     return ActionItem(
         id=key,

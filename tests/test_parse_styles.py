@@ -42,6 +42,15 @@ def test_html_exports_give_title_incident_date_and_key() -> None:
     assert [w.line for w in confluence.warnings] == [24]  # "next sprint": vague, no date
 
 
+def test_explain_on_html_names_bold_class_headings_and_skips_tag_only_lines() -> None:
+    from pmsync.parse_explain import explain_postmortem
+
+    path = _source("gdocs-export")
+    notes = {n.line: n.text for n in explain_postmortem(path.read_text(), path.name)}
+    assert notes[9] == "category of the section 'Longer term' (bold)"  # CSS class c1 is bold
+    assert 8 not in notes  # "</ul>": no text
+
+
 def test_html_is_recognised_by_its_start_whatever_the_name() -> None:
     text = "<!DOCTYPE html><html><body><h2>Action items</h2><ul><li>Rotate keys</li></ul>"
     assert [i.title for i in parse_postmortem(text, "notes.txt").items] == ["Rotate keys"]
