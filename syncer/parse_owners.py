@@ -44,7 +44,9 @@ _ANNOTATION = (
     re.compile(r"\(([A-Za-z][\w.-]*)\)\s*[—–-]+\s*(?:due|by|eta|target)\b", re.IGNORECASE),
     re.compile(r"\s[—–-]\s+(@[\w][\w.-]*(?:\s*(?:,|&|\band\b)\s*@[\w][\w.-]*)*)\s*\.?\s*$"),
 )
-_OWNER_HINT = re.compile(r"[@(]|\b(?:owner|assign|dri|responsible)", re.IGNORECASE)
+_OWNER_HINT = re.compile(r"[@(—–]|\b(?:owner|assign|dri|responsible)", re.IGNORECASE)
+# A name after a dash at the end of an item, no @ ("… — Li", "… – Ana Lima").
+_TAIL_NAME = re.compile(r"(?<!\s)\s+[—–]\s+([A-Z][a-z]+(?:\s[A-Z][a-z]+)?)\s*\.?\s*$")
 _TODO = re.compile(r"^(?:TODO|FIXME|AI|ACTION)\(\s*([^)]+?)\s*\)\s*:?\s*(?P<rest>.+)$", re.I | re.S)
 _HANDLE_LEAD = re.compile(
     r"^(@[\w][\w.-]*(?:\s*(?:,|&|\band\b)\s*@[\w][\w.-]*)*)\s*(?::|[—–-]\s|\s(?=to\s|will\s))"
@@ -89,6 +91,12 @@ _VERBS = frozenset(
 )
 
 
+_NOT_OWNER = _COMMON | _VERBS | frozenset(
+    {"urgent", "important", "optional", "blocked", "done", "ongoing", "pending", "critical",
+     "high", "medium", "low", "later", "soon", "asap", "tbd", "open", "closed", "maybe"}
+)  # fmt: skip
+
+
 def owner_value(text: str) -> str | None:
     """An owner cell or annotation as owners ("@ana, @ops" → "ana, ops"); None for nobody."""
     names: list[str] = []
@@ -111,6 +119,9 @@ def find_owner(text: str) -> str | None:
             value = owner_value(_names_only(match.group(1)))
             if value:
                 return value
+    tail = _TAIL_NAME.search(text)  # "Document the sizing — Li"
+    if tail and not any(w.casefold() in _NOT_OWNER for w in tail[1].split()):
+        return tail[1]
     return None
 
 

@@ -75,6 +75,8 @@ _META = (
         re.IGNORECASE | re.DOTALL,
     ),
     re.compile(r"(?:,|(?<!\s))\s+assigned\s+to\s+@?[\w.-]+.*$", re.IGNORECASE | re.DOTALL),
+    # a name after a dash at the very end: "Document the sizing — Li"
+    re.compile(r"(?<!\s)\s+[—–]\s+[A-Z][a-z]+(?:\s[A-Z][a-z]+)?\s*\.?\s*$"),
     re.compile(
         r"(?:^|(?<=\s))(?:owner|assignee|due(?:\s+date)?|deadline|priority|target|eta)\s*:.*$",
         re.IGNORECASE | re.DOTALL,
