@@ -174,11 +174,19 @@ def _strip_meta(text: str) -> str:
 
 
 def first_sentence(text: str) -> str:
+    """The text up to its first sentence end that is not inside brackets or quotes
+    ('Add a "Stop. Think." banner' stays whole) nor after an abbreviation."""
+    text = text.strip()
+    depth, quoted, seen = 0, False, 0
     for match in _SENTENCE_END.finditer(text):
-        before = text[: match.start()]
-        last_word = before.rsplit(" ", 1)[-1].casefold()
-        if last_word not in _ABBREVIATIONS and len(before.split()) >= 2:
-            return before
+        for char in text[seen : match.start()]:  # each character once: linear
+            depth += (char in "([“") - (char in ")]”")
+            quoted ^= char == '"'
+        seen = match.start()
+        last_word = text[max(0, seen - 12) : seen].rsplit(" ", 1)[-1].casefold()
+        words = text.find(" ", 0, seen) > 0  # two words at least
+        if depth <= 0 and not quoted and words and last_word not in _ABBREVIATIONS:
+            return text[:seen]
     return text.rstrip(".!?")
 
 

@@ -118,3 +118,15 @@ def test_max_items_stops_collecting_one_item_past_the_limit() -> None:
     doc = parse_postmortem(text, "pm.md", max_items=5)
     assert len(doc.items) == 6 and doc.items[-1].title == "Fix part 5"
     assert [(w.line, w.message) for w in doc.warnings] == [(11, "more than 5 items: rest not read")]
+
+
+def test_titles_are_never_cut_inside_quotes_or_brackets() -> None:
+    text = (
+        "# PM\n\n## Tasks\n\n- Add a \"Stop. Think.\" banner to the deploy tool. It helps.\n"
+        "- Rotate keys (see runbook v2. section 3). Later.\n- Pin it: \"a: b\" is the rule\n"
+    )
+    assert [i.title for i in parse_postmortem(text, "pm.md").items] == [
+        'Add a "Stop. Think." banner to the deploy tool',
+        "Rotate keys (see runbook v2. section 3)",
+        "Pin it",
+    ]
