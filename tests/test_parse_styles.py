@@ -122,8 +122,8 @@ def test_max_items_stops_collecting_one_item_past_the_limit() -> None:
 
 def test_titles_are_never_cut_inside_quotes_or_brackets() -> None:
     text = (
-        "# PM\n\n## Tasks\n\n- Add a \"Stop. Think.\" banner to the deploy tool. It helps.\n"
-        "- Rotate keys (see runbook v2. section 3). Later.\n- Pin it: \"a: b\" is the rule\n"
+        '# PM\n\n## Tasks\n\n- Add a "Stop. Think." banner to the deploy tool. It helps.\n'
+        '- Rotate keys (see runbook v2. section 3). Later.\n- Pin it: "a: b" is the rule\n'
     )
     assert [i.title for i in parse_postmortem(text, "pm.md").items] == [
         'Add a "Stop. Think." banner to the deploy tool',
