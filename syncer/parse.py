@@ -207,12 +207,10 @@ def _read_markdown(
 
 
 def _read_html(text: str, synonyms: SectionSynonyms) -> tuple[str | None, list[str], list[Node]]:
-    from pmsync.parse_html import html_nodes, html_text, html_title
+    from pmsync.parse_html import read_html
 
-    text = "\n".join(split_lines(text))  # the HTML parser counts lines at "\n" only
-    title = html_title(text)
-    nodes = html_nodes(text, synonyms.kind, skip_title=True)
-    return title, html_text(text).split("\n"), nodes
+    # the HTML parser counts lines at "\n" only
+    return read_html("\n".join(split_lines(text)), synonyms.kind)
 
 
 def _bounded_depth(line: str) -> str:

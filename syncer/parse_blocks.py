@@ -28,6 +28,7 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from pmsync.identity import strip_writeback
+from pmsync.parse_html import html_nodes
 from pmsync.parse_lists import (
     BOLD_ONLY,
     LIST_OPEN,
@@ -295,7 +296,6 @@ class _Reader(ListReader):
         line = self._line(token)
         if not _HTML_BLOCK.search(token.content):
             return [Other(line)]  # a comment, <br>, <details>: nothing to read
-        from pmsync.parse_html import html_nodes  # imports parse_blocks: load it late
 
         nodes = html_nodes(token.content, self.kind_of, line - 1)
         return [n for n in nodes if not (isinstance(n, Heading) and n.line == self.title_line)]

@@ -46,9 +46,17 @@ _BLOCKS = frozenset(
 )  # fmt: skip
 
 
-def html_title(text: str) -> str | None:
-    """The document's <title>, else its first <h1>, else its paragraph of class "title"."""
+def read_html(text: str, kind_of: KindOf) -> tuple[str | None, list[str], list[Node]]:
+    """An HTML document's title, its visible text lines (for dates) and its nodes, from one
+    parse."""
     soup = _soup(text)
+    title = _title(soup)
+    lines = str(soup.get_text("\n")).split("\n")
+    return title, lines, _nodes(soup, kind_of, 0, skip_title=True)
+
+
+def _title(soup: Any) -> str | None:
+    """The document's <title>, else its first <h1>, else its paragraph of class "title"."""
     found = (soup.find(name) for name in ("title", "h1"))
     # Google Docs exports have no <title> of their own but a paragraph styled "title"
     for tag in (*found, soup.find(class_="title")):
@@ -57,15 +65,13 @@ def html_title(text: str) -> str | None:
     return None
 
 
-def html_text(text: str) -> str:
-    """The document's visible text, one block a line (for dates and the incident date)."""
-    return str(_soup(text).get_text("\n"))
+def html_nodes(text: str, kind_of: KindOf, offset: int = 0) -> list[Node]:
+    """The nodes of an HTML fragment (in Markdown) whose first line is line `offset + 1`."""
+    return _nodes(_soup(text), kind_of, offset, skip_title=False)
 
 
-def html_nodes(text: str, kind_of: KindOf, offset: int = 0, skip_title: bool = False) -> list[Node]:
-    """The nodes of an HTML document or fragment whose first line is line `offset + 1`."""
+def _nodes(soup: Any, kind_of: KindOf, offset: int, skip_title: bool) -> list[Node]:
     reader = _Reader(kind_of, offset)
-    soup = _soup(text)
     _mark_bold_classes(soup)
     nodes = list(reader.walk(soup))
     if skip_title and nodes and isinstance(nodes[0], Heading) and nodes[0].rank == 1:
