@@ -296,8 +296,14 @@ class _Reader(ListReader):
         line = self._line(token)
         if not _HTML_BLOCK.search(token.content):
             return [Other(line)]  # a comment, <br>, <details>: nothing to read
-
-        nodes = html_nodes(token.content, self.kind_of, line - 1)
+        # CommonMark ends an HTML block only at a blank line: Markdown written right under
+        # "<h3>Action items</h3>" belongs to it. Lines after the last tag are Markdown.
+        lines = token.content.rstrip("\n").split("\n")
+        last = max(i for i, text in enumerate(lines) if "<" in text)
+        nodes = html_nodes("\n".join(lines[: last + 1]), self.kind_of, line - 1)
+        if last + 1 < len(lines):
+            tail = "\n".join(lines[last + 1 :])
+            nodes += _Reader(tail, self.kind_of, line + last, self.depth, -1).nodes()
         return [n for n in nodes if not (isinstance(n, Heading) and n.line == self.title_line)]
 
     def _read_again(self, text: str, offset: int) -> list[Node]:
