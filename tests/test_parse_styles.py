@@ -133,7 +133,10 @@ def test_titles_are_never_cut_inside_quotes_or_brackets() -> None:
 
 
 def test_markdown_right_under_an_html_heading_is_read_as_markdown() -> None:
-    text = "# PM\n\n<h3>Action items</h3>\n- Fix A (owner: @kim)\n- Fix B\n\n<h3>Timeline</h3>\n\n- 10:00\n"
+    text = (
+        "# PM\n\n<h3>Action items</h3>\n- Fix A (owner: @kim)\n- Fix B\n\n"
+        "<h3>Timeline</h3>\n\n- 10:00\n"
+    )
     doc = parse_postmortem(text, "pm.md")
     assert [(i.line, i.title, i.owner) for i in doc.items] == [
         (4, "Fix A", "kim"),
