@@ -87,6 +87,7 @@ _BOLD_TITLE = re.compile(r"^(\*\*|__)([^*_\n]+?)\1\s*$")
 _SETEXT = re.compile(r"^ {0,3}(?:=+|-+)\s*$")
 _HTML_START = re.compile(r"\s*(?:<!doctype\s+html|<html[\s>])", re.IGNORECASE)
 # Lines holding a year (a full date needs one), and those naming the incident's time.
+INCIDENT_DATE_SCAN = 200_000  # characters
 _DATED_LINE = re.compile(r"(?m)^.*\b(?:19|20)\d\d\b.*$")
 _INCIDENT_LINE = re.compile(
     r"(?im)^.*\b(?:duration|start(?:ed)?|began|date|occurred)\b.*\b(?:19|20)\d\d\b.*$"
@@ -277,11 +278,13 @@ def _doc_title(front_matter: dict[str, Any], lines: list[str], title_line: int) 
 
 def _incident_date(front_matter: dict[str, Any], lines: list[str]) -> date | None:
     """Front matter `date`, else a date on a "Duration"/"Start"/"Date" line, else the
-    first date written in the document."""
+    first date written in the document (its first `INCIDENT_DATE_SCAN` characters)."""
     explicit = as_date(front_matter.get("date"))
     if explicit:
         return explicit
-    text = "\n".join(lines)
+    # The incident's date is written near the top; a pasted log further down must not
+    # cost a date search on each of its lines.
+    text = "\n".join(lines)[:INCIDENT_DATE_SCAN]
     for match in _INCIDENT_LINE.finditer(text):
         found = next(full_dates(match.group(0)), None)
         if found:
