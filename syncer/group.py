@@ -11,7 +11,13 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from typing import Literal
 
-from pmsync.adapters.base import Tracker, chunks, render_block, split_outside
+from pmsync.adapters.base import (
+    Tracker,
+    chunks,
+    prefetch_bodies,
+    render_block,
+    split_outside,
+)
 from pmsync.errors import AuthError, RateLimited, TrackerError, TrackerUnavailable
 from pmsync.model import Created, Failed, IssueRef, RemoteIssue
 from pmsync.plan import Change, pushed_of
@@ -150,6 +156,9 @@ class GroupRun:
         if not updates:
             return
         edited = self._edited_since_last_push() if self.tracker.keeps_outside_text else {}
+        if not self.aborted:
+            bodies = [c.issue for c in updates if c.issue is not None and "body" in c.fields]
+            self._prefetch(bodies)
         for change in updates:
             if self.aborted:
                 self.abort([change], self.aborted)
@@ -159,6 +168,13 @@ class GroupRun:
             else:
                 base = _base_body(self.state.items.get(change.item_id))
             self._update_one(change, base)
+
+    def _prefetch(self, refs: list[IssueRef]) -> None:
+        try:
+            prefetch_bodies(self.tracker, refs)
+        except TrackerError as exc:
+            if is_fatal(exc):
+                self.aborted = f"could not read the issues before updating them: {exc}"
 
     def _edited_since_last_push(self) -> dict[str, RemoteIssue]:
         """Issues changed in the tracker since pmsync last wrote: their current bodies, so
