@@ -106,16 +106,34 @@ def parse(
         list[str], typer.Argument(help="Postmortem files or folders.", metavar="PATH", hidden=True)
     ],
     as_json: JsonOption = False,
+    explain: Annotated[
+        bool,
+        typer.Option(
+            "--explain",
+            help="Say which rule took each item, and why other lines were not taken.",
+            metavar="",
+        ),
+    ] = False,
 ) -> None:
     """Parse postmortems and show their action items.
 
-    PATH: postmortem files or folders (folders are searched for Markdown files).
+    PATH: postmortem files or folders (folders are searched for Markdown and HTML files).
     """
-    from pmsync.documents import parse_command
+    from pmsync.documents import explain_notes, parse_command
 
     documents, errors = guarded(lambda: parse_command(paths))
+    notes = {doc.path: explain_notes(doc.path) for doc in documents} if explain else {}
     if as_json:
-        print_json({"documents": [doc.to_json() for doc in documents]})
+        found = [doc.to_json() for doc in documents]
+        for doc in found if explain else []:
+            doc["explain"] = [note.to_json() for note in notes[doc["path"]]]
+        print_json({"documents": found})
+    elif explain:
+        for path, explained in notes.items():
+            typer.echo(path)
+            typer.echo(
+                "".join(f"  line {note.line}: {note.text}\n" for note in explained), nl=False
+            )
     else:
         from pmsync.report import print_documents
 

@@ -67,7 +67,9 @@ def postmortem_paths(paths: list[str], config: Config) -> list[str]:
 
 
 def load_documents(paths: list[str], config: Config) -> tuple[list[Postmortem], list[str]]:
-    documents, errors = parse_command(postmortem_paths(paths, config), synonyms_of(config))
+    documents, errors = parse_command(
+        postmortem_paths(paths, config), synonyms_of(config), config.parser.max_items
+    )
     return [replace(doc, path=project_path(doc.path, config)) for doc in documents], errors
 
 

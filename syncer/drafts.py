@@ -63,7 +63,9 @@ def labels_of(doc: Postmortem, config: Config) -> tuple[str, ...]:
 def build_draft(item: ActionItem, doc: Postmortem, config: Config, item_id: str) -> DraftResult:
     tracker = tracker_of(doc, config)
     owner = item.owner or _front_owner(doc)
-    assignee = config.person(owner, tracker)
+    # Several owners ("ana, ops-team", as the parser joins them): the first in `people`.
+    names = (owner or "").split(", ")
+    assignee = next(filter(None, (config.person(name, tracker) for name in names)), None)
     warnings = []
     if owner and assignee is None:
         warnings.append(
