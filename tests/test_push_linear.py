@@ -195,3 +195,25 @@ def test_front_matter_routes_a_postmortem_to_another_team(
     assert [i["title"] for i in fake_linear.issues("OPS")] == ["Add alerts"]
     assert [i["title"] for i in fake_linear.issues("ENG")] == ["Add retries"]
     assert [i["identifier"] for i in fake_linear.issues("ENG")] == ["ENG-1"]
+
+
+def test_doctor_checks_key_team_and_headroom_in_two_requests(
+    tmp_path: Path, fake_linear: FakeLinear
+) -> None:
+    from pmsync.doctor import diagnose_setup
+
+    ws = linear_workspace(tmp_path, fake_linear, items=2)
+
+    def failed(env: dict[str, str]) -> list[str]:
+        found = diagnose_setup(str(ws.root / "pmsync.yaml"), env, sleep=lambda s: None)
+        return [d.what for d in found if not d.ok]
+
+    assert failed(ws.env) == []
+    assert fake_linear.count_op("viewer") == 1 and fake_linear.count_op("teams") == 1
+    assert failed({"LINEAR_API_KEY": "lin_api_wrong"}) == ["Linear API key: rejected"]
+    ws.configure(linear=fake_linear.config(team="NOPE"))
+    [team] = failed(ws.env)
+    assert "team NOPE" in team
+    fake_linear.requests_limit = fake_linear.requests_used + 50
+    ws.configure(linear=fake_linear.config())
+    assert [f[:17] for f in failed(ws.env)] == ["Linear rate limit"]

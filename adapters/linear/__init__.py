@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from pmsync.adapters.base import RetryPolicy
 from pmsync.adapters.linear.config import LinearConfig
+from pmsync.adapters.linear.doctor import diagnose, init_settings
 from pmsync.adapters.linear.refs import GRAMMAR
 from pmsync.adapters.spec import TrackerSpec
 from pmsync.errors import ConfigError
@@ -65,4 +66,6 @@ SPEC = TrackerSpec(
     required=("team",),
     container=container,
     refs=GRAMMAR,
+    diagnose=diagnose,
+    init_settings=init_settings,
 )

@@ -56,8 +56,21 @@ class LinearTracker:
 
     # --- team, labels, people -------------------------------------------------------
     def check(self) -> None:
-        self._client.run("read the API key's user", q.VIEWER, {})
+        self.whoami()
         self._team(self._config.team or "")
+
+    def whoami(self) -> str:
+        """The name (and email) of the key's user: one request."""
+        me = self._client.run("read the API key's user", q.VIEWER, {})["viewer"]
+        return f"{me.get('name')} <{me.get('email')}>"
+
+    def team(self, key: str) -> q.Team:
+        return self._team(key)
+
+    def budget_left(self) -> tuple[int | None, int | None]:
+        """Requests and complexity points left this hour, as the last answer said."""
+        budget = self._client.budget
+        return budget.requests_remaining, budget.points_remaining
 
     def _team(self, container: str) -> q.Team:
         key = container or self._config.team or ""
