@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
@@ -15,11 +15,13 @@ from pmsync.adapters.base import RetryPolicy, Tracker
 from pmsync.check import Finding, check_documents
 from pmsync.config import Config, find_config, load_config
 from pmsync.documents import expand_globs, parse_command
-from pmsync.errors import ConfigError, InputError
+from pmsync.errors import ConfigError, InputError, StateError
 from pmsync.gitdiff import changed_since
 from pmsync.group import Outcome
 from pmsync.html_report import render_report
+from pmsync.identity import explicit_id
 from pmsync.model import Postmortem
+from pmsync.pairing import Resolution, fresh_key, resolve_documents
 from pmsync.parse import SectionSynonyms
 from pmsync.plan import Plan, plan_changes
 from pmsync.rebuild import rebuild_state
@@ -56,8 +58,19 @@ def postmortem_paths(paths: list[str], config: Config) -> list[str]:
 
 
 def load_documents(paths: list[str], config: Config) -> tuple[list[Postmortem], list[str]]:
+    """The postmortems parsed, with repository-relative paths and keys from them."""
     documents, errors = parse_command(postmortem_paths(paths, config), synonyms_of(config))
-    return [replace(doc, path=project_path(doc.path, config)) for doc in documents], errors
+    keyed = [fresh_key(replace(doc, path=project_path(doc.path, config))) for doc in documents]
+    return keyed, errors
+
+
+def known_documents(
+    paths: list[str], config: Config, state: SyncState, *, force_new: bool = False
+) -> tuple[Resolution, list[str]]:
+    """The postmortems keyed as the state knows them (see `pairing`)."""
+    documents, errors = load_documents(paths, config)
+    exists = lambda path: (config.root / path).exists()  # noqa: E731
+    return resolve_documents(documents, state, exists, force_new=force_new), errors
 
 
 def project_path(path: str, config: Config) -> str:
@@ -72,8 +85,9 @@ def project_path(path: str, config: Config) -> str:
 
 def plan_command(config: Config, paths: list[str]) -> PlanResult:
     """The plan, from the documents and the state alone: no tracker is consulted."""
-    documents, errors = load_documents(paths, config)
     state = load_state(config.state_path())
+    resolution, errors = known_documents(paths, config, state)
+    documents = resolution.documents
     return PlanResult(plan_changes(documents, state, config), documents, errors)
 
 
@@ -93,16 +107,20 @@ def push_command(
     env: Mapping[str, str] = os.environ,
     announce: Callable[[str], None] = lambda message: None,
     sleep: Sleep = time.sleep,
+    force_new: bool = False,
 ) -> PushResult:
-    documents, errors = load_documents(paths, config)
     path = config.state_path()
     with locked(path, config.limits.lock_timeout, announce):
         state = load_state(path)
         before = state.model_dump_json()
+        resolution, errors = known_documents(paths, config, state, force_new=force_new)
+        documents = resolution.documents
         plan = plan_changes(documents, state, config)
+        for old, new in resolution.renamed:
+            announce(f"{new}: recognised as {old}, renamed")
         for warning in plan.warnings:
             announce(warning)
-        record_documents(state, documents)
+        record_documents(state, documents, resolution.retired)
         connect = TrackerConnector(config, env, announce, sleep)
         journal = Journal(path) if plan.writes_needed else None
         try:
@@ -117,9 +135,18 @@ def push_command(
     return PushResult(plan, outcomes, errors)
 
 
-def record_documents(state: SyncState, documents: list[Postmortem]) -> None:
+def record_documents(
+    state: SyncState, documents: list[Postmortem], retired: Sequence[str] = ()
+) -> None:
     for doc in documents:
-        state.documents[doc.key] = DocumentRecord(path=doc.path, title=doc.title)
+        # A document pmsync keyed anew takes its path over from any older record of it.
+        for key, record in state.documents.items():
+            if record.path == doc.path and key != doc.key:
+                record.retired = True
+        explicit = explicit_id(doc.front_matter)
+        state.documents[doc.key] = DocumentRecord(path=doc.path, title=doc.title, id=explicit)
+    for key in retired:
+        state.documents[key].retired = True
 
 
 class TrackerConnector:
@@ -215,7 +242,7 @@ def status_command(
 
 def write_back_documents(config: Config, paths: list[str], state: SyncState) -> list[str]:
     """Put each tracked item's issue link and checkbox into its postmortem."""
-    documents, _ = load_documents(paths, config)
+    documents = known_documents(paths, config, state)[0].documents
     written = []
     for doc in documents:
         edits = []
@@ -239,9 +266,10 @@ def rebuild_command(
     sleep: Sleep = time.sleep,
 ) -> tuple[int, list[str]]:
     """Reconstruct the state from the trackers' markers → (items recorded, errors)."""
-    documents, errors = load_documents(paths, config)
     path = config.state_path()
     with locked(path, config.limits.lock_timeout, announce):
+        resolution, errors = known_documents(paths, config, _readable_state(path))
+        documents = resolution.documents
         plan = plan_changes(documents, SyncState(), config)
         state, tracker_errors = rebuild_state(plan, TrackerConnector(config, env, announce, sleep))
         if tracker_errors:
@@ -250,6 +278,14 @@ def rebuild_command(
         record_documents(state, documents)
         save_state(state, path)
     return len(state.items), errors
+
+
+def _readable_state(path: Path) -> SyncState:
+    """The state for the documents' identities only; none when it cannot be read."""
+    try:
+        return load_state(path)
+    except StateError:
+        return SyncState()
 
 
 def report_command(
@@ -283,7 +319,7 @@ def report_command(
 def item_lines(config: Config, paths: list[str], state: SyncState) -> dict[str, int]:
     """Each tracked item's current line in its postmortem, for links to the source."""
     try:
-        documents, _ = load_documents(paths, config)
+        documents = known_documents(paths, config, state)[0].documents
     except InputError:
         return {}
     lines = {}

@@ -14,7 +14,7 @@ from typing import Literal
 from pmsync.adapters.base import Tracker, chunks, render_block, split_outside
 from pmsync.errors import AuthError, RateLimited, TrackerError, TrackerUnavailable
 from pmsync.model import Created, Failed, IssueRef, RemoteIssue
-from pmsync.plan import Change, pushed_of
+from pmsync.plan import REMARK_FIELDS, Change, pushed_of
 from pmsync.state import IssueRecord, ItemRecord, Journal, SyncState, precise_now, utcnow
 
 # Below one listing page of writes, settling would cost the next push nothing to save.
@@ -22,6 +22,7 @@ SETTLE_AFTER = 100
 OutcomeAction = Literal["create", "update", "unchanged", "remove", "fail", "adopt"]
 # After these, the rest of a group is not attempted: nothing would succeed.
 _FATAL = (AuthError, RateLimited, TrackerUnavailable)
+REMARK_ALL = ("title", *REMARK_FIELDS)
 PRUNE_COMMENT = (
     "pmsync: this action item was removed from its postmortem (`{path}`), so this issue is "
     "closed. Reopen it if the work is still wanted."
@@ -73,9 +74,10 @@ class GroupRun:
         except TrackerError as exc:
             self.abort(creates, f"could not list existing issues: {exc}")
             return []
+        by_hash = spare_by_hash(remote, self.state, creates)
         left = []
         for change in creates:
-            found = remote.get(change.item_id) or remote.get(change.alias or "")
+            found = remote.get(change.item_id) or by_hash.pop(hash_of(change), None)
             if found is None:
                 left.append(change)
             else:
@@ -98,7 +100,8 @@ class GroupRun:
         if same:
             self.emit(Outcome(change, "unchanged", remote.ref, warnings=change.warnings))
             return
-        update = replace(change, action="update", fields=("title", "body"), issue=remote.ref)
+        fields = ("title", "body") if remote.item_id == change.item_id else REMARK_ALL
+        update = replace(change, action="update", fields=fields, issue=remote.ref)
         self._update_one(update, remote.body)
 
     def _create(self, creates: list[Change]) -> None:
@@ -152,10 +155,11 @@ class GroupRun:
             if self.aborted:
                 self.abort([change], self.aborted)
                 continue
-            if change.item_id in edited:
-                base = edited[change.item_id].body
+            current = edited.get(change.item_id) or edited.get(change.previous or "")
+            if current is not None:
+                base = current.body
             else:
-                base = _base_body(self.state.items.get(change.item_id))
+                base = _base_body(self.state.items.get(change.previous or change.item_id))
             self._update_one(change, base)
 
     def _edited_since_last_push(self) -> dict[str, RemoteIssue]:
@@ -180,8 +184,9 @@ class GroupRun:
             if is_fatal(exc):
                 self.aborted = str(exc)
             return
-        record = self.state.items.get(change.item_id) or new_record(change, remote.ref, pushed=True)
-        aliases = sorted({*record.aliases, *([change.alias] if change.alias else [])})
+        record = self.state.items.get(change.previous or change.item_id)
+        record = record or new_record(change, remote.ref, pushed=True)
+        aliases = sorted({*record.aliases, *([change.previous] if change.previous else [])})
         record = record.model_copy(
             update={
                 "title": change.title,
@@ -193,6 +198,8 @@ class GroupRun:
             }
         )
         self.save(change.item_id, record)
+        if change.previous is not None:
+            self.drop(change.previous)  # the record moved to the item's new id
         self.writes += 1
         self.emit(Outcome(change, "update", remote.ref, warnings=change.warnings))
 
@@ -248,10 +255,13 @@ class GroupRun:
         self._forget(change)
 
     def _forget(self, change: Change) -> None:
-        self.state.items.pop(change.item_id, None)
-        if self.journal is not None:
-            self.journal.forget(change.item_id)
+        self.drop(change.item_id)
         self.emit(Outcome(change, "remove", change.issue))
+
+    def drop(self, item_id: str) -> None:
+        self.state.items.pop(item_id, None)
+        if self.journal is not None:
+            self.journal.forget(item_id)
 
     def settle(self, started: datetime) -> datetime:
         """The `since` of the next push's read of people's edits. After a large push,
@@ -303,6 +313,31 @@ def list_by_item(tracker: Tracker, container: str) -> dict[str, RemoteIssue]:
     return found
 
 
+def spare_by_hash(
+    remote: dict[str, RemoteIssue], state: SyncState, creates: Sequence[Change]
+) -> dict[str, RemoteIssue]:
+    """Issues whose marker names no item pmsync knows, by the content hash in their
+    marker: after a lost state, an item whose id changed (its postmortem renamed, moved,
+    or keyed anew) is still the item of the issue holding its exact text. A hash two
+    such issues share pairs with neither."""
+    known = {c.item_id for c in creates} | set(state.items)
+    known |= {alias for record in state.items.values() for alias in record.aliases}
+    found: dict[str, RemoteIssue] = {}
+    shared: set[str] = set()
+    for item_id, issue in remote.items():
+        digest = issue.content_hash
+        if item_id in known or not digest:
+            continue
+        if digest in found:
+            shared.add(digest)
+        found[digest] = issue
+    return {digest: issue for digest, issue in found.items() if digest not in shared}
+
+
+def hash_of(change: Change) -> str:
+    return change.draft.content_hash if change.draft is not None else ""
+
+
 def new_record(
     change: Change, ref: IssueRef | None, *, pushed: bool, intent: bool = False
 ) -> ItemRecord:
@@ -312,7 +347,7 @@ def new_record(
         title=change.title,
         container=change.container,
         content_hash=change.draft.content_hash,
-        aliases=[change.alias] if change.alias else [],
+        aliases=[change.previous] if change.previous else [],
         issue=IssueRecord.of(ref) if ref else None,
         pushed=pushed_of(change.draft, change.body_hash) if pushed else None,
         intent=utcnow() if intent else None,
@@ -329,10 +364,13 @@ def found_record(change: Change, remote: RemoteIssue) -> tuple[ItemRecord, bool]
     assert record.pushed is not None
     same_text = remote.content_hash == change.draft.content_hash
     record.pushed.title = remote.title
-    if not same_text:
+    remark = remote.item_id != change.item_id
+    if not same_text or remark:
         record.pushed.body_hash = ""  # unknown: differs from any draft's
+    if remark:
+        record.pushed.labels = []  # Jira's identity label names the old id: rewrite it
     record.outside = outside_of(remote.body)
-    return record, same_text and remote.title == change.title
+    return record, same_text and not remark and remote.title == change.title
 
 
 def record_adoption(change: Change, state: SyncState, journal: Journal | None) -> None:

@@ -28,6 +28,7 @@ class ActionItem:
     done: bool = False
     links: tuple[str, ...] = ()
     content_hash: str = ""
+    name: str = ""  # the normalised text its id is derived from (not cut for display)
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -44,6 +44,7 @@ from pmsync.parse_text import (
     find_owner,
     find_priority,
     has_label_lead,
+    item_name,
     item_title,
     plain_text,
 )
@@ -136,7 +137,7 @@ def parse_postmortem(
     nodes = build_nodes(prepass("\n".join(lines[start:])), synonyms.kind, title_line, start)
     title = _doc_title(front_matter, lines, title_line)
     incident = _incident_date(front_matter, lines)
-    key = document_key(front_matter, title, incident, path)
+    key = document_key(front_matter, path)
     pairs = _section_entries(_blocks(nodes, synonyms))
     items = _items(pairs, key, incident, warnings)
     return Postmortem(
@@ -309,15 +310,17 @@ def _items(
     warnings: list[ParseWarning],
 ) -> list[ActionItem]:
     items: list[ActionItem] = []
-    seen: Counter[str] = Counter()  # normalized title -> occurrences so far
+    seen: Counter[str] = Counter()  # item name -> occurrences so far
     for entry, kind in pairs:
         title = item_title(entry.head) or item_title(plain_text(entry.body))
-        normalized = normalize_text(title)
-        if normalized:
-            seen[normalized] += 1
-            item_key = item_id(doc_key, title, seen[normalized])
+        # The id comes from the whole name, not the title cut for display.
+        name = normalize_text(item_name(entry.head) or item_name(plain_text(entry.body)))
+        if name and normalize_text(title):
+            seen[name] += 1
+            item_key = item_id(doc_key, name, seen[name])
             entry = _bounded(entry, warnings)
-            items.append(_item(entry, kind, item_key, title, _due(entry, incident, warnings)))
+            item = _item(entry, kind, item_key, title, _due(entry, incident, warnings))
+            items.append(dataclasses.replace(item, name=name))
     return items
 
 

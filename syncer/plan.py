@@ -33,12 +33,15 @@ from pmsync.model import ActionItem, IssueDraft, IssueRef, Postmortem
 from pmsync.state import ItemRecord, Pushed, SyncState
 
 Action = Literal["create", "update", "unchanged", "remove", "adopt"]
+# The fields that carry an issue's marker: the body's block (GitHub), the identity label
+# and the description's marker (Jira). Rewritten when an item's id changes.
+REMARK_FIELDS = ("body", "labels")
 
 
 @dataclass(frozen=True)
 class Change:
     action: Action
-    item_id: str  # the record's id: the one the issue's marker carries
+    item_id: str  # the item's id: the one its issue's marker carries after this change
     doc_key: str
     doc_path: str
     title: str
@@ -48,7 +51,7 @@ class Change:
     body_hash: str = ""
     fields: tuple[str, ...] = ()
     issue: IssueRef | None = None
-    alias: str | None = None  # the item's new id when it was reworded
+    previous: str | None = None  # the record's id when the item was reworded
     warnings: tuple[str, ...] = ()
 
 
@@ -134,7 +137,9 @@ def _plan_item(
     record: ItemRecord | None,
     config: Config,
 ) -> Change:
-    item_id = record_id or item.id
+    # A reworded item takes its new id, and its issue's marker follows (see `_compare`):
+    # a later push without the state still finds the issue by the id the item has.
+    item_id = item.id
     result = build_draft(item, doc, config, item_id)
     tracker = tracker_of(doc, config)
     base = Change(
@@ -147,7 +152,7 @@ def _plan_item(
         container_of(doc, config, tracker),
         result.draft,
         result.body_hash,
-        alias=item.id if record_id and record_id != item.id else None,
+        previous=record_id if record_id and record_id != item.id else None,
         warnings=result.warnings,
     )
     if record is not None and record.issue is not None:
@@ -164,6 +169,8 @@ def _compare(base: Change, record: ItemRecord, result: DraftResult) -> Change:
     if record.adopted or record.pushed is None:
         return _replace(base, action="unchanged", issue=issue)
     fields = changed_fields(record.pushed, result)
+    if base.previous is not None:
+        fields = tuple(dict.fromkeys((*fields, *REMARK_FIELDS)))
     action: Action = "update" if fields else "unchanged"
     return _replace(base, action=action, fields=fields, issue=issue)
 

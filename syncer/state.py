@@ -94,6 +94,8 @@ class ItemRecord(Model):
 class DocumentRecord(Model):
     path: str
     title: str | None = None
+    id: str | None = None  # its front matter `id`, slugged, when it has one
+    retired: bool = False  # its file is gone and --force-new said a new one is not it
 
 
 class TrackerRecord(Model):

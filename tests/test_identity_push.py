@@ -1,0 +1,239 @@
+"""Identity that survives ordinary edits, end to end through the fake GitHub and Jira:
+a postmortem already pushed is recognised after edits to its title, date and front
+matter, after a rename or a move (with or without the state), and a reworded item's
+issue is found again by its marker. Nothing is ever created twice."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from pmsync.adapters.base import read_marker
+from pmsync.errors import IdentityUnclear, InputError
+from tests.fakes.github import FakeGitHub
+from tests.fakes.jira import FakeJira
+from tests.workspace import Workspace, actions
+
+REPO = "acme/ops"
+
+DB = """# Database outage
+
+Start: June 5, 2024
+
+## Action items
+
+- [ ] Add an alert on replication lag (owner: ann)
+- [ ] Rebuild the orders index nightly
+- [ ] Write a runbook for failover
+"""
+
+WEB = """# Web outage
+
+Start: June 9, 2024
+
+## Action items
+
+- [ ] Raise the nginx worker limit
+- [ ] Add a synthetic checkout probe
+"""
+
+
+def small_workspace(root: Path, env: dict[str, str], **settings: object) -> Workspace:
+    (root / "postmortems").mkdir(parents=True)
+    (root / "postmortems" / "db.md").write_text(DB)
+    (root / "postmortems" / "web.md").write_text(WEB)
+    ws = Workspace(root, env)
+    ws.configure(postmortems=["postmortems/**/*.md"], **settings)
+    return ws
+
+
+@pytest.fixture
+def ws(tmp_path: Path, fake_github: FakeGitHub) -> Workspace:
+    settings = {"repo": REPO, "api_url": fake_github.api_url, "writes_per_minute": 0}
+    workspace = small_workspace(tmp_path, {"GITHUB_TOKEN": fake_github.token}, github=settings)
+    assert actions(workspace.push()) == {"create": 5}
+    return workspace
+
+
+def issue_count(fake: FakeGitHub) -> int:
+    return len(fake.issues(REPO))
+
+
+def lose_state(ws: Workspace) -> None:
+    shutil.rmtree(ws.state_file().parent)
+
+
+# --- 1. document identity --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("# Database outage", "# Orders database outage (replica lag)"),  # the H1
+        ("Start: June 5, 2024", "Start: June 6, 2024"),  # the incident date
+        ("# Database outage", "---\ntitle: DB outage\nowner: ann\n---\n# Database outage"),
+        ("# Database outage", "---\nid: pm-2024-017\n---\n# Database outage"),
+    ],
+    ids=["title", "date", "front-matter", "explicit-id-added"],
+)
+def test_title_date_and_front_matter_edits_update_never_create(
+    ws: Workspace, fake_github: FakeGitHub, old: str, new: str
+) -> None:
+    ws.edit("db.md", old, new)
+    result = ws.push()
+    assert "create" not in actions(result)
+    assert issue_count(fake_github) == 5
+    # and with the state lost after that edit, the markers still find every issue
+    lose_state(ws)
+    assert "create" not in actions(ws.push())
+    assert issue_count(fake_github) == 5
+
+
+def test_a_renamed_and_moved_postmortem_keeps_its_issues(
+    ws: Workspace, fake_github: FakeGitHub
+) -> None:
+    (ws.postmortems / "2024").mkdir()
+    ws.doc("db.md").rename(ws.postmortems / "2024" / "orders-db.md")
+    ws.edit("2024/orders-db.md", "# Database outage", "# Orders database outage")
+    result = ws.push()
+    assert "create" not in actions(result) and "remove" not in actions(result)
+    assert issue_count(fake_github) == 5
+    assert all("2024/orders-db.md" in i.body for i in fake_github.issues(REPO)[:3])
+    assert actions(ws.push()) == {"unchanged": 5}
+
+
+def test_a_renamed_postmortem_with_the_state_lost_is_found_through_the_markers(
+    ws: Workspace, fake_github: FakeGitHub
+) -> None:
+    ws.doc("db.md").rename(ws.postmortems / "orders-db.md")
+    lose_state(ws)
+    result = ws.push()
+    assert "create" not in actions(result)
+    assert issue_count(fake_github) == 5
+    # the markers followed the items' new ids: a second loss finds them directly
+    lose_state(ws)
+    assert actions(ws.push()) == {"unchanged": 5}
+    assert ws.rebuild() == (5, [])
+
+
+def test_a_vanished_postmortem_and_an_unpairable_new_one_stop_the_push(
+    ws: Workspace, fake_github: FakeGitHub
+) -> None:
+    ws.doc("db.md").unlink()
+    ws.doc("other.md").write_text(
+        "# Cache outage\n\n## Action items\n\n- Tune the eviction policy\n- Page on misses\n"
+    )
+    fake_github.reset_log()
+    with pytest.raises(IdentityUnclear, match=r"postmortems/other\.md.*db\.md.*--force-new"):
+        ws.push()
+    assert fake_github.requests == [] and issue_count(fake_github) == 5
+    result = push_force_new(ws)
+    assert actions(result) == {"create": 2, "unchanged": 2}
+    assert "create" not in actions(ws.push())  # settled: no second stop, no duplicate
+
+
+def push_force_new(ws: Workspace) -> object:
+    from pmsync.commands import push_command
+
+    return push_command(
+        ws.config(), [], prune=False, report=lambda o: None, env=ws.env, force_new=True
+    )
+
+
+def test_the_cli_says_so_in_one_line_and_exits_2(ws: Workspace) -> None:
+    from typer.testing import CliRunner
+
+    from pmsync.cli import app
+
+    ws.doc("db.md").unlink()
+    ws.doc("other.md").write_text("# Cache outage\n\n## Action items\n\n- Tune eviction\n")
+    config = str(ws.root / "pmsync.yaml")
+    result = CliRunner().invoke(app, ["push", "--config", config], env=ws.env)
+    assert result.exit_code == 2, result.output
+    assert "other.md" in result.output and "Traceback" not in result.output
+    forced = CliRunner().invoke(app, ["push", "--config", config, "--force-new"], env=ws.env)
+    assert forced.exit_code == 0, forced.output
+
+
+def test_two_files_claiming_one_id_stop_the_push(ws: Workspace) -> None:
+    ws.edit("db.md", "# Database outage", "---\nid: pm-17\n---\n# Database outage")
+    ws.push()
+    copy = ws.doc("db.md").read_text().replace("# Database outage", "# Copy")
+    ws.doc("copy.md").write_text(copy)
+    with pytest.raises(InputError, match=r"same identity"):
+        ws.push()
+
+
+# --- issue 20 points 1, 8, 9: identities never shared, in any script --------------------
+
+
+def test_same_title_and_date_in_two_files_are_two_documents(
+    ws: Workspace, fake_github: FakeGitHub
+) -> None:
+    ws.doc("db-copy.md").write_text(DB.replace("replication lag", "replication delay"))
+    result = ws.push()
+    assert actions(result) == {"create": 3, "unchanged": 5}
+    assert len({read_marker(i.body) for i in fake_github.issues(REPO)}) == 8
+    # pruning one file's item never closes the other file's
+    ws.edit("db-copy.md", "- [ ] Write a runbook for failover\n", "")
+    result = ws.push(prune=True)
+    assert actions(result) == {"remove": 1, "unchanged": 7}
+    assert sum(1 for i in fake_github.issues(REPO) if i.state == "closed") == 1
+
+
+def test_non_latin_titles_in_dated_folders_never_collide(
+    ws: Workspace, fake_github: FakeGitHub
+) -> None:
+    text = "# Сбой базы данных\n\n## Action items\n\n- Добавить мониторинг\n"
+    for day in ("2024-06-01", "2024-07-01"):
+        (ws.postmortems / day).mkdir()
+        (ws.postmortems / day / "README.md").write_text(text)
+    assert actions(ws.push()) == {"create": 2, "unchanged": 5}
+    (ws.postmortems / "2024-06-01" / "README.md").rename(ws.postmortems / "2024-06-01" / "pm.md")
+    assert "create" not in actions(ws.push())
+    assert issue_count(fake_github) == 7
+
+
+def test_items_sharing_a_long_opening_keep_their_own_issues(
+    ws: Workspace, fake_github: FakeGitHub
+) -> None:
+    opening = "Add an alert on the replication lag of every orders database replica " * 2
+    items = f"- [ ] {opening}in the east region\n- [ ] {opening}in the west region\n"
+    ws.edit("web.md", "- [ ] Add a synthetic checkout probe\n", items)
+    assert actions(ws.push())["create"] == 2
+    ws.edit("web.md", f"- [ ] {opening}in the east region\n", "")
+    result = ws.push(prune=True)
+    closed = [o.change.title for o in result.outcomes if o.action == "remove"]
+    assert len(closed) == 2  # the probe and the east alert, never the west one
+    west = [i for i in fake_github.issues(REPO) if "west region" in (i.body or "")]
+    assert len(west) == 1 and west[0].state == "open"
+
+
+# --- 2. markers follow the item ----------------------------------------------------------
+
+
+def test_a_reworded_item_carries_its_new_id_so_a_lost_state_finds_it(
+    ws: Workspace, fake_github: FakeGitHub
+) -> None:
+    ws.edit("db.md", "Rebuild the orders index nightly", "Rebuild the orders index every night")
+    assert actions(ws.push()) == {"update": 1, "unchanged": 4}
+    item = next(i for i in ws.plan().documents[0].items if "every night" in i.title)
+    issue = next(i for i in fake_github.issues(REPO) if "every night" in i.title)
+    assert read_marker(issue.body) is not None and read_marker(issue.body)[0] == item.id
+    lose_state(ws)
+    assert actions(ws.push()) == {"unchanged": 5}
+    lose_state(ws)
+    assert ws.rebuild() == (5, [])
+    assert issue_count(fake_github) == 5
+
+
+def test_jira_identity_label_follows_a_reworded_item(tmp_path: Path, fake_jira: FakeJira) -> None:
+    ws = small_workspace(tmp_path, fake_jira.env(), tracker="jira", jira=fake_jira.config())
+    assert actions(ws.push()) == {"create": 5}
+    ws.edit("db.md", "Write a runbook for failover", "Write a failover runbook")
+    assert actions(ws.push()) == {"update": 1, "unchanged": 4}
+    lose_state(ws)
+    assert actions(ws.push()) == {"unchanged": 5}
+    assert len(fake_jira.issues()) == 5
