@@ -21,7 +21,7 @@ from pmsync.group import Outcome
 from pmsync.html_report import render_report
 from pmsync.identity import explicit_id
 from pmsync.model import Postmortem
-from pmsync.pairing import Resolution, fresh_key, resolve_documents
+from pmsync.pairing import Resolution, fresh_key, orphaned_documents, resolve_documents
 from pmsync.parse import SectionSynonyms
 from pmsync.plan import Plan, plan_changes
 from pmsync.rebuild import rebuild_state
@@ -69,8 +69,11 @@ def known_documents(
 ) -> tuple[Resolution, list[str]]:
     """The postmortems keyed as the state knows them (see `pairing`)."""
     documents, errors = load_documents(paths, config)
-    exists = lambda path: (config.root / path).exists()  # noqa: E731
-    return resolve_documents(documents, state, exists, force_new=force_new), errors
+    return resolve_documents(documents, state, exists_in(config), force_new=force_new), errors
+
+
+def exists_in(config: Config) -> Callable[[str], bool]:
+    return lambda path: (config.root / path).exists()
 
 
 def project_path(path: str, config: Config) -> str:
@@ -88,7 +91,8 @@ def plan_command(config: Config, paths: list[str]) -> PlanResult:
     state = load_state(config.state_path())
     resolution, errors = known_documents(paths, config, state)
     documents = resolution.documents
-    return PlanResult(plan_changes(documents, state, config), documents, errors)
+    orphaned = orphaned_documents(state, exists_in(config))
+    return PlanResult(plan_changes(documents, state, config, orphaned), documents, errors)
 
 
 @dataclass
@@ -115,7 +119,7 @@ def push_command(
         before = state.model_dump_json()
         resolution, errors = known_documents(paths, config, state, force_new=force_new)
         documents = resolution.documents
-        plan = plan_changes(documents, state, config)
+        plan = plan_changes(documents, state, config, orphaned_documents(state, exists_in(config)))
         for old, new in resolution.renamed:
             announce(f"{new}: recognised as {old}, renamed")
         for warning in plan.warnings:
@@ -224,7 +228,8 @@ def status_command(
     path = config.state_path()
     if not refresh and not write:
         state = load_state(path)
-        return StatusResult(status_rows(state, today), [], [])
+        orphaned = orphaned_documents(state, exists_in(config))
+        return StatusResult(status_rows(state, today, orphaned), [], [])
     with locked(path, config.limits.lock_timeout, announce):
         state = load_state(path)
         before = state.model_dump_json()
@@ -232,7 +237,7 @@ def status_command(
         if refresh:
             connect = TrackerConnector(config, env, announce, sleep)
             errors = refresh_status(state, connect, progress)
-        rows = status_rows(state, today)
+        rows = status_rows(state, today, orphaned_documents(state, exists_in(config)))
         record_history(state, rows, today)
         if state.model_dump_json() != before:
             save_state(state, path)

@@ -19,7 +19,7 @@ from pmsync.state import IssueRecord, ItemRecord, Journal, SyncState, precise_no
 
 # Below one listing page of writes, settling would cost the next push nothing to save.
 SETTLE_AFTER = 100
-OutcomeAction = Literal["create", "update", "unchanged", "remove", "fail", "adopt"]
+OutcomeAction = Literal["create", "update", "unchanged", "remove", "fail", "adopt", "orphan"]
 # After these, the rest of a group is not attempted: nothing would succeed.
 _FATAL = (AuthError, RateLimited, TrackerUnavailable)
 REMARK_ALL = ("title", *REMARK_FIELDS)
@@ -59,7 +59,7 @@ class GroupRun:
         self._update([c for c in changes if c.action == "update"])
         self._remove([c for c in changes if c.action == "remove"])
         for change in changes:
-            if change.action in ("unchanged", "adopt"):
+            if change.action in ("unchanged", "adopt", "orphan"):
                 if change.action == "adopt":
                     record_adoption(change, self.state, self.journal)
                 self.emit(Outcome(change, change.action, change.issue, warnings=change.warnings))

@@ -65,6 +65,13 @@ def resolve_documents(
     return result
 
 
+def orphaned_documents(state: SyncState, exists: Callable[[str], bool]) -> set[str]:
+    """Recorded documents with tracked items whose file is gone: their items' issues are
+    orphans (reported; never closed by --prune, which needs the document read whole)."""
+    tracked = {r.doc for r in state.items.values()}
+    return {k for k, r in state.documents.items() if k in tracked and not exists(r.path)}
+
+
 def _read_once(docs: Sequence[Postmortem]) -> list[Postmortem]:
     """A file named twice (overlapping patterns, a folder and a file in it) is one document."""
     seen: dict[str, Postmortem] = {}

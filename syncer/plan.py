@@ -10,6 +10,7 @@ The decision table, per item:
 | issue, pushed == draft  | present                 | unchanged                       |
 | issue, pushed != draft  | present                 | update (the fields that differ) |
 | issue                   | gone from its document  | remove (close only with prune)  |
+| issue                   | its document is gone    | orphan (reported, never closed) |
 
 "Gone" is only concluded for documents parsed in this run that still have items: a
 document that suddenly has no items changes nothing (a guard against a bad edit or a
@@ -20,7 +21,7 @@ with a warning, and nothing concluded "gone": it was not taken in whole.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
@@ -32,7 +33,7 @@ from pmsync.matching import match_items
 from pmsync.model import ActionItem, IssueDraft, IssueRef, Postmortem
 from pmsync.state import ItemRecord, Pushed, SyncState
 
-Action = Literal["create", "update", "unchanged", "remove", "adopt"]
+Action = Literal["create", "update", "unchanged", "remove", "adopt", "orphan"]
 # The fields that carry an issue's marker: the body's block (GitHub), the identity label
 # and the description's marker (Jira). Rewritten when an item's id changes.
 REMARK_FIELDS = ("body", "labels")
@@ -75,8 +76,14 @@ class Plan:
         return any(c.action in ("create", "update", "remove") for c in self.changes)
 
 
-def plan_changes(docs: Sequence[Postmortem], state: SyncState, config: Config) -> Plan:
-    plan = Plan()
+def plan_changes(
+    docs: Sequence[Postmortem],
+    state: SyncState,
+    config: Config,
+    orphaned: Collection[str] = (),
+) -> Plan:
+    """The changes for `docs`; `orphaned`: keys of recorded documents whose file is gone."""
+    plan = Plan(_orphans(state, orphaned, {doc.key for doc in docs}))
     for doc in docs:
         items = [i for i in doc.items if i.section in config.defaults.sections]
         records = {k: r for k, r in state.items.items() if r.doc == doc.key}
@@ -95,6 +102,25 @@ def plan_changes(docs: Sequence[Postmortem], state: SyncState, config: Config) -
             )
         plan.changes.extend(_plan_document(doc, items, records, config))
     return plan
+
+
+def _orphans(state: SyncState, orphaned: Collection[str], read: set[str]) -> list[Change]:
+    """Open issues of items whose postmortem is gone: reported, never closed (their
+    document cannot be read, so nothing about them is concluded)."""
+    changes = []
+    for key, record in state.items.items():
+        if record.doc not in orphaned or record.doc in read or record.issue is None:
+            continue
+        if record.status is not None and record.status.state == "closed":
+            continue
+        doc = state.documents.get(record.doc)
+        ref = record.issue.ref()
+        path = doc.path if doc else record.doc
+        changes.append(
+            Change("orphan", key, record.doc, path, record.title, ref.tracker, record.container,
+                   issue=ref)
+        )  # fmt: skip
+    return changes
 
 
 def _plan_document(

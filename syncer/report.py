@@ -13,7 +13,7 @@ if TYPE_CHECKING:  # rendering needs only their shape: keep `pmsync parse` start
     from pmsync.group import Outcome
     from pmsync.plan import Action, Change, Plan
 
-ACTIONS: tuple[Action, ...] = ("create", "update", "unchanged", "remove", "adopt")
+ACTIONS: tuple[Action, ...] = ("create", "update", "unchanged", "remove", "adopt", "orphan")
 
 
 def print_documents(documents: list[Postmortem], console: Console | None = None) -> None:
@@ -109,6 +109,7 @@ OUTCOME_SUMMARY = {
     "unchanged": "unchanged",
     "adopt": "adopted",
     "remove": "removed",
+    "orphan": "orphaned",
     "fail": "failed",
 }
 

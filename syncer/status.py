@@ -10,8 +10,8 @@ A group whose read fails keeps its recorded status: nothing is concluded from it
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Collection, Iterable
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from pmsync.adapters.base import Tracker
@@ -33,6 +33,7 @@ class StatusRow:
     assignee: str | None
     overdue: bool
     missing: bool
+    orphan: bool = False  # its postmortem is gone
 
 
 def refresh_status(
@@ -100,12 +101,14 @@ def _missing(previous: Status | None, at: datetime) -> Status:
     return base.model_copy(update={"missing": True, "last_seen": at})
 
 
-def status_rows(state: SyncState, today: date) -> list[StatusRow]:
+def status_rows(state: SyncState, today: date, orphaned: Collection[str] = ()) -> list[StatusRow]:
+    """One row per tracked item; `orphaned`: documents whose file is gone."""
     rows = []
     for item_id, record in sorted(state.items.items(), key=lambda kv: (kv[1].doc, kv[0])):
         if record.issue is None:
             continue
-        rows.append(_row(state, item_id, record, today))
+        row = _row(state, item_id, record, today)
+        rows.append(replace(row, orphan=True) if record.doc in orphaned else row)
     return rows
 
 

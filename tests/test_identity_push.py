@@ -130,7 +130,7 @@ def test_a_vanished_postmortem_and_an_unpairable_new_one_stop_the_push(
         ws.push()
     assert fake_github.requests == [] and issue_count(fake_github) == 5
     result = push_force_new(ws)
-    assert actions(result) == {"create": 2, "unchanged": 2}
+    assert actions(result) == {"create": 2, "unchanged": 2, "orphan": 3}
     assert "create" not in actions(ws.push())  # settled: no second stop, no duplicate
 
 
@@ -237,3 +237,25 @@ def test_jira_identity_label_follows_a_reworded_item(tmp_path: Path, fake_jira: 
     lose_state(ws)
     assert actions(ws.push()) == {"unchanged": 5}
     assert len(fake_jira.issues()) == 5
+
+
+# --- 3. orphans ---------------------------------------------------------------------------
+
+
+def test_issues_of_a_deleted_postmortem_are_orphans_in_plan_push_and_status(
+    ws: Workspace, fake_github: FakeGitHub
+) -> None:
+    from datetime import date
+
+    ws.doc("web.md").unlink()
+    assert ws.plan().plan.count("orphan") == 2
+    fake_github.reset_log()
+    result = ws.push(prune=True)
+    assert actions(result) == {"orphan": 2, "unchanged": 3}
+    assert fake_github.requests == []  # reported, never closed: the document is not there
+    rows = ws.status(date(2024, 6, 20)).rows
+    assert sorted(r.title for r in rows if r.orphan) == [
+        "Add a synthetic checkout probe",
+        "Raise the nginx worker limit",
+    ]
+    assert all(i.state == "open" for i in fake_github.issues(REPO))
