@@ -28,7 +28,7 @@ from pmsync.rebuild import rebuild_state
 from pmsync.state import DocumentRecord, Journal, SyncState, load_state, locked, save_state
 from pmsync.status import StatusRow, record_history, refresh_status, status_rows
 from pmsync.sync import apply_plan
-from pmsync.writeback import LineEdit, write_back
+from pmsync.writeback import LineEdit, takes_checkbox, tick_to_write, write_back
 
 Sleep = Callable[[float], None]
 
@@ -239,28 +239,41 @@ def status_command(
             errors = refresh_status(state, connect, progress)
         rows = status_rows(state, today, orphaned_documents(state, exists_in(config)))
         record_history(state, rows, today)
+        written = write_back_documents(config, paths, state) if write else []
         if state.model_dump_json() != before:
             save_state(state, path)
-    written = write_back_documents(config, paths, state) if write else []
     return StatusResult(rows, errors, written)
 
 
 def write_back_documents(config: Config, paths: list[str], state: SyncState) -> list[str]:
-    """Put each tracked item's issue link and checkbox into its postmortem."""
+    """Put each tracked item's issue link and checkbox into its postmortem. The state
+    learns each tick written, so the next push does not take it for a person's."""
     documents = known_documents(paths, config, state)[0].documents
     written = []
     for doc in documents:
         edits = []
+        lines = _lines_of(config.root / doc.path)
         for item in doc.items:
             found = state.find(item.id)
-            record = found[1] if found else None
-            if record is None or record.issue is None or record.doc != doc.key:
+            if found is None or found[1].issue is None or found[1].doc != doc.key:
                 continue
-            closed = record.status is not None and record.status.state == "closed"
-            edits.append(LineEdit(item.line, record.issue.key, record.issue.url, closed))
+            key, record = found
+            tick = tick_to_write(record, item.done)
+            line = lines[item.line - 1] if 0 < item.line <= len(lines) else ""
+            if tick is not None and tick != item.done and takes_checkbox(line):
+                state.items[key] = record.model_copy(update={"done": tick})
+            assert record.issue is not None
+            edits.append(LineEdit(item.line, record.issue.key, record.issue.url, tick))
         if edits and write_back(config.root / doc.path, edits):
             written.append(doc.path)
     return written
+
+
+def _lines_of(path: Path) -> list[str]:
+    try:
+        return path.read_text(encoding="utf-8-sig", errors="replace").splitlines()
+    except OSError:
+        return []
 
 
 def rebuild_command(

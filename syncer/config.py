@@ -37,6 +37,8 @@ class DefaultsConfig(Strict):
     due_days: int | None = Field(default=30, ge=0)
     sections: list[Section] = Field(default_factory=lambda: list(get_args(Section)))
     allow_mentions: bool = False
+    # An item written done ("- [x]"): its issue is created, then closed; or not created.
+    create_done: Literal["closed", "skip"] = "closed"
 
 
 class PersonConfig(Strict):

@@ -15,7 +15,15 @@ from pmsync.adapters.base import Tracker, chunks, render_block, split_outside
 from pmsync.errors import AuthError, RateLimited, TrackerError, TrackerUnavailable
 from pmsync.model import Created, Failed, IssueRef, RemoteIssue
 from pmsync.plan import REMARK_FIELDS, Change, pushed_of
-from pmsync.state import IssueRecord, ItemRecord, Journal, SyncState, precise_now, utcnow
+from pmsync.state import (
+    IssueRecord,
+    ItemRecord,
+    Journal,
+    Status,
+    SyncState,
+    precise_now,
+    utcnow,
+)
 
 # Below one listing page of writes, settling would cost the next push nothing to save.
 SETTLE_AFTER = 100
@@ -23,6 +31,8 @@ OutcomeAction = Literal["create", "update", "unchanged", "remove", "fail", "adop
 # After these, the rest of a group is not attempted: nothing would succeed.
 _FATAL = (AuthError, RateLimited, TrackerUnavailable)
 REMARK_ALL = ("title", *REMARK_FIELDS)
+TICKED_COMMENT = "pmsync: this action item is ticked done in its postmortem, so it is closed."
+UNTICKED_COMMENT = "pmsync: this action item was unticked in its postmortem, so it is reopened."
 PRUNE_COMMENT = (
     "pmsync: this action item was removed from its postmortem (`{path}`), so this issue is "
     "closed. Reopen it if the work is still wanted."
@@ -131,10 +141,36 @@ class GroupRun:
         self.writes += 1
         record = new_record(change, created.issue.ref, pushed=True)
         record.outside = outside_of(created.issue.body)
+        record.done = False
         self.save(change.item_id, record)
-        return Outcome(
-            change, "create", created.issue.ref, warnings=(*change.warnings, *created.warnings)
+        warnings = (*change.warnings, *created.warnings)
+        if change.done:
+            # Written done: the issue is closed at once (the person's tick wins).
+            problem = self._set_state(change.item_id, created.issue.ref, True)
+            warnings = (*warnings, problem) if problem else warnings
+        return Outcome(change, "create", created.issue.ref, warnings=warnings)
+
+    def _set_state(self, item_id: str, ref: IssueRef, done: bool) -> str | None:
+        """Close (or reopen) an issue to match the item's tick; the record learns the tick
+        only once the tracker took it, so a failure is retried by the next push."""
+        try:
+            if done:
+                self.tracker.close(ref, TICKED_COMMENT)
+            else:
+                reopen = getattr(self.tracker, "reopen", None)
+                if reopen is None:
+                    return f"{self.tracker.name} issues cannot be reopened by pmsync"
+                reopen(ref, UNTICKED_COMMENT)
+        except TrackerError as exc:
+            if is_fatal(exc):
+                self.aborted = str(exc)
+            return f"could not {'close' if done else 'reopen'} {ref.key}: {exc}"
+        record = self.state.items[item_id]
+        status = (record.status or Status()).model_copy(
+            update={"state": "closed" if done else "open"}
         )
+        self.save(item_id, record.model_copy(update={"done": done, "status": status}))
+        return None
 
     def _failed(self, change: Change, failed: Failed) -> Outcome:
         if not failed.maybe_applied:
@@ -177,8 +213,12 @@ class GroupRun:
 
     def _update_one(self, change: Change, base_body: str | None) -> None:
         assert change.issue is not None and change.draft is not None
+        fields = tuple(f for f in change.fields if f != "state")
         try:
-            remote = self.tracker.update(change.issue, change.draft, change.fields, base_body)
+            if fields:
+                remote = self.tracker.update(change.issue, change.draft, fields, base_body)
+            else:
+                remote = RemoteIssue(change.issue, change.title, "open")
         except TrackerError as exc:
             self.emit(Outcome(change, "fail", change.issue, error=str(exc)))
             if is_fatal(exc):
@@ -195,13 +235,18 @@ class GroupRun:
                 "pushed": pushed_of(change.draft, change.body_hash),
                 "intent": None,
                 "outside": outside_of(remote.body) if remote.body is not None else record.outside,
+                "done": record.done if record.done is not None else change.done,
             }
         )
         self.save(change.item_id, record)
         if change.previous is not None:
             self.drop(change.previous)  # the record moved to the item's new id
         self.writes += 1
-        self.emit(Outcome(change, "update", remote.ref, warnings=change.warnings))
+        warnings = change.warnings
+        if "state" in change.fields:
+            problem = self._set_state(change.item_id, change.issue, change.done)
+            warnings = (*warnings, problem) if problem else warnings
+        self.emit(Outcome(change, "update", remote.ref, warnings=warnings))
 
     def _remove(self, removes: list[Change]) -> None:
         closing = self.prune and any(c.issue is not None for c in removes)

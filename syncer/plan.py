@@ -53,6 +53,7 @@ class Change:
     fields: tuple[str, ...] = ()
     issue: IssueRef | None = None
     previous: str | None = None  # the record's id when the item was reworded
+    done: bool = False  # the item is ticked in its postmortem
     warnings: tuple[str, ...] = ()
 
 
@@ -134,7 +135,7 @@ def _plan_document(
     changes = [
         _plan_item(doc, m.item, m.record_id, records.get(m.record_id or ""), config)
         for m in matches
-        if id(m.item) in kept
+        if id(m.item) in kept and not _skipped(m.item, m.record_id, config)
     ]
     if len(items) > limit:
         return changes
@@ -154,6 +155,11 @@ def _plan_document(
             )
         )
     return changes
+
+
+def _skipped(item: ActionItem, record_id: str | None, config: Config) -> bool:
+    """An item written done and never tracked, with `defaults.create_done: skip`."""
+    return item.done and record_id is None and config.defaults.create_done == "skip"
 
 
 def _plan_item(
@@ -179,6 +185,7 @@ def _plan_item(
         result.draft,
         result.body_hash,
         previous=record_id if record_id and record_id != item.id else None,
+        done=item.done,
         warnings=result.warnings,
     )
     if record is not None and record.issue is not None:
@@ -197,6 +204,8 @@ def _compare(base: Change, record: ItemRecord, result: DraftResult) -> Change:
     fields = changed_fields(record.pushed, result)
     if base.previous is not None:
         fields = tuple(dict.fromkeys((*fields, *REMARK_FIELDS)))
+    if record.done is not None and record.done != base.done:
+        fields = (*fields, "state")  # the person ticked or unticked it: the tick wins
     action: Action = "update" if fields else "unchanged"
     return _replace(base, action=action, fields=fields, issue=issue)
 

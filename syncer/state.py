@@ -86,6 +86,9 @@ class ItemRecord(Model):
     issue: IssueRecord | None = None
     adopted: bool = False
     intent: datetime | None = None  # a create was sent and its outcome is not known
+    # The item's tick as pmsync last synced it between the postmortem and the issue
+    # (None: not known yet). The side that moved away from it since wins (see writeback).
+    done: bool | None = None
     pushed: Pushed | None = None
     outside: str | None = None  # text people wrote around pmsync's block (GitHub)
     status: Status | None = None

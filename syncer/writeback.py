@@ -17,6 +17,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from pmsync.state import ItemRecord
+
 _LIST_ITEM = re.compile(r"^(?P<lead>\s*(?:[-*+]|\d{1,9}[.)])[ \t]+)(?P<box>\[[ xX]\][ \t]+)?")
 # A link pmsync wrote earlier: its text is an issue key (acme/ops#12, OPS-12).
 _LINK_SUFFIX = re.compile(r" \(\[(?:[\w.-]+/[\w.-]+#\d+|[A-Z][A-Z0-9_]+-\d+)\]\([^)\s]+\)\)$")
@@ -27,7 +29,24 @@ class LineEdit:
     line: int  # 1-based
     key: str
     url: str
-    closed: bool
+    closed: bool | None  # None: leave the checkbox as the person wrote it
+
+
+def tick_to_write(record: ItemRecord, ticked: bool) -> bool | None:
+    """The checkbox write-back sets, by the conflict rule: since the tick pmsync last
+    synced (`record.done`), the side that moved wins; when both moved (a file's time
+    is its checkout's, so the two cannot be ordered), the document wins. None: leave
+    the person's tick alone (the next push takes it to the tracker)."""
+    closed = record.status is not None and record.status.state == "closed"
+    synced = record.done if record.done is not None else closed
+    if ticked != synced:
+        return None
+    return closed
+
+
+def takes_checkbox(line: str) -> bool:
+    """Whether write-back can set a checkbox on this line (a list item, not a table row)."""
+    return bool(_LIST_ITEM.match(line)) and not line.lstrip().startswith("|")
 
 
 def edit_line(text: str, edit: LineEdit) -> str:
@@ -37,7 +56,7 @@ def edit_line(text: str, edit: LineEdit) -> str:
     if not body.endswith(link):
         body = body.rstrip() + link
     match = _LIST_ITEM.match(body)
-    if match:
+    if match and edit.closed is not None:
         box = "[x] " if edit.closed else "[ ] "
         current = match.group("box")
         if current is None or current.strip().lower() != box.strip().lower():

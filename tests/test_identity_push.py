@@ -259,3 +259,91 @@ def test_issues_of_a_deleted_postmortem_are_orphans_in_plan_push_and_status(
         "Raise the nginx worker limit",
     ]
     assert all(i.state == "open" for i in fake_github.issues(REPO))
+
+
+# --- 4. the person's tick wins -------------------------------------------------------------
+
+
+def ticked_workspace(root: Path, fake: FakeGitHub, **defaults: object) -> Workspace:
+    settings = {"repo": REPO, "api_url": fake.api_url, "writes_per_minute": 0}
+    ws = small_workspace(root, {"GITHUB_TOKEN": fake.token}, github=settings)
+    if defaults:
+        ws.configure(defaults=defaults)
+    ws.edit(
+        "db.md", "- [ ] Rebuild the orders index nightly", "- [x] Rebuild the orders index nightly"
+    )
+    return ws
+
+
+def by_title(fake: FakeGitHub, words: str) -> object:
+    return next(i for i in fake.issues(REPO) if words in i.title)
+
+
+def test_an_item_written_done_is_created_closed_and_write_back_keeps_its_tick(
+    tmp_path: Path, fake_github: FakeGitHub
+) -> None:
+    from datetime import date
+
+    ws = ticked_workspace(tmp_path, fake_github)
+    assert actions(ws.push()) == {"create": 5}
+    assert by_title(fake_github, "orders index").state == "closed"
+    assert sum(i.state == "open" for i in fake_github.issues(REPO)) == 4
+    ws.status(date(2024, 6, 20), write=True)
+    assert "- [x] Rebuild the orders index nightly" in ws.doc("db.md").read_text()
+    fake_github.reset_log()
+    assert actions(ws.push()) == {"unchanged": 5} and fake_github.requests == []
+
+
+def test_create_done_skip_creates_nothing_for_a_done_item(
+    tmp_path: Path, fake_github: FakeGitHub
+) -> None:
+    ws = ticked_workspace(tmp_path, fake_github, create_done="skip")
+    assert actions(ws.push()) == {"create": 4}
+    assert not any("orders index" in i.title for i in fake_github.issues(REPO))
+
+
+def test_ticking_closes_and_unticking_reopens_the_issue(
+    ws: Workspace, fake_github: FakeGitHub
+) -> None:
+    from datetime import date
+
+    ws.edit("db.md", "- [ ] Write a runbook", "- [x] Write a runbook")
+    assert actions(ws.push()) == {"update": 1, "unchanged": 4}
+    assert by_title(fake_github, "runbook").state == "closed"
+    # status --write-back right after: the person's tick stays, the issue stays closed
+    ws.status(date(2024, 6, 20), write=True)
+    assert "- [x] Write a runbook" in ws.doc("db.md").read_text()
+    assert actions(ws.push()) == {"unchanged": 5}
+    ws.edit("db.md", "- [x] Write a runbook", "- [ ] Write a runbook")
+    assert actions(ws.push()) == {"update": 1, "unchanged": 4}
+    assert by_title(fake_github, "runbook").state == "open"
+
+
+def test_write_back_never_unticks_a_tick_written_since_the_last_sync(
+    ws: Workspace, fake_github: FakeGitHub
+) -> None:
+    from datetime import date
+
+    ws.edit("db.md", "- [ ] Write a runbook", "- [x] Write a runbook")
+    ws.status(date(2024, 6, 20), write=True)  # the issue is still open in the tracker
+    assert "- [x] Write a runbook" in ws.doc("db.md").read_text()
+    # and a close made in the tracker is still written into the document
+    fake_github.close_issue(REPO, by_title(fake_github, "failover").number)  # type: ignore[attr-defined]
+    ws.status(date(2024, 6, 20), write=True)
+    assert "- [x] Write a runbook for failover" in ws.doc("db.md").read_text()
+    assert actions(ws.push()) == {"update": 1, "unchanged": 4}  # the person's tick: closes
+    assert by_title(fake_github, "runbook").state == "closed"  # type: ignore[attr-defined]
+
+
+def test_jira_issue_of_a_done_item_is_created_done_and_reopened_when_unticked(
+    tmp_path: Path, fake_jira: FakeJira
+) -> None:
+    ws = small_workspace(tmp_path, fake_jira.env(), tracker="jira", jira=fake_jira.config())
+    ws.edit("web.md", "- [ ] Raise the nginx", "- [x] Raise the nginx")
+    assert actions(ws.push()) == {"create": 5}
+    statuses = {i["fields"]["summary"]: i["fields"]["status"]["name"] for i in fake_jira.issues()}
+    assert statuses["Raise the nginx worker limit"] == "Done"
+    ws.edit("web.md", "- [x] Raise the nginx", "- [ ] Raise the nginx")
+    assert actions(ws.push()) == {"update": 1, "unchanged": 4}
+    statuses = {i["fields"]["summary"]: i["fields"]["status"]["name"] for i in fake_jira.issues()}
+    assert statuses["Raise the nginx worker limit"] == "To Do"
