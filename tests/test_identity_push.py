@@ -12,7 +12,7 @@ import pytest
 
 from pmsync.adapters.base import read_marker
 from pmsync.errors import IdentityUnclear, InputError
-from tests.fakes.github import FakeGitHub
+from tests.fakes.github import FakeGitHub, Issue
 from tests.fakes.jira import FakeJira
 from tests.workspace import Workspace, actions
 
@@ -275,7 +275,7 @@ def ticked_workspace(root: Path, fake: FakeGitHub, **defaults: object) -> Worksp
     return ws
 
 
-def by_title(fake: FakeGitHub, words: str) -> object:
+def by_title(fake: FakeGitHub, words: str) -> Issue:
     return next(i for i in fake.issues(REPO) if words in i.title)
 
 
@@ -328,11 +328,11 @@ def test_write_back_never_unticks_a_tick_written_since_the_last_sync(
     ws.status(date(2024, 6, 20), write=True)  # the issue is still open in the tracker
     assert "- [x] Write a runbook" in ws.doc("db.md").read_text()
     # and a close made in the tracker is still written into the document
-    fake_github.close_issue(REPO, by_title(fake_github, "failover").number)  # type: ignore[attr-defined]
+    fake_github.close_issue(REPO, by_title(fake_github, "failover").number)
     ws.status(date(2024, 6, 20), write=True)
     assert "- [x] Write a runbook for failover" in ws.doc("db.md").read_text()
     assert actions(ws.push()) == {"update": 1, "unchanged": 4}  # the person's tick: closes
-    assert by_title(fake_github, "runbook").state == "closed"  # type: ignore[attr-defined]
+    assert by_title(fake_github, "runbook").state == "closed"
 
 
 def test_jira_issue_of_a_done_item_is_created_done_and_reopened_when_unticked(
