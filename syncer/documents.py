@@ -7,7 +7,9 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from pmsync.adapters import TRACKERS
 from pmsync.errors import InputError
+from pmsync.front_matter import validate_front_matter
 from pmsync.model import ParseWarning, Postmortem
 from pmsync.parse import SectionSynonyms, parse_postmortem
 
@@ -80,7 +82,10 @@ def parse_command(
 
 
 def load_postmortem(path: str, synonyms: SectionSynonyms | None = None) -> Postmortem:
+    """Read, check the front matter (FrontMatterError stops the command: nothing is
+    written), parse."""
     source = read_source(path)
+    validate_front_matter(source.text, path, tuple(TRACKERS))
     doc = parse_postmortem(source.text, path, synonyms=synonyms)
     if source.decode_warning:
         doc = replace(doc, warnings=(ParseWarning(1, source.decode_warning), *doc.warnings))

@@ -50,6 +50,7 @@ def effective_due(item: ActionItem, doc: Postmortem, config: Config) -> date | N
 
 def labels_of(doc: Postmortem, config: Config) -> tuple[str, ...]:
     extra = doc.front_matter.get("labels") or []
+    extra = [extra] if isinstance(extra, str) else extra  # a string is one label
     labels = [*config.defaults.labels, *(str(x) for x in extra if isinstance(x, str | int))]
     return tuple(dict.fromkeys([*labels, TRACKING_LABEL]))
 

@@ -31,9 +31,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-import yaml
-
 from pmsync.dates import as_date, find_due, full_dates, parse_date
+from pmsync.front_matter import read_front_matter
 from pmsync.identity import content_hash, document_key, item_id, normalize_text
 from pmsync.model import ActionItem, ParseWarning, Postmortem, Section
 from pmsync.parse_blocks import Heading, Items, Lines, Node, build_nodes, prepass
@@ -130,7 +129,7 @@ def parse_postmortem(
     """Parse one postmortem. Never raises on any text: problems become warnings."""
     synonyms = synonyms or SectionSynonyms()
     lines = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    front_matter, lines, warnings = _front_matter(lines)
+    front_matter, lines, warnings = read_front_matter(lines)
     lines = [_bounded_depth(line) if line[:1] in " \t>" else line for line in lines]
     title_line = next((i + 1 for i, line in enumerate(lines) if line.strip()), 0)
     start = parse_start(lines, synonyms.tasks + synonyms.corrective)
@@ -163,27 +162,6 @@ def _bounded_depth(line: str) -> str:
 
 
 # -- front matter, title, incident date -------------------------------------------------
-
-
-def _front_matter(lines: list[str]) -> tuple[dict[str, Any], list[str], list[ParseWarning]]:
-    if not lines or lines[0].strip() != "---":
-        return {}, lines, []
-    end = next((i for i in range(1, len(lines)) if lines[i].strip() in ("---", "...")), None)
-    if end is None:
-        return {}, lines, []
-    blanked = [""] * (end + 1) + lines[end + 1 :]
-    try:
-        data = yaml.safe_load("\n".join(lines[1:end]))
-    except Exception as exc:  # any text may reach the YAML parser: report, never raise
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 2 if mark is not None else 1
-        problem = getattr(exc, "problem", None) or type(exc).__name__
-        return {}, blanked, [ParseWarning(line, f"invalid front matter: {problem}")]
-    if data is None:
-        return {}, blanked, []
-    if not isinstance(data, dict):
-        return {}, lines, [ParseWarning(1, "front matter is not a mapping; ignored")]
-    return {str(k): v for k, v in data.items()}, blanked, []
 
 
 def _doc_title(front_matter: dict[str, Any], lines: list[str], title_line: int) -> str | None:

@@ -347,3 +347,51 @@ def test_jira_issue_of_a_done_item_is_created_done_and_reopened_when_unticked(
     assert actions(ws.push()) == {"update": 1, "unchanged": 4}
     statuses = {i["fields"]["summary"]: i["fields"]["status"]["name"] for i in fake_jira.issues()}
     assert statuses["Raise the nginx worker limit"] == "To Do"
+
+
+# --- 5. front matter validated like the config --------------------------------------------
+
+BAD_FRONT_MATTER = [
+    ("tracker: jria\n", ":2:", "unknown tracker 'jria'"),
+    ("title: DB\nownr: ann\n", ":3:", "unknown key 'ownr'"),
+    ("date: 2024-02-30\n", "db.md", "date"),
+    ("labels: {a: 1}\n", ":2:", "'labels'"),
+    ("a: &a [x, x]\nb: &b [*a, *a]\nc: [*b, *b]\n", ":3:", "aliases"),
+]
+
+
+@pytest.mark.parametrize(("block", "where", "what"), BAD_FRONT_MATTER)
+@pytest.mark.parametrize("command", ["push", "plan", "check"])
+def test_bad_front_matter_is_one_line_exit_2_and_nothing_is_written(
+    ws: Workspace, fake_github: FakeGitHub, command: str, block: str, where: str, what: str
+) -> None:
+    from typer.testing import CliRunner
+
+    from pmsync.cli import app
+
+    ws.edit("db.md", "# Database outage", f"---\n{block}---\n# Database outage")
+    ws.edit("web.md", "- [ ] Raise the nginx", "- [ ] Raise the Nginx")  # a pending update
+    before = ws.state_file().read_bytes()
+    fake_github.reset_log()
+    config = str(ws.root / "pmsync.yaml")
+    result = CliRunner().invoke(app, [command, "--config", config], env=ws.env)
+    assert result.exit_code == 2, result.output
+    message = result.output.strip()
+    assert len(message.splitlines()) == 1 and "Traceback" not in message
+    assert "postmortems/db.md" in message and where in message and what in message
+    assert fake_github.requests == [] and ws.state_file().read_bytes() == before
+
+
+def test_unclosed_front_matter_is_an_error(ws: Workspace) -> None:
+    from pmsync.errors import FrontMatterError
+
+    ws.edit("db.md", "# Database outage", "---\ntitle: DB\n# Database outage")
+    with pytest.raises(FrontMatterError, match=r"db\.md:1: .*never closed"):
+        ws.plan()
+
+
+def test_labels_as_a_string_is_one_label(ws: Workspace, fake_github: FakeGitHub) -> None:
+    ws.edit("db.md", "# Database outage", "---\nlabels: database\n---\n# Database outage")
+    ws.push()
+    labels = {lab for i in fake_github.issues(REPO)[:3] for lab in i.labels}
+    assert "database" in labels and "d" not in labels
