@@ -69,10 +69,34 @@ class GroupRun:
         self._update([c for c in changes if c.action == "update"])
         self._remove([c for c in changes if c.action == "remove"])
         for change in changes:
-            if change.action in ("unchanged", "adopt", "orphan"):
-                if change.action == "adopt":
-                    record_adoption(change, self.state, self.journal)
+            if change.action == "adopt":
+                self._adopt(change)
+            elif change.action in ("unchanged", "orphan"):
                 self.emit(Outcome(change, change.action, change.issue, warnings=change.warnings))
+
+    def _adopt(self, change: Change) -> None:
+        """Verify a referenced issue once (it exists, this token can read it) and track
+        it; a missing one is reported and recorded as missing, never re-read each run."""
+        assert change.issue is not None
+        if self.aborted:
+            self.abort([change], self.aborted)
+            return
+        try:
+            remote = self.tracker.get(change.issue)
+        except TrackerError as exc:
+            self.emit(Outcome(change, "fail", change.issue, error=f"could not verify: {exc}"))
+            if is_fatal(exc):
+                self.aborted = str(exc)
+            return
+        record = record_adoption(change, self.state, self.journal, remote)
+        warnings = change.warnings
+        if record.status is not None and record.status.missing:
+            warnings = (
+                *warnings,
+                f"{change.issue.key} does not exist or this token cannot read it: fix the "
+                "reference in the postmortem, or remove it to get a new issue",
+            )
+        self.emit(Outcome(change, "adopt", change.issue, warnings=warnings))
 
     def _reconcile(self, creates: list[Change]) -> list[Change]:
         """Match planned creates to issues that already carry their marker: after a lost
@@ -418,19 +442,31 @@ def found_record(change: Change, remote: RemoteIssue) -> tuple[ItemRecord, bool]
     return record, same_text and not remark and remote.title == change.title
 
 
-def record_adoption(change: Change, state: SyncState, journal: Journal | None) -> None:
+def record_adoption(
+    change: Change, state: SyncState, journal: Journal | None, remote: RemoteIssue | None
+) -> ItemRecord:
+    """Track a referenced issue, with what its verification found (None: missing)."""
     assert change.issue is not None and change.draft is not None
+    now = utcnow()
+    if remote is None:
+        status = Status(missing=True, last_seen=now)
+    else:
+        status = Status(state=remote.state, state_reason=remote.state_reason,
+                        assignee=remote.assignee, due=remote.due, closed_at=remote.closed_at,
+                        updated_at=remote.updated_at, last_seen=now)  # fmt: skip
     record = ItemRecord(
         doc=change.doc_key,
         title=change.title,
         container=change.container,
         content_hash=change.draft.content_hash,
-        issue=IssueRecord.of(change.issue),
+        issue=IssueRecord.of(remote.ref if remote else change.issue),
         adopted=True,
+        status=status,
     )
     state.items[change.item_id] = record
     if journal is not None:
         journal.append(change.item_id, record)
+    return record
 
 
 def is_fatal(exc: TrackerError) -> bool:

@@ -71,6 +71,8 @@ def _refresh_group(
     by_key = {i.ref.key: i for i in seen.values()}
     for item_id, record in records.items():
         assert record.issue is not None
+        if record.adopted and record.status is not None and record.status.missing:
+            continue  # verified missing when adopted: reported once, not re-read every run
         remote = seen.get(item_id) or by_key.get(record.issue.key)
         if remote is None and (record.adopted or full or record.status is None):
             # Not in the listing: adopted (no label), or gone from the tracker.

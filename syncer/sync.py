@@ -18,7 +18,7 @@ from collections.abc import Callable
 
 from pmsync.adapters.base import Tracker
 from pmsync.errors import TrackerError
-from pmsync.group import GroupRun, Outcome, record_adoption
+from pmsync.group import GroupRun, Outcome
 from pmsync.plan import Change, Plan
 from pmsync.state import Journal, SyncState, precise_now
 
@@ -58,8 +58,9 @@ def apply_plan(
 
 
 def _needs_tracker(changes: list[Change], prune: bool) -> bool:
+    # An adoption verifies its issue once (one read), so it needs the tracker too.
     return any(
-        c.action in ("create", "update") or (prune and c.action == "remove" and c.issue)
+        c.action in ("create", "update", "adopt") or (prune and c.action == "remove" and c.issue)
         for c in changes
     )
 
@@ -70,11 +71,9 @@ def _local_outcomes(
     journal: Journal | None,
     report: Callable[[Outcome], None],
 ) -> list[Outcome]:
-    """Changes that need no tracker call: unchanged, adopted, removed without prune."""
+    """Changes that need no tracker call: unchanged, orphan, removed without prune."""
     outcomes = []
     for change in changes:
-        if change.action == "adopt":
-            record_adoption(change, state, journal)
         outcome = Outcome(change, change.action, change.issue, warnings=change.warnings)
         outcomes.append(outcome)
         report(outcome)

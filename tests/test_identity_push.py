@@ -395,3 +395,36 @@ def test_labels_as_a_string_is_one_label(ws: Workspace, fake_github: FakeGitHub)
     ws.push()
     labels = {lab for i in fake_github.issues(REPO)[:3] for lab in i.labels}
     assert "database" in labels and "d" not in labels
+
+
+# --- 6. adopted references verified once ---------------------------------------------------
+
+
+def test_adopted_references_are_verified_once_and_a_missing_one_is_not_reread(
+    ws: Workspace, fake_github: FakeGitHub
+) -> None:
+    from datetime import date
+
+    existing = fake_github.add_issue(REPO, title="Tune the pool", body="by hand")
+    table = (
+        "| Action | Ticket |\n|---|---|\n"
+        f"| Tune the pool size | {REPO}#{existing.number} |\n"
+        f"| Add a pool dashboard | {REPO}#999 |\n"
+    )
+    ws.edit(
+        "web.md",
+        "- [ ] Add a synthetic checkout probe\n",
+        "- [ ] Add a synthetic checkout probe\n\n" + table,
+    )
+    fake_github.reset_log()
+    result = ws.push()
+    adopted = {o.change.title: o for o in result.outcomes if o.action == "adopt"}
+    assert set(adopted) == {"Tune the pool size", "Add a pool dashboard"}
+    assert any("#999 does not exist" in w for w in adopted["Add a pool dashboard"].warnings)
+    assert not adopted["Tune the pool size"].warnings
+    assert fake_github.count("GET", f"/repos/{REPO}/issues/999") == 1
+    for _ in range(2):
+        rows = ws.status(date(2024, 6, 20)).rows
+    assert fake_github.count("GET", f"/repos/{REPO}/issues/999") == 1  # never re-read
+    missing = [r.title for r in rows if r.missing]
+    assert missing == ["Add a pool dashboard"]
