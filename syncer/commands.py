@@ -129,8 +129,9 @@ def push_command(
         journal = Journal(path) if plan.writes_needed else None
         try:
             outcomes = apply_plan(
-                plan, state, connect, journal, prune=prune, report=report, stopped=announce
-            )
+                plan, state, connect, journal, prune=prune, report=report, stopped=announce,
+                intent_grace=config.limits.intent_grace,
+            )  # fmt: skip
         finally:
             if state.model_dump_json() != before:
                 save_state(state, path)

@@ -55,6 +55,9 @@ class ParserConfig(Strict):
 class LimitsConfig(Strict):
     lock_timeout: float = Field(default=60, ge=0)
     max_wait: float = Field(default=300, ge=0)
+    # A create sent without an answer may still be landing: it is reconciled again, not
+    # re-created, until this many seconds have passed.
+    intent_grace: float = Field(default=60, ge=0)
 
 
 class Config(Strict):

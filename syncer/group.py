@@ -27,10 +27,16 @@ from pmsync.state import (
 
 # Below one listing page of writes, settling would cost the next push nothing to save.
 SETTLE_AFTER = 100
-OutcomeAction = Literal["create", "update", "unchanged", "remove", "fail", "adopt", "orphan"]
+OutcomeAction = Literal[
+    "create", "update", "unchanged", "remove", "fail", "adopt", "orphan", "pending"
+]
 # After these, the rest of a group is not attempted: nothing would succeed.
 _FATAL = (AuthError, RateLimited, TrackerUnavailable)
 REMARK_ALL = ("title", *REMARK_FIELDS)
+PENDING = (
+    "an earlier create of this item got no answer and may still be landing: it is looked "
+    "for again, not re-created, once limits.intent_grace ({grace:g}s) has passed"
+)
 TICKED_COMMENT = "pmsync: this action item is ticked done in its postmortem, so it is closed."
 UNTICKED_COMMENT = "pmsync: this action item was unticked in its postmortem, so it is reopened."
 PRUNE_COMMENT = (
@@ -56,6 +62,7 @@ class GroupRun:
     journal: Journal | None
     report: Callable[[Outcome], None]
     prune: bool = False
+    intent_grace: float = 60.0  # seconds an unanswered create is given to land
     outcomes: list[Outcome] = field(default_factory=list)
     aborted: str | None = None
     writes: int = 0  # issues created or updated in this run
@@ -112,11 +119,22 @@ class GroupRun:
         left = []
         for change in creates:
             found = remote.get(change.item_id) or by_hash.pop(hash_of(change), None)
-            if found is None:
-                left.append(change)
-            else:
+            if found is not None:
                 self._adopt_own(change, found)
+            elif self._in_flight(change):
+                self.emit(Outcome(change, "pending", warnings=(PENDING.format(
+                    grace=self.intent_grace),)))  # fmt: skip
+            else:
+                left.append(change)
         return left
+
+    def _in_flight(self, change: Change) -> bool:
+        """A create sent with no answer recorded, younger than the grace period: the
+        tracker may still be processing it, so not finding it proves nothing yet."""
+        record = self.state.items.get(change.item_id)
+        if record is None or record.intent is None or record.issue is not None:
+            return False
+        return (utcnow() - record.intent).total_seconds() < self.intent_grace
 
     def _needs_listing(self, creates: list[Change]) -> bool:
         record = self.state.trackers.get(f"{self.tracker.name}:{self.container}")

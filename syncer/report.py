@@ -110,6 +110,7 @@ OUTCOME_SUMMARY = {
     "adopt": "adopted",
     "remove": "removed",
     "orphan": "orphaned",
+    "pending": "pending",
     "fail": "failed",
 }
 

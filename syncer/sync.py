@@ -34,6 +34,7 @@ def apply_plan(
     prune: bool = False,
     report: Callable[[Outcome], None] = lambda outcome: None,
     stopped: Callable[[str], None] = lambda message: None,
+    intent_grace: float = 60.0,
 ) -> list[Outcome]:
     """Every group in turn; `stopped` hears once why a group's run was cut short."""
     outcomes: list[Outcome] = []
@@ -47,7 +48,9 @@ def apply_plan(
         except TrackerError as exc:
             outcomes.extend(_fail_all(changes, str(exc), report))
             continue
-        run = GroupRun(tracker, container, state, journal, report, prune=prune)
+        run = GroupRun(
+            tracker, container, state, journal, report, prune=prune, intent_grace=intent_grace
+        )
         run.run(changes)
         if run.aborted is None:
             state.tracker(tracker_name, container).last_push = run.settle(started)

@@ -129,7 +129,10 @@ def make_run(root: Path, tracker: str, fake: FakeServer, **settings: Any) -> Run
     else:
         assert isinstance(fake, FakeJira)
         env, section = fake.env(), {"tracker": "jira", "jira": fake.config()}
-    config = {"postmortems": ["postmortems/**/*.md"], **section, **settings}
+    # Each re-run here stands for the next scheduled push, past limits.intent_grace (the
+    # grace itself, a re-run while a create may still be landing, is in test_identity_push).
+    limits = {"intent_grace": 0}
+    config = {"postmortems": ["postmortems/**/*.md"], "limits": limits, **section, **settings}
     root.mkdir(parents=True, exist_ok=True)
     (root / "pmsync.yaml").write_text(yaml.safe_dump(config))
     return Run(root, tracker, fake, env)

@@ -428,3 +428,48 @@ def test_adopted_references_are_verified_once_and_a_missing_one_is_not_reread(
     assert fake_github.count("GET", f"/repos/{REPO}/issues/999") == 1  # never re-read
     missing = [r.title for r in rows if r.missing]
     assert missing == ["Add a pool dashboard"]
+
+
+# --- 7. an interrupted create is never repeated blindly ------------------------------------
+
+
+def age_intents(ws: Workspace, seconds: float) -> None:
+    """Let time pass for the state's unanswered creates."""
+    from datetime import timedelta
+
+    from pmsync.state import save_state
+
+    state = ws.state()
+    for record in state.items.values():
+        if record.intent is not None:
+            record.intent -= timedelta(seconds=seconds)
+    save_state(state, ws.state_file())
+
+
+@pytest.mark.parametrize("lands", [True, False], ids=["lands-late", "never-lands"])
+def test_a_create_without_answer_is_pending_until_the_grace_period_has_passed(
+    ws: Workspace, fake_github: FakeGitHub, lands: bool
+) -> None:
+    from pmsync.adapters.base import neutralize, render_block
+    from tests.fakes.server import DropBefore
+
+    ws.edit(
+        "web.md", "- [ ] Raise the nginx", "- [ ] Tune the proxy buffers\n- [ ] Raise the nginx"
+    )
+    fake_github.inject("POST", rf"^/repos/{REPO}/issues$", DropBefore(), times=1)
+    (change,) = [c for c in ws.plan().plan.changes if c.action == "create"]
+    fake_github.reset_log()
+    assert actions(ws.push())["fail"] == 1  # no answer: it may be landing
+    again = ws.push()  # re-run at once: not found yet, and not re-created
+    assert actions(again) == {"pending": 1, "unchanged": 5}
+    assert fake_github.count("POST", f"/repos/{REPO}/issues") == 1
+    if lands:  # the server finishes the create the client gave up on
+        assert change.draft is not None
+        body = render_block(change.item_id, change.draft.content_hash, neutralize("late"))
+        fake_github.add_issue(REPO, title=change.title, body=body, labels=["pmsync"])
+    age_intents(ws, 61)
+    final = ws.push()
+    assert actions(final).get("create", 0) == (0 if lands else 1)
+    assert "pending" not in actions(final) and "fail" not in actions(final)
+    titles = [i.title for i in fake_github.issues(REPO)]
+    assert titles.count("Tune the proxy buffers") == 1
