@@ -412,6 +412,12 @@ class JiraTracker:
         status = getattr(exc, "status_code", None)
         detail = str(getattr(exc, "text", "") or "")[:300]
         headers = getattr(getattr(exc, "response", None), "headers", None) or {}
+        if status == 403 and retry_after(headers) is not None:
+            # a rate limit (Jira Cloud's secondary limit), not a permission: wait, retry
+            return TrackerError(
+                f"{what}: Jira answered 403 with Retry-After" + (f": {detail}" if detail else ""),
+                transient=True, retry_after=retry_after(headers),
+            )  # fmt: skip
         if status in (401, 403):
             names = (
                 f"{self._config.email_env} and {self._config.token_env}"

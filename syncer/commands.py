@@ -8,14 +8,14 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from pmsync.adapters import adapter_module
 from pmsync.adapters.base import RetryPolicy, Tracker
 from pmsync.check import Finding, check_documents
 from pmsync.config import Config, find_config, load_config
 from pmsync.documents import expand_globs, parse_command
-from pmsync.errors import ConfigError, InputError, StateError
+from pmsync.errors import ConfigError, ContainerError, InputError, StateError
 from pmsync.gitdiff import changed_since
 from pmsync.group import Outcome
 from pmsync.html_report import render_report
@@ -31,6 +31,7 @@ from pmsync.sync import apply_plan
 from pmsync.writeback import LineEdit, takes_checkbox, tick_to_write, write_back
 
 Sleep = Callable[[float], None]
+T = TypeVar("T")
 
 # --- plan and push ----------------------------------------------------------------------
 
@@ -128,16 +129,33 @@ def push_command(
         connect = TrackerConnector(config, env, announce, sleep)
         journal = Journal(path) if plan.writes_needed else None
         try:
-            outcomes = apply_plan(
+            outcomes = checked_container(config, lambda: apply_plan(
                 plan, state, connect, journal, prune=prune, report=report, stopped=announce,
                 intent_grace=config.limits.intent_grace,
-            )  # fmt: skip
+            ))  # fmt: skip
         finally:
             if state.model_dump_json() != before:
                 save_state(state, path)
             if journal is not None:
                 journal.close()
     return PushResult(plan, outcomes, errors)
+
+
+def checked_container(config: Config, run: Callable[[], T]) -> T:
+    """`run`, with a ContainerError told in the settings' words: which URL, which
+    settings and which token variable to check."""
+    try:
+        return run()
+    except ContainerError as exc:
+        name = str(exc).split(" ", 1)[0]
+        section = getattr(config, name, None)
+        url_key = "api_url" if hasattr(section, "api_url") else "url"
+        place = "repo" if hasattr(section, "repo") else "project"
+        url, token = getattr(section, url_key, None), getattr(section, "token_env", "")
+        raise ContainerError(
+            f"{exc} (at {url}); check `{name}.{place}`, `{name}.{url_key}` and the token "
+            f"in ${token}"
+        ) from None
 
 
 def record_documents(

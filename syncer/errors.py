@@ -5,7 +5,9 @@
     │  ├─ ConfigError       bad config file, unknown key, missing token variable
     │  ├─ InputError        missing or unreadable postmortem, bad argument
     │  │  └─ IdentityUnclear  a postmortem pmsync cannot pair with the one it replaced
-    │  └─ FrontMatterError  the front matter of a postmortem is wrong
+    │  ├─ FrontMatterError  the front matter of a postmortem is wrong
+    │  └─ ContainerError    the tracker refuses the repository or project itself (missing,
+    │                       no access, bad token, wrong URL): stop at once, not per item
     ├─ StateError           exit 2
     │  ├─ StateLocked       another run holds the state file lock
     │  └─ StateCorrupt      the state file does not parse; the last good copy is kept
@@ -45,6 +47,10 @@ class IdentityUnclear(InputError):
 
 class FrontMatterError(UserError):
     """A postmortem's front matter is wrong (unknown key, bad value, unclosed block)."""
+
+
+class ContainerError(UserError):
+    """The repository or project cannot be used at all: nothing per item would succeed."""
 
 
 class StateError(PmsyncError):

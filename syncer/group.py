@@ -12,7 +12,14 @@ from datetime import datetime
 from typing import Literal
 
 from pmsync.adapters.base import Tracker, chunks, render_block, split_outside
-from pmsync.errors import AuthError, RateLimited, TrackerError, TrackerUnavailable
+from pmsync.errors import (
+    AuthError,
+    ContainerError,
+    NotFound,
+    RateLimited,
+    TrackerError,
+    TrackerUnavailable,
+)
 from pmsync.model import Created, Failed, IssueRef, RemoteIssue
 from pmsync.plan import REMARK_FIELDS, Change, pushed_of
 from pmsync.state import (
@@ -113,6 +120,7 @@ class GroupRun:
         try:
             remote = list_by_item(self.tracker, self.container)
         except TrackerError as exc:
+            self.refuse_container(exc)
             self.abort(creates, f"could not list existing issues: {exc}")
             return []
         by_hash = spare_by_hash(remote, self.state, creates)
@@ -170,6 +178,8 @@ class GroupRun:
         try:
             results = self.tracker.create([c.draft for c in batch if c.draft is not None])
         except TrackerError as exc:
+            if not isinstance(exc, AuthError) or self.writes == 0:
+                self.refuse_container(exc)
             results = [Failed(c.item_id, str(exc), exc.maybe_applied) for c in batch]
             if is_fatal(exc):
                 self.aborted = str(exc)
@@ -383,6 +393,15 @@ class GroupRun:
         self.state.items[item_id] = record
         if self.journal is not None:
             self.journal.append(item_id, record)
+
+    def refuse_container(self, exc: TrackerError) -> None:
+        """A bad token or a container that is not there (wrong repo, project or URL):
+        one error for the run, never the same failure once per item."""
+        container_level = isinstance(exc, AuthError) or (
+            isinstance(exc, NotFound) and self.writes == 0
+        )
+        if container_level:
+            raise ContainerError(f"{self.tracker.name} {self.container}: {exc}") from None
 
     def abort(self, changes: list[Change], error: str) -> None:
         self.aborted = self.aborted or error

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from pmsync.adapters.base import Tracker
-from pmsync.errors import TrackerError
+from pmsync.errors import AuthError, ContainerError, NotFound, TrackerError
 from pmsync.group import GroupRun, Outcome
 from pmsync.plan import Change, Plan
 from pmsync.state import Journal, SyncState, precise_now
@@ -45,6 +45,8 @@ def apply_plan(
         started = precise_now()
         try:
             tracker = connect(tracker_name)
+        except (AuthError, NotFound) as exc:
+            raise ContainerError(f"{tracker_name} {container}: {exc}") from None
         except TrackerError as exc:
             outcomes.extend(_fail_all(changes, str(exc), report))
             continue

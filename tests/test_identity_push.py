@@ -473,3 +473,39 @@ def test_a_create_without_answer_is_pending_until_the_grace_period_has_passed(
     assert "pending" not in actions(final) and "fail" not in actions(final)
     titles = [i.title for i in fake_github.issues(REPO)]
     assert titles.count("Tune the proxy buffers") == 1
+
+
+# --- 8. container errors fail fast ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("setting", "value", "named"),
+    [
+        ("repo", "acme/nope", "acme/nope"),
+        ("api_url", "/wrong-prefix", "/wrong-prefix"),
+        ("token", "not-a-token", "GITHUB_TOKEN"),
+    ],
+)
+def test_a_wrong_repo_url_or_token_is_one_line_exit_2(
+    tmp_path: Path, fake_github: FakeGitHub, setting: str, value: str, named: str
+) -> None:
+    from typer.testing import CliRunner
+
+    from pmsync.cli import app
+
+    settings = {"repo": REPO, "api_url": fake_github.api_url, "writes_per_minute": 0}
+    env = {"GITHUB_TOKEN": fake_github.token}
+    if setting == "token":
+        env["GITHUB_TOKEN"] = value
+    elif setting == "api_url":
+        settings["api_url"] = fake_github.api_url + value
+    else:
+        settings[setting] = value
+    ws = small_workspace(tmp_path, env, github=settings)
+    config = str(ws.root / "pmsync.yaml")
+    result = CliRunner().invoke(app, ["push", "--config", config], env=env)
+    assert result.exit_code == 2, result.output
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and named in lines[0] and "Traceback" not in result.output
+    assert "github.repo" in lines[0] and "github.api_url" in lines[0]
+    assert len(fake_github.issues(REPO)) == 0
