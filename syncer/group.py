@@ -22,6 +22,7 @@ from pmsync.errors import (
 )
 from pmsync.model import Created, Failed, IssueRef, RemoteIssue
 from pmsync.plan import REMARK_FIELDS, Change, pushed_of
+from pmsync.recovery import hash_of, pair_by_title, spare_by_hash, spare_issues
 from pmsync.state import (
     IssueRecord,
     ItemRecord,
@@ -124,10 +125,14 @@ class GroupRun:
             self.abort(creates, f"could not list existing issues: {exc}")
             return []
         by_hash = spare_by_hash(remote, self.state, creates)
+        spare = spare_issues(remote, self.state, creates)
         left = []
         for change in creates:
             found = remote.get(change.item_id) or by_hash.pop(hash_of(change), None)
+            if found is None and (found := pair_by_title(change, spare)) is not None:
+                by_hash.pop(found.content_hash or "", None)
             if found is not None:
+                spare.pop(found.item_id or "", None)
                 self._adopt_own(change, found)
             elif self._in_flight(change):
                 self.emit(Outcome(change, "pending", warnings=(PENDING.format(
@@ -417,31 +422,6 @@ def list_by_item(tracker: Tracker, container: str) -> dict[str, RemoteIssue]:
         if issue.item_id and issue.item_id not in found:
             found[issue.item_id] = issue
     return found
-
-
-def spare_by_hash(
-    remote: dict[str, RemoteIssue], state: SyncState, creates: Sequence[Change]
-) -> dict[str, RemoteIssue]:
-    """Issues whose marker names no item pmsync knows, by the content hash in their
-    marker: after a lost state, an item whose id changed (its postmortem renamed, moved,
-    or keyed anew) is still the item of the issue holding its exact text. A hash two
-    such issues share pairs with neither."""
-    known = {c.item_id for c in creates} | set(state.items)
-    known |= {alias for record in state.items.values() for alias in record.aliases}
-    found: dict[str, RemoteIssue] = {}
-    shared: set[str] = set()
-    for item_id, issue in remote.items():
-        digest = issue.content_hash
-        if item_id in known or not digest:
-            continue
-        if digest in found:
-            shared.add(digest)
-        found[digest] = issue
-    return {digest: issue for digest, issue in found.items() if digest not in shared}
-
-
-def hash_of(change: Change) -> str:
-    return change.draft.content_hash if change.draft is not None else ""
 
 
 def new_record(

@@ -13,8 +13,9 @@ from collections.abc import Callable
 
 from pmsync.adapters.base import Tracker
 from pmsync.errors import TrackerError
-from pmsync.group import found_record, hash_of, list_by_item, spare_by_hash
+from pmsync.group import found_record, list_by_item
 from pmsync.plan import Plan
+from pmsync.recovery import hash_of, spare_by_hash
 from pmsync.state import SyncState
 
 TrackerFactory = Callable[[str], Tracker]
