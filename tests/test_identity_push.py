@@ -509,3 +509,13 @@ def test_a_wrong_repo_url_or_token_is_one_line_exit_2(
     assert len(lines) == 1 and named in lines[0] and "Traceback" not in result.output
     assert "github.repo" in lines[0] and "github.api_url" in lines[0]
     assert len(fake_github.issues(REPO)) == 0
+
+
+def test_check_warns_about_two_postmortems_with_one_title_and_date(ws: Workspace) -> None:
+    from pmsync.commands import check_command
+
+    ws.doc("db-copy.md").write_text(DB)
+    findings, _ = check_command(ws.config(), [])
+    (found,) = [f for f in findings if "same title and incident date" in f.message]
+    assert found.path == "postmortems/db.md" or found.path == "postmortems/db-copy.md"
+    assert found.level == "warning"
