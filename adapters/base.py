@@ -1,8 +1,8 @@
 """The tracker protocol every adapter implements, the issue marker, and the one
 retry/pacing policy that owns all waiting.
 
-Adding a tracker = one module beside this one exposing `CONFIG_MODEL` and
-`connect(config, env, policy) -> Tracker`, plus one line in `adapters/__init__.py`.
+Adding a tracker = one subpackage `adapters/<name>/` exporting a `TrackerSpec` (see
+`spec.py`), plus one line in `adapters/__init__.py` (CONTRIBUTING.md lists the files).
 Adapters import their client library inside `connect()` so `pmsync --help` stays fast,
 and convert every library object and exception at the boundary: nothing but the
 types of `pmsync.model` and `pmsync.errors` leaves an adapter.
@@ -69,6 +69,22 @@ class Tracker(Protocol):
         """Comment, then close (Jira: apply the done transition). Closing a closed
         issue succeeds."""
         ...
+
+
+def finish_writes(tracker: Tracker) -> list[str]:
+    """Send the writes an adapter queued to batch them (GitHub: Projects v2 due dates),
+    at the end of a group's push; their warnings. `finish() -> list[str]` is optional:
+    an adapter that writes at once has none."""
+    finish: Callable[[], list[str]] | None = getattr(tracker, "finish", None)
+    return list(finish()) if finish is not None else []
+
+
+def prefetch_bodies(tracker: Tracker, refs: Sequence[IssueRef]) -> None:
+    """Before updating the bodies of `refs`: lets an adapter that must read an issue's
+    current text to keep people's part (Jira) read them in bulk. Optional, as `finish`."""
+    prefetch: Callable[[Sequence[IssueRef]], None] | None = getattr(tracker, "prefetch", None)
+    if prefetch is not None and refs:
+        prefetch(refs)
 
 
 # --- marker -------------------------------------------------------------------------

@@ -5,12 +5,12 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Any, TypeVar
 
-from pmsync.adapters import adapter_module
+from pmsync.adapters import TRACKERS
 from pmsync.adapters.base import RetryPolicy, Tracker
 from pmsync.check import Finding, check_documents
 from pmsync.config import Config, find_config, load_config
@@ -20,7 +20,7 @@ from pmsync.gitdiff import changed_since
 from pmsync.group import Outcome
 from pmsync.html_report import render_report
 from pmsync.identity import explicit_id
-from pmsync.model import Postmortem
+from pmsync.model import ActionItem, Postmortem
 from pmsync.pairing import Resolution, fresh_key, orphaned_documents, resolve_documents
 from pmsync.parse import SectionSynonyms
 from pmsync.plan import Plan, plan_changes
@@ -28,7 +28,7 @@ from pmsync.rebuild import rebuild_state
 from pmsync.state import DocumentRecord, Journal, SyncState, load_state, locked, save_state
 from pmsync.status import StatusRow, record_history, refresh_status, status_rows
 from pmsync.sync import apply_plan
-from pmsync.writeback import LineEdit, takes_checkbox, tick_to_write, write_back
+from pmsync.writeback import LineEdit, tick_to_write, write_back
 
 Sleep = Callable[[float], None]
 T = TypeVar("T")
@@ -79,12 +79,18 @@ def exists_in(config: Config) -> Callable[[str], bool]:
 
 def project_path(path: str, config: Config) -> str:
     """A postmortem's path relative to the config file's folder (the repository), however
-    it was named: issue links and the state must not change with the working directory."""
+    it was named: issue links and the state must not change with the working directory,
+    nor carry a machine's absolute path. `source_file` turns it back into the file."""
     absolute = Path(path).resolve()
     try:
-        return absolute.relative_to(config.root.resolve()).as_posix()
-    except ValueError:
-        return path
+        return Path(os.path.relpath(absolute, config.root.resolve())).as_posix()
+    except ValueError:  # another drive (Windows): no relative path exists
+        return absolute.as_posix()
+
+
+def source_file(doc_path: str, config: Config) -> Path:
+    """The file a postmortem was read from: the one place its recorded path is resolved."""
+    return config.root / doc_path
 
 
 def plan_command(config: Config, paths: list[str]) -> PlanResult:
@@ -193,7 +199,7 @@ class TrackerConnector:
         return self.trackers[name]
 
     def _connect(self, name: str) -> Tracker:
-        section = getattr(self.config, name)
+        section = self.config.section(name)
         require_tracker_settings(name, section)
         policy = RetryPolicy(
             max_wait=self.config.limits.max_wait,
@@ -201,13 +207,11 @@ class TrackerConnector:
             announce=self.announce,
             sleep=self.sleep,
         )
-        tracker: Tracker = adapter_module(name).connect(section, self.env, policy)
-        return tracker
+        return TRACKERS[name].connect(section, self.env, policy)
 
 
 def require_tracker_settings(name: str, section: Any) -> None:
-    required = {"github": ("repo",), "jira": ("url", "project")}[name]
-    for key in required:
+    for key in TRACKERS[name].required:
         if not getattr(section, key):
             raise ConfigError(f"setting '{name}.{key}' is required to push to {name}")
 
@@ -230,6 +234,7 @@ class StatusResult:
     rows: list[StatusRow]
     errors: list[str]
     written: list[str]
+    left: list[str] = field(default_factory=list)  # items write-back could not reach
 
 
 def status_command(
@@ -239,6 +244,7 @@ def status_command(
     refresh: bool,
     write: bool,
     today: date,
+    full: bool = False,
     env: Mapping[str, str] = os.environ,
     announce: Callable[[str], None] = lambda message: None,
     progress: Callable[[int], None] = lambda n: None,
@@ -255,44 +261,61 @@ def status_command(
         errors = []
         if refresh:
             connect = TrackerConnector(config, env, announce, sleep)
-            errors = refresh_status(state, connect, progress)
+            errors = refresh_status(state, connect, progress, full=full, announce=announce)
         rows = status_rows(state, today, orphaned_documents(state, exists_in(config)))
         record_history(state, rows, today)
-        written = write_back_documents(config, paths, state) if write else []
+        left: list[str] = []
+        written = write_back_documents(config, paths, state, left) if write else []
         if state.model_dump_json() != before:
             save_state(state, path)
-    return StatusResult(rows, errors, written)
+    return StatusResult(rows, errors, written, left)
 
 
-def write_back_documents(config: Config, paths: list[str], state: SyncState) -> list[str]:
-    """Put each tracked item's issue link and checkbox into its postmortem. The state
-    learns each tick written, so the next push does not take it for a person's."""
+def write_back_documents(
+    config: Config, paths: list[str], state: SyncState, left: list[str] | None = None
+) -> list[str]:
+    """Put each tracked item's issue link and checkbox into its postmortem; `left` hears
+    about the items whose line could not take them. A tick the person moved since the
+    last sync is left alone (`tick_to_write`); the state learns the ticks written."""
     documents = known_documents(paths, config, state)[0].documents
     written = []
     for doc in documents:
-        edits = []
-        lines = _lines_of(config.root / doc.path)
-        for item in doc.items:
-            found = state.find(item.id)
-            if found is None or found[1].issue is None or found[1].doc != doc.key:
-                continue
-            key, record = found
-            tick = tick_to_write(record, item.done)
-            line = lines[item.line - 1] if 0 < item.line <= len(lines) else ""
-            if tick is not None and tick != item.done and takes_checkbox(line):
-                state.items[key] = record.model_copy(update={"done": tick})
-            assert record.issue is not None
-            edits.append(LineEdit(item.line, record.issue.key, record.issue.url, tick))
-        if edits and write_back(config.root / doc.path, edits):
+        edits = [edit for item in doc.items if (edit := _line_edit(item, doc, state))]
+        skipped: list[LineEdit] = []
+        if edits and write_back(source_file(doc.path, config), edits, skipped):
             written.append(doc.path)
+        if left is not None:
+            left.extend(
+                f"{doc.path}:{e.line}: {e.key} not written back: the table has no Issue or "
+                "Ticket column and cannot take one (add one, framed by pipes)"
+                for e in skipped
+            )
+    if written:
+        _learn_ticks(config, written, state)
     return written
 
 
-def _lines_of(path: Path) -> list[str]:
-    try:
-        return path.read_text(encoding="utf-8-sig", errors="replace").splitlines()
-    except OSError:
-        return []
+def _line_edit(item: ActionItem, doc: Postmortem, state: SyncState) -> LineEdit | None:
+    found = state.find(item.id)
+    if found is None or found[1].issue is None or found[1].doc != doc.key:
+        return None
+    record, issue = found[1], found[1].issue
+    return LineEdit(item.line, issue.key, issue.url, tick_to_write(record, item.done))
+
+
+def _learn_ticks(config: Config, written: list[str], state: SyncState) -> None:
+    """Where the written files now agree with their issues, that tick is the baseline
+    the next push compares the person's ticks with (a line that cannot show a tick, or
+    a tick the person moved, keeps the old one)."""
+    for doc in known_documents(written, config, state)[0].documents:
+        for item in doc.items:
+            found = state.find(item.id)
+            if found is None or found[1].status is None:
+                continue
+            key, record = found
+            closed = record.status is not None and record.status.state == "closed"
+            if item.done == closed and record.done != closed:
+                state.items[key] = record.model_copy(update={"done": closed})
 
 
 def rebuild_command(
@@ -340,11 +363,16 @@ def report_command(
         config, paths, refresh=refresh, write=False, today=today, env=env, announce=announce
     )
     state = load_state(config.state_path())
-    lines = item_lines(config, paths, state)
+    lines, owners = item_lines(config, paths, state)
     titles = {d.path: d.title for d in state.documents.values() if d.title}
+    rows = result.rows
+    if not config.people:
+        # No mapping to tracker accounts: the issues are unassigned, but the postmortems
+        # name who owns each item.
+        rows = [replace(r, assignee=r.assignee or owners.get(r.item_id)) for r in rows]
     page = render_report(
-        result.rows, state.history, today, base_url=config.links.base_url, lines=lines,
-        doc_titles=titles,
+        rows, state.history, today, base_url=config.links.base_url, lines=lines,
+        doc_titles=titles, doc_root=relative_root(config.root, output),
     )  # fmt: skip
     try:
         output.write_text(page, encoding="utf-8")
@@ -353,19 +381,33 @@ def report_command(
     return result
 
 
-def item_lines(config: Config, paths: list[str], state: SyncState) -> dict[str, int]:
-    """Each tracked item's current line in its postmortem, for links to the source."""
+def relative_root(root: Path, page: Path) -> str:
+    """The config's folder seen from the folder the page is written to."""
+    try:
+        return Path(os.path.relpath(root.resolve(), page.resolve().parent)).as_posix()
+    except ValueError:  # another drive (Windows): no relative path exists
+        return root.resolve().as_uri()
+
+
+def item_lines(
+    config: Config, paths: list[str], state: SyncState
+) -> tuple[dict[str, int], dict[str, str]]:
+    """Each tracked item's current line in its postmortem (for links to the source) and
+    the owner the postmortem names for it."""
     try:
         documents = known_documents(paths, config, state)[0].documents
     except InputError:
-        return {}
-    lines = {}
+        return {}, {}
+    lines, owners = {}, {}
     for doc in documents:
         for item in doc.items:
             found = state.find(item.id)
             if found is not None:
                 lines[found[0]] = item.line
-    return lines
+                owner = item.owner or doc.front_matter.get("owner")
+                if owner:
+                    owners[found[0]] = str(owner)
+    return lines, owners
 
 
 def check_command(config: Config, paths: list[str]) -> tuple[list[Finding], list[str]]:

@@ -18,6 +18,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from pmsync.errors import FrontMatterError
+from pmsync.lines import split_lines
 from pmsync.model import ParseWarning
 
 FENCE = "---"
@@ -83,7 +84,7 @@ def read_front_matter(
 
 def validate_front_matter(text: str, path: str, trackers: Collection[str]) -> None:
     """Raise FrontMatterError on the first problem (see the module docstring)."""
-    lines = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    lines = split_lines(text.lstrip("\ufeff"))
     end = block_end(lines)
     if end is None:
         return

@@ -8,10 +8,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from typing import Literal
 
-from pmsync.adapters.base import Tracker, chunks, render_block, split_outside
+from pmsync.adapters.base import (
+    Tracker,
+    chunks,
+    prefetch_bodies,
+    render_block,
+    split_outside,
+)
 from pmsync.errors import (
     AuthError,
     ContainerError,
@@ -74,6 +80,7 @@ class GroupRun:
     outcomes: list[Outcome] = field(default_factory=list)
     aborted: str | None = None
     writes: int = 0  # issues created or updated in this run
+    ahead: timedelta = timedelta(0)  # how far this machine's clock runs ahead of the tracker's
 
     # --- the steps -----------------------------------------------------------------
 
@@ -196,6 +203,7 @@ class GroupRun:
 
     def _created(self, change: Change, created: Created) -> Outcome:
         self.writes += 1
+        self._measure_clock(created.issue)
         record = new_record(change, created.issue.ref, pushed=True)
         record.outside = outside_of(created.issue.body)
         record.done = False
@@ -244,6 +252,9 @@ class GroupRun:
         if not updates:
             return
         edited = self._edited_since_last_push() if self.tracker.keeps_outside_text else {}
+        if not self.aborted:
+            bodies = [c.issue for c in updates if c.issue is not None and "body" in c.fields]
+            self._prefetch(bodies)
         for change in updates:
             if self.aborted:
                 self.abort([change], self.aborted)
@@ -254,6 +265,13 @@ class GroupRun:
             else:
                 base = _base_body(self.state.items.get(change.previous or change.item_id))
             self._update_one(change, base)
+
+    def _prefetch(self, refs: list[IssueRef]) -> None:
+        try:
+            prefetch_bodies(self.tracker, refs)
+        except TrackerError as exc:
+            if is_fatal(exc):
+                self.aborted = f"could not read the issues before updating them: {exc}"
 
     def _edited_since_last_push(self) -> dict[str, RemoteIssue]:
         """Issues changed in the tracker since pmsync last wrote: their current bodies, so
@@ -299,6 +317,7 @@ class GroupRun:
         if change.previous is not None:
             self.drop(change.previous)  # the record moved to the item's new id
         self.writes += 1
+        self._measure_clock(remote)
         warnings = change.warnings
         if "state" in change.fields:
             problem = self._set_state(change.item_id, change.issue, change.done)
@@ -370,15 +389,26 @@ class GroupRun:
         read back what changed since it started (about one request per 100 writes, once)
         and note the text people keep around pmsync's blocks, so the next push reads only
         what changed after this one instead of re-reading pmsync's own writes."""
+        started -= self.ahead  # in the tracker's time: it compares `since` with its clock
         if not self.tracker.keeps_outside_text or self.writes <= SETTLE_AFTER or self.aborted:
             return started
-        settled = precise_now()
+        settled = precise_now() - self.ahead
         try:
             for issue in self.tracker.list_managed(self.container, started):
                 self._note_outside(issue)
         except TrackerError:
             return started  # the next push reads from the start of this one: still right
         return settled
+
+    def _measure_clock(self, issue: RemoteIssue) -> None:
+        """Learn the clock skew from the stamp the tracker put on a write it just
+        answered (an upper bound: the answer took time). A runner ahead of the tracker
+        would otherwise ask for edits `since` a moment the tracker has not reached, miss
+        people's notes made meanwhile, and overwrite them."""
+        stamp = issue.updated_at
+        if stamp is not None:
+            stamp = stamp if stamp.tzinfo else stamp.replace(tzinfo=timezone.utc)
+            self.ahead = max(self.ahead, precise_now() - stamp)
 
     def _note_outside(self, issue: RemoteIssue) -> None:
         record = self.state.items.get(issue.item_id or "")

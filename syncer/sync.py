@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from pmsync.adapters.base import Tracker
+from pmsync.adapters.base import Tracker, finish_writes
 from pmsync.errors import AuthError, ContainerError, NotFound, TrackerError
 from pmsync.group import GroupRun, Outcome
 from pmsync.plan import Change, Plan
@@ -36,7 +36,8 @@ def apply_plan(
     stopped: Callable[[str], None] = lambda message: None,
     intent_grace: float = 60.0,
 ) -> list[Outcome]:
-    """Every group in turn; `stopped` hears once why a group's run was cut short."""
+    """Every group in turn; `stopped` hears once why a group's run was cut short, and
+    what writes the adapter batched could not make."""
     outcomes: list[Outcome] = []
     for (tracker_name, container), changes in plan.by_group().items():
         if not _needs_tracker(changes, prune):
@@ -54,6 +55,8 @@ def apply_plan(
             tracker, container, state, journal, report, prune=prune, intent_grace=intent_grace
         )
         run.run(changes)
+        for warning in finish_writes(tracker):
+            stopped(f"{tracker_name} {container}: {warning}")
         if run.aborted is None:
             state.tracker(tracker_name, container).last_push = run.settle(started)
         else:

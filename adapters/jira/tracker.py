@@ -15,11 +15,11 @@ from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from datetime import datetime, timezone, tzinfo
 from typing import Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
-
 from pmsync.adapters.base import RetryPolicy, chunks
-from pmsync.adapters.jira_adf import markdown_to_adf, markdown_to_wiki
-from pmsync.adapters.jira_values import (
+from pmsync.adapters.jira.adf import markdown_to_adf, markdown_to_wiki, plain_text
+from pmsync.adapters.jira.block import merge_description
+from pmsync.adapters.jira.config import JiraConfig
+from pmsync.adapters.jira.values import (
     draft_fields,
     issue_ref,
     older_than,
@@ -32,33 +32,9 @@ from pmsync.adapters.jira_values import (
 from pmsync.errors import AuthError, ConfigError, NotFound, RateLimited, TrackerError
 from pmsync.model import Created, Failed, IssueDraft, IssueRef, RemoteIssue
 
-
-class JiraConfig(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    url: str | None = None
-    project: str | None = None
-    issue_type: str = "Task"
-    auth: Literal["basic", "bearer"] = "basic"
-    email_env: str = "JIRA_EMAIL"
-    token_env: str = "JIRA_API_TOKEN"
-    priority_map: dict[str, str] = Field(
-        default_factory=lambda: {
-            "P0": "Highest",
-            "P1": "High",
-            "P2": "Medium",
-            "P3": "Low",
-            "P4": "Lowest",
-            "high": "High",
-            "medium": "Medium",
-            "low": "Low",
-        }
-    )
-    fields: dict[str, Any] = Field(default_factory=dict)
-    done_transition: str = "Done"
-
-
-CONFIG_MODEL = JiraConfig
-
+# The last line of the comment pmsync leaves when it closes an issue (Jira comments have
+# no hidden text): a re-run whose transition failed after the comment finds it.
+CLOSE_MARKER = "(closed by pmsync)"
 
 # --- connect ------------------------------------------------------------------------------
 
@@ -111,7 +87,9 @@ def connect(config: JiraConfig, env: Mapping[str, str], policy: RetryPolicy) -> 
 class JiraTracker:
     name: ClassVar[str] = "jira"
     max_batch: ClassVar[int] = 50
-    keeps_outside_text: ClassVar[bool] = False  # pmsync owns the whole description
+    # People write around pmsync's block; it is kept by reading the current description
+    # right before an update (`prefetch`: 100 a search), not through the engine's memo.
+    keeps_outside_text: ClassVar[bool] = False
 
     def __init__(
         self,
@@ -130,6 +108,7 @@ class JiraTracker:
         self._jira: Any = None
         self.cloud = True
         self._tz: tzinfo = timezone.utc  # JQL dates are read in the user's time zone
+        self._descriptions: dict[str, Any] = {}  # key → description read by prefetch()
         self.etags: dict[str, str] = {}  # Jira has no conditional requests
 
     # --- flavour and access -----------------------------------------------------------
@@ -281,10 +260,14 @@ class JiraTracker:
     def update(
         self, ref: IssueRef, draft: IssueDraft, fields: Collection[str], base_body: str | None
     ) -> RemoteIssue:
-        """One PUT with the changed fields. The description is pmsync's own rendering,
-        replaced whole (`base_body` is not used: Jira descriptions are not Markdown)."""
+        """One PUT with the changed fields. Of the description only pmsync's block is
+        replaced: the text people wrote around it, read just before (see `prefetch`), is
+        kept, and an edited block is kept as their text (`base_body` is not used)."""
         self._ready()
         full, _ = draft_fields(draft, self._config, self.cloud)
+        if "body" in fields:
+            current = self._current_description(ref)
+            full["description"] = merge_description(current, full["description"])[0]
         names = {"title": "summary", "body": "description", "labels": "labels",
                  "due": "duedate", "assignee": "assignee", "priority": "priority"}  # fmt: skip
         # an unset due date or assignee clears it; an unmapped priority is left alone
@@ -309,6 +292,31 @@ class JiraTracker:
             raise NotFound(f"{ref.key} disappeared right after its update")
         return found
 
+    def prefetch(self, refs: Sequence[IssueRef]) -> None:
+        """Read the current descriptions of the issues about to be updated, 100 a search
+        (instead of one read each). A failed search reads nothing: each update then reads
+        its own issue."""
+        self._ready()
+        for batch in chunks([r.key for r in refs], PAGE):
+            jql = f"key in ({', '.join(batch)})"
+            try:
+                pages = self._pages_cloud(jql) if self.cloud else self._pages_classic(jql)
+                for raw in (raw for page in pages for raw in page):
+                    fields = raw.get("fields") or {}
+                    self._descriptions[str(raw.get("key"))] = fields.get("description")
+            except (AuthError, RateLimited):
+                raise
+            except TrackerError:
+                continue
+
+    def _current_description(self, ref: IssueRef) -> Any:
+        if ref.key in self._descriptions:
+            return self._descriptions.pop(ref.key)
+        key = ref.id or ref.key
+        raw = self._rest("GET", f"issue/{key}", params={"fields": "description"},
+                         what=f"read {ref.key}")  # fmt: skip
+        return (raw.get("fields") or {}).get("description")
+
     def close(self, ref: IssueRef, comment: str) -> RemoteIssue:
         """Comment, then apply `done_transition`. An issue already done is left alone."""
         self._ready()
@@ -328,14 +336,25 @@ class JiraTracker:
                 f"{ref.key}: Jira offers no transition named {wanted!r} (available: {names}); "
                 "set jira.done_transition to one of them"
             )
-        body = markdown_to_adf(comment) if self.cloud else markdown_to_wiki(comment)
-        self._rest("POST", f"issue/{key}/comment", {"body": body}, what=f"comment on {ref.key}")
+        if not self._commented(key, ref):
+            text = f"{comment}\n\n{CLOSE_MARKER}"
+            body = markdown_to_adf(text) if self.cloud else markdown_to_wiki(text)
+            self._rest("POST", f"issue/{key}/comment", {"body": body},
+                       what=f"comment on {ref.key}")  # fmt: skip
         transition = {"transition": {"id": str(match["id"])}}
         self._rest("POST", f"issue/{key}/transitions", transition, what=f"close {ref.key}")
         closed = self.get(ref)
         if closed is None:
             raise NotFound(f"{ref.key} disappeared while being closed")
         return closed
+
+    def _commented(self, key: str, ref: IssueRef) -> bool:
+        """Whether pmsync's closing comment is there already: a re-run after a failed
+        transition must not comment twice (the newest 100 comments are read)."""
+        params = {"orderBy": "-created", "maxResults": "100"}
+        page = self._rest("GET", f"issue/{key}/comment", params=params,
+                          what=f"read the comments of {ref.key}") or {}  # fmt: skip
+        return any(CLOSE_MARKER in plain_text(c.get("body")) for c in page.get("comments") or [])
 
     def reopen(self, ref: IssueRef, comment: str) -> RemoteIssue:
         """Comment, then apply the first transition back to a to-do status. An issue not
