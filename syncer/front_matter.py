@@ -38,15 +38,15 @@ class _NoAliases(yaml.SafeLoader):
 
 
 class FrontMatter(BaseModel):
-    """The keys pmsync reads. Other metadata goes under `meta:` (not read)."""
+    """The keys pmsync reads, plus a tracker's own (`<tracker>_<key>`, e.g. the project
+    a tracker's issues go to). Other metadata goes under `meta:` (not read)."""
 
-    model_config = ConfigDict(extra="forbid", strict=False)
+    model_config = ConfigDict(extra="allow", strict=False)
 
     id: str | int | None = None
     title: str | None = None
     date: dt.date | None = None
     tracker: str | None = None
-    jira_project: str | None = None
     labels: list[str] | str | None = None
     owner: str | None = None
     meta: dict[str, Any] | None = None
@@ -98,12 +98,28 @@ def validate_front_matter(text: str, path: str, trackers: Collection[str]) -> No
         checked = FrontMatter.model_validate(data)
     except ValidationError as exc:
         raise FrontMatterError(_describe(path, exc, key_lines)) from None
+    _check_tracker_keys(checked, path, key_lines, trackers)
     if checked.tracker is not None and checked.tracker not in trackers:
         where = f"{path}:{key_lines.get('tracker', 2)}"
         raise FrontMatterError(
             f"{where}: front matter: unknown tracker {checked.tracker!r}; use one of "
             + ", ".join(trackers)
         )
+
+
+def _check_tracker_keys(
+    checked: FrontMatter, path: str, key_lines: dict[str, int], trackers: Collection[str]
+) -> None:
+    for key, value in (checked.model_extra or {}).items():
+        where = f"{path}:{key_lines.get(key, 2)}"
+        if not any(key.startswith(f"{name}_") for name in trackers):
+            known = ", ".join([*FrontMatter.model_fields, "<tracker>_<key>"])
+            raise FrontMatterError(
+                f"{where}: front matter: unknown key '{key}' (known: {known}; put other "
+                "metadata under meta:)"
+            )
+        if not isinstance(value, str | int):
+            raise FrontMatterError(f"{where}: front matter: '{key}' must be a single value")
 
 
 def _load(block: list[str], path: str) -> tuple[dict[str, Any], dict[str, int]]:
@@ -132,10 +148,4 @@ def _describe(path: str, exc: ValidationError, key_lines: dict[str, int]) -> str
     error = exc.errors()[0]
     key = str(error["loc"][0]) if error["loc"] else ""
     where = f"{path}:{key_lines[key]}" if key in key_lines else path
-    if error["type"] == "extra_forbidden":
-        known = ", ".join(FrontMatter.model_fields)
-        return (
-            f"{where}: front matter: unknown key '{key}' (known: {known}; put other "
-            "metadata under meta:)"
-        )
     return f"{where}: front matter: '{key}': {error['msg']}"
