@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from typing import Literal
 
 from pmsync.adapters.base import (
@@ -54,6 +54,7 @@ class GroupRun:
     outcomes: list[Outcome] = field(default_factory=list)
     aborted: str | None = None
     writes: int = 0  # issues created or updated in this run
+    ahead: timedelta = timedelta(0)  # how far this machine's clock runs ahead of the tracker's
 
     # --- the steps -----------------------------------------------------------------
 
@@ -132,6 +133,7 @@ class GroupRun:
 
     def _created(self, change: Change, created: Created) -> Outcome:
         self.writes += 1
+        self._measure_clock(created.issue)
         record = new_record(change, created.issue.ref, pushed=True)
         record.outside = outside_of(created.issue.body)
         self.save(change.item_id, record)
@@ -210,6 +212,7 @@ class GroupRun:
         )
         self.save(change.item_id, record)
         self.writes += 1
+        self._measure_clock(remote)
         self.emit(Outcome(change, "update", remote.ref, warnings=change.warnings))
 
     def _remove(self, removes: list[Change]) -> None:
@@ -274,15 +277,26 @@ class GroupRun:
         read back what changed since it started (about one request per 100 writes, once)
         and note the text people keep around pmsync's blocks, so the next push reads only
         what changed after this one instead of re-reading pmsync's own writes."""
+        started -= self.ahead  # in the tracker's time: it compares `since` with its clock
         if not self.tracker.keeps_outside_text or self.writes <= SETTLE_AFTER or self.aborted:
             return started
-        settled = precise_now()
+        settled = precise_now() - self.ahead
         try:
             for issue in self.tracker.list_managed(self.container, started):
                 self._note_outside(issue)
         except TrackerError:
             return started  # the next push reads from the start of this one: still right
         return settled
+
+    def _measure_clock(self, issue: RemoteIssue) -> None:
+        """Learn the clock skew from the stamp the tracker put on a write it just
+        answered (an upper bound: the answer took time). A runner ahead of the tracker
+        would otherwise ask for edits `since` a moment the tracker has not reached, miss
+        people's notes made meanwhile, and overwrite them."""
+        stamp = issue.updated_at
+        if stamp is not None:
+            stamp = stamp if stamp.tzinfo else stamp.replace(tzinfo=timezone.utc)
+            self.ahead = max(self.ahead, precise_now() - stamp)
 
     def _note_outside(self, issue: RemoteIssue) -> None:
         record = self.state.items.get(issue.item_id or "")

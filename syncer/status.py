@@ -105,7 +105,7 @@ class Group:
         started = precise_now()
         self.tracker.etags = dict(marker.etags)
         since = None if full else marker.last_status
-        listed = self.tracker.list_managed(self.container, since)
+        listed = list(self.tracker.list_managed(self.container, since))
         seen = {i.item_id: i for i in listed if i.item_id}
         by_key = {i.ref.key: i for i in seen.values()}
         changed = False
@@ -117,7 +117,7 @@ class Group:
                 record.status, changed = status, True
         if changed or full or marker.last_status is None:
             marker.etags = dict(self.tracker.etags)
-            marker.last_status = started
+            marker.last_status = next_since(marker.last_status, listed)
         if full:
             marker.last_full = started
 
@@ -142,8 +142,15 @@ def _news(before: Status | None, after: Status) -> bool:
     """Whether a status read tells anything new (when it was seen is not news)."""
     if before is None:
         return True
-    ignore = {"last_seen"}
+    ignore = {"last_seen", "updated_at"}  # a comment is not news about the item
     return before.model_dump(exclude=ignore) != after.model_dump(exclude=ignore)
+
+
+def next_since(previous: datetime | None, listed: Iterable[RemoteIssue]) -> datetime | None:
+    """The next listing's `since`, in the tracker's clock: the newest change this listing
+    saw (whatever changes after it is newer still). The runner's clock may run ahead of
+    the tracker's, so it is never what the tracker compares its stamps with."""
+    return max((i.updated_at for i in listed if i.updated_at is not None), default=previous)
 
 
 def status_of(remote: RemoteIssue, seen_at: datetime) -> Status:
