@@ -87,6 +87,9 @@ class ItemRecord(Model):
     issue: IssueRecord | None = None
     adopted: bool = False
     intent: datetime | None = None  # a create was sent and its outcome is not known
+    # The item's tick as pmsync last synced it between the postmortem and the issue
+    # (None: not known yet). The side that moved away from it since wins (see writeback).
+    done: bool | None = None
     pushed: Pushed | None = None
     outside: str | None = None  # text people wrote around pmsync's block (GitHub)
     status: Status | None = None
@@ -95,6 +98,8 @@ class ItemRecord(Model):
 class DocumentRecord(Model):
     path: str
     title: str | None = None
+    id: str | None = None  # its front matter `id`, slugged, when it has one
+    retired: bool = False  # its file is gone and --force-new said a new one is not it
 
 
 class TrackerRecord(Model):
@@ -111,12 +116,21 @@ class HistoryPoint(Model):
     overdue: int
 
 
+class Reminded(Model):
+    """When `pmsync remind` last named an item in a digest, and last commented on its
+    issue: each at most once every `remind.every_days`."""
+
+    digest: date | None = None
+    comment: date | None = None
+
+
 class SyncState(Model):
     version: int = SCHEMA_VERSION
     documents: dict[str, DocumentRecord] = Field(default_factory=dict)
     items: dict[str, ItemRecord] = Field(default_factory=dict)
     trackers: dict[str, TrackerRecord] = Field(default_factory=dict)
     history: list[HistoryPoint] = Field(default_factory=list)
+    reminded: dict[str, Reminded] = Field(default_factory=dict)  # by item id
 
     def find(self, item_id: str) -> tuple[str, ItemRecord] | None:
         """The record for an item id, also under an alias (an item whose wording changed)."""

@@ -10,6 +10,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from pmsync.drafts import neutralize_mentions
 from pmsync.status import StatusRow
 
 
@@ -40,6 +41,7 @@ def _row_json(row: StatusRow) -> dict[str, Any]:
         "assignee": row.assignee,
         "overdue": row.overdue,
         "missing": row.missing,
+        "orphan": row.orphan,
     }
 
 
@@ -49,13 +51,19 @@ def _by_doc(rows: list[StatusRow]) -> list[tuple[str, list[StatusRow]]]:
 
 def _completion(rows: list[StatusRow]) -> str:
     closed = sum(1 for r in rows if r.state == "closed")
-    return f"{closed}/{len(rows)} done ({100 * closed // max(len(rows), 1)}%)"
+    return f"{closed}/{len(rows)} done ({percent(closed, len(rows))}%)"
+
+
+def percent(part: int, whole: int) -> int:
+    """Rounded half up, as people read it: 1 in 6 is 17%, not 16%."""
+    return (200 * part + whole) // (2 * whole) if whole else 0
 
 
 def _state_text(row: StatusRow) -> str:
     if row.missing:
         return "missing"
-    return "OVERDUE" if row.overdue else row.state
+    state = "OVERDUE" if row.overdue else row.state
+    return f"{state}, orphan" if row.orphan else state
 
 
 def print_status(rows: list[StatusRow], console: Console) -> None:
@@ -70,10 +78,12 @@ def print_status(rows: list[StatusRow], console: Console) -> None:
             table.add_row(_state_text(row), row.title, issue, due, row.assignee or "", style=style)
         console.print(table)
     summary = status_summary(rows)
+    orphans = sum(1 for r in rows if r.orphan)
     console.print(
         f"{summary['total']} items: {summary['open']} open, {summary['closed']} closed, "
         f"{summary['overdue']} overdue"
         + (f", {summary['missing']} missing" if summary["missing"] else "")
+        + (f", {orphans} orphan (postmortem gone)" if orphans else "")
     )
 
 
@@ -96,7 +106,7 @@ def status_markdown(rows: list[StatusRow]) -> str:
             link = f"[{issue.key}]({issue.url})" if issue else ""
             state = f"**{_state_text(row)}**" if row.overdue or row.missing else _state_text(row)
             due = row.due.isoformat() if row.due else ""
-            title = row.title.replace("|", "\\|")
+            title = neutralize_mentions(row.title).replace("|", "\\|")
             lines.append(f"| {state} | {title} | {link} | {due} | {row.assignee or ''} |")
     return "\n".join(lines) + "\n"
 

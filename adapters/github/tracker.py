@@ -333,6 +333,12 @@ class GitHubTracker:
             payload["milestone"] = self._milestone(repo, draft.due) if draft.due else None
         return payload
 
+    def comment(self, ref: IssueRef, text: str, mention: str | None) -> None:
+        repo, number = parse_key(ref.key)
+        body = f"@{mention} {text}" if mention else text
+        self._call(f"comment on {ref.key}", "POST", f"/repos/{repo}/issues/{number}/comments",
+                   body={"body": body}, write=True)  # fmt: skip
+
     def finish(self) -> list[str]:
         """Send the writes queued for batching (Projects v2 due dates); their warnings."""
         return self.project.finish() if self.project is not None else []
@@ -348,6 +354,15 @@ class GitHubTracker:
                        body={"body": f"{comment}\n\n{CLOSE_MARKER}"}, write=True)  # fmt: skip
         body = {"state": "closed", "state_reason": "not_planned"}
         resp = self._call(f"close {ref.key}", "PATCH", url, body=body, write=True)
+        return to_remote(repo, resp.data)
+
+    def reopen(self, ref: IssueRef, comment: str) -> RemoteIssue:
+        """Comment, then reopen. Reopening an open issue succeeds."""
+        repo, number = parse_key(ref.key)
+        url = f"/repos/{repo}/issues/{number}"
+        self._call(f"comment on {ref.key}", "POST", f"{url}/comments",
+                   body={"body": comment}, write=True)  # fmt: skip
+        resp = self._call(f"reopen {ref.key}", "PATCH", url, body={"state": "open"}, write=True)
         return to_remote(repo, resp.data)
 
     # --- labels and milestones, looked up once per run --------------------------------
