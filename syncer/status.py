@@ -145,7 +145,7 @@ def _news(before: Status | None, after: Status) -> bool:
     """Whether a status read tells anything new (when it was seen is not news)."""
     if before is None:
         return True
-    ignore = {"last_seen"}
+    ignore = {"last_seen", "updated_at"}  # a comment is not news about the item
     return before.model_dump(exclude=ignore) != after.model_dump(exclude=ignore)
 
 
