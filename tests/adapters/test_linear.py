@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from pmsync.adapters.base import RetryPolicy
+from pmsync.adapters.base import RetryPolicy, Tracker
 from pmsync.adapters.linear import LinearConfig, connect
 from pmsync.adapters.linear.tracker import LinearTracker
 from pmsync.model import IssueRef
@@ -37,8 +37,26 @@ class LinearBackend:
     def missing_ref(self) -> IssueRef:
         return IssueRef("linear", "OPS-9999", "https://linear.app/acme/issue/OPS-9999")
 
+    def write_around(self, ref: IssueRef, text: str) -> None:
+        [issue] = [i for i in self.fake.issues() if i["identifier"] == ref.key]
+        self.fake.edit(ref.key, description=f"{text}\n\n{issue['description']}\n\n{text}")
+
+    def text(self, ref: IssueRef) -> str:
+        [issue] = [i for i in self.fake.issues() if i["identifier"] == ref.key]
+        return str(issue["description"])
+
 
 class TestLinearContract(TrackerContract):
     @pytest.fixture
     def backend(self, fake_linear: FakeLinear) -> LinearBackend:
         return LinearBackend(fake_linear)
+
+    @pytest.mark.xfail(
+        strict=True,
+        reason="not yet: the Linear adapter owns the whole description and replaces it on "
+        "update (people's text around pmsync's part is lost); see README 'Sync to Linear'",
+    )
+    def test_text_people_write_around_pmsyncs_part_survives_an_update(
+        self, backend: LinearBackend, tracker: Tracker
+    ) -> None:
+        super().test_text_people_write_around_pmsyncs_part_survives_an_update(backend, tracker)
