@@ -179,3 +179,19 @@ def test_jira_comment_mentions_the_assignee(
     (comment,) = fake_jira.comments(key)
     nodes = json.dumps(comment["body"])
     assert '"type": "mention"' in nodes and "acc-1" in nodes
+
+
+def test_unassigned_items_are_grouped_under_the_postmortem_owner(
+    tmp_path: Path, fake_github: FakeGitHub, webhook: WebhookReceiver
+) -> None:
+    env = {"GITHUB_TOKEN": fake_github.token, "PMSYNC_WEBHOOK_URL": webhook.url}
+    github = {"repo": "acme/ops", "api_url": fake_github.api_url, "writes_per_minute": 0}
+    ws = make_workspace(tmp_path, env, github=github, remind={"format": "json"})
+    ws.edit("web-stack-orders-index.md", "Engineer Training", "Engineer Training (@bob)")
+    ws.push()
+    remind(ws, date(2030, 1, 1))
+    (posted,) = webhook.posts
+    groups = {o["owner"]: [i["title"] for d in o["postmortems"] for i in d["items"]]
+              for o in posted["owners"]}  # fmt: skip
+    (title,) = groups["bob"]
+    assert title.startswith("Engineer Training") and title not in groups["unassigned"]
