@@ -22,7 +22,7 @@ from pmsync.commands import TrackerConnector, item_lines, require_config_or_stat
 from pmsync.config import Config
 from pmsync.drafts import neutralize_mentions
 from pmsync.errors import ConfigError, DeliveryError, TrackerError
-from pmsync.remind_format import PAYLOADS, Digest, DueItem, when
+from pmsync.remind_format import FITS, PAYLOADS, Digest, DueItem, when
 from pmsync.state import Reminded, SyncState, load_state, locked, save_state
 from pmsync.status import StatusRow, refresh_status, status_rows
 
@@ -136,6 +136,9 @@ def deliver(
 ) -> None:
     if not result.digest.items or (url is None and not dry_run):
         return
+    fit = FITS.get(config.remind.format)
+    if fit is not None:  # what does not fit in one message waits for the next run
+        result.digest = fit(result.digest)
     result.payload = PAYLOADS[config.remind.format](result.digest)
     if not dry_run and url is not None:
         post(url, result.payload)

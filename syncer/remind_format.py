@@ -8,7 +8,7 @@ Pure. Item titles are neutralised (@mentions, and Slack's <…> control sequence
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -81,6 +81,24 @@ def slack_payload(digest: Digest) -> dict[str, Any]:
             ]
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": _cap(lines)}})
     return {"text": digest.headline(), "blocks": blocks}
+
+
+def fit_slack(digest: Digest, limit: int = 2900) -> Digest:
+    """The part of the digest one Slack message holds (50 blocks, 3,000 characters a
+    section): the rest is left for the next run, never recorded as sent."""
+    kept: list[DueItem] = []
+    for docs in list(digest.by_owner().values())[:SLACK_BLOCKS]:
+        used = 100  # the owner's line and the postmortems' names, roughly
+        for items in docs.values():
+            for item in items:
+                used += len(item.title) + len(item.url) + 2 * len(item.doc) + 60
+                if used > limit:
+                    break
+                kept.append(item)
+    return replace(digest, items=kept)
+
+
+FITS = {"slack": fit_slack}
 
 
 def _cap(lines: list[str], limit: int = 2900) -> str:

@@ -195,3 +195,20 @@ def test_unassigned_items_are_grouped_under_the_postmortem_owner(
               for o in posted["owners"]}  # fmt: skip
     (title,) = groups["bob"]
     assert title.startswith("Engineer Training") and title not in groups["unassigned"]
+
+
+def test_slack_message_holds_what_fits_and_records_only_that() -> None:
+    from pmsync.remind_format import Digest, DueItem, fit_slack, slack_payload
+
+    def item(n: int) -> DueItem:
+        return DueItem(f"i{n}", "A long title " * 8, f"owner{n % 60}", "pm/x.md", None,
+                       f"acme/ops#{n}", f"https://github.com/acme/ops/issues/{n}",
+                       date(2024, 7, 1), 9)  # fmt: skip
+
+    digest = Digest(DAY, [item(n) for n in range(600)])
+    kept = fit_slack(digest)
+    payload = slack_payload(kept)
+    sections = [b for b in payload["blocks"] if b["type"] == "section"]
+    assert len(payload["blocks"]) <= 50 and all(len(s["text"]["text"]) <= 3000 for s in sections)
+    shown = sum(s["text"]["text"].count("\n• ") for s in sections)
+    assert 0 < shown == len(kept.items) < 600  # the rest waits for the next run
