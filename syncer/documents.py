@@ -31,7 +31,10 @@ def find_postmortems(paths: Iterable[str]) -> Iterator[str]:
         path = Path(raw)
         if path.is_dir():
             found = sorted(p for p in path.rglob("*") if p.suffix.lower() in SUFFIXES)
-            yield from (str(p) for p in found if p.is_file())
+            files = [str(p) for p in found if p.is_file()]
+            if not files:
+                raise InputError(f"{raw}: no Markdown postmortems (*.md) in this folder")
+            yield from files
         elif path.exists():
             yield raw
         else:
