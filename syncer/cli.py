@@ -121,7 +121,7 @@ def parse(
     """
     from pmsync.documents import explain_notes, parse_command
 
-    documents, errors = guarded(lambda: parse_command(paths))
+    documents, errors = guarded(lambda: parse_command(paths, validate=False))
     notes = {doc.path: explain_notes(doc.path) for doc in documents} if explain else {}
     if as_json:
         found = [doc.to_json() for doc in documents]

@@ -141,8 +141,9 @@ def init(
         typer.echo(f"pmsync: wrote {path.relative_to(root)}", err=True)
     if not proposal.recognised:
         typer.echo("pmsync: fill in the settings marked FILL IN in pmsync.yaml", err=True)
-    typer.echo(f"pmsync: {proposal.found} postmortems with action items match "
-               f"{proposal.postmortems}. Next: `pmsync doctor`, then `pmsync plan`.")  # fmt: skip
+    patterns = ", ".join(proposal.postmortems)
+    typer.echo(f"pmsync: {proposal.found} postmortems with action items match {patterns}. "
+               "Next: `pmsync doctor`, then `pmsync plan`.")  # fmt: skip
 
 
 def confirm(proposal: Any) -> Any:
@@ -155,8 +156,9 @@ def confirm(proposal: Any) -> Any:
     if tracker != proposal.tracker:
         proposal = replace(proposal, tracker=tracker, section=placeholders(tracker, None),
                            recognised=False)  # fmt: skip
-    pattern = typer.prompt("Postmortems (glob)", default=proposal.postmortems)
-    return replace(proposal, postmortems=pattern)
+    shown = ", ".join(proposal.postmortems)
+    patterns = typer.prompt("Postmortems (globs, comma-separated)", default=shown)
+    return replace(proposal, postmortems=tuple(p.strip() for p in patterns.split(",")))
 
 
 @app.command(epilog="Reads no token. Exit: 0 printed; 2 unknown shell.")

@@ -69,10 +69,15 @@ def read_source(path: str) -> SourceText:
 
 
 def parse_command(
-    paths: list[str], synonyms: SectionSynonyms | None = None, max_items: int | None = None
+    paths: list[str],
+    synonyms: SectionSynonyms | None = None,
+    max_items: int | None = None,
+    validate: bool = True,
 ) -> tuple[list[Postmortem], list[str]]:
     """Parse every file; a bad path is an error for that path, the rest still parse. Past
-    `max_items` items of a document (and one more, to tell) its items are not collected."""
+    `max_items` items of a document (and one more, to tell) its items are not collected.
+    `validate=False` (`pmsync parse`, which writes nothing): front matter a site generator
+    needs ("weight:", "layout:") is read past, not an error."""
     documents: list[Postmortem] = []
     errors: list[str] = []
     for raw in paths:
@@ -83,7 +88,7 @@ def parse_command(
             continue
         for path in files:
             try:
-                documents.append(load_postmortem(path, synonyms, max_items))
+                documents.append(load_postmortem(path, synonyms, max_items, validate))
             except InputError as exc:
                 errors.append(str(exc))
     return documents, errors
@@ -97,12 +102,16 @@ def explain_notes(path: str) -> list[Note]:
 
 
 def load_postmortem(
-    path: str, synonyms: SectionSynonyms | None = None, max_items: int | None = None
+    path: str,
+    synonyms: SectionSynonyms | None = None,
+    max_items: int | None = None,
+    validate: bool = True,
 ) -> Postmortem:
     """Read, check the front matter (FrontMatterError stops the command: nothing is
     written), parse."""
     source = read_source(path)
-    validate_front_matter(source.text, path, tuple(TRACKERS))
+    if validate:
+        validate_front_matter(source.text, path, tuple(TRACKERS))
     doc = parse_postmortem(source.text, path, synonyms=synonyms, max_items=max_items)
     if source.decode_warning:
         doc = replace(doc, warnings=(ParseWarning(1, source.decode_warning), *doc.warnings))

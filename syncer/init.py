@@ -42,7 +42,7 @@ _URL = re.compile(
 class Proposal:
     tracker: str
     section: dict[str, Any]
-    postmortems: str
+    postmortems: tuple[str, ...]  # glob patterns
     remote: str | None  # the origin URL as git gives it
     recognised: bool  # the remote names a tracker pmsync knows
     found: int  # postmortems with action items under the glob
@@ -120,19 +120,19 @@ def _markdown_files(root: Path) -> Iterator[Path]:
                 yield Path(folder) / name
 
 
-def glob_for(paths: list[Path]) -> str:
-    """The narrowest `folder/**/*.md` holding every postmortem found."""
+def glob_for(paths: list[Path]) -> tuple[str, ...]:
+    """The narrowest `folder/**/*.md` holding every postmortem found: one pattern per
+    kind of file found (Markdown, HTML exports)."""
     if not paths:
-        return "postmortems/**/*.md"
+        return ("postmortems/**/*.md",)
     parents = [p.parent.parts for p in paths]
     common: list[str] = []
     for parts in zip(*parents, strict=False):
         if len(set(parts)) != 1:
             break
         common.append(parts[0])
-    suffixes = {p.suffix.lower() for p in paths}
-    pattern = "*.md" if suffixes == {".md"} else "*.markdown" if len(suffixes) == 1 else "*.m*"
-    return "/".join([*common, "**", pattern])
+    suffixes = sorted({p.suffix.lower() for p in paths})
+    return tuple("/".join([*common, "**", f"*{suffix}"]) for suffix in suffixes)
 
 
 def propose(
@@ -149,7 +149,7 @@ def propose(
     if container is not None:
         section |= placeholders(name, container)
     found = find_postmortems(root) if postmortems is None else []
-    pattern = postmortems or glob_for(found)
+    pattern = (postmortems,) if postmortems else glob_for(found)
     return Proposal(name, section, pattern, remote, recognised, len(found))
 
 
@@ -171,7 +171,7 @@ def render_config(proposal: Proposal) -> str:
 # Tokens are never written here: only the names of the environment variables holding them.
 
 # Postmortems to sync (glob patterns relative to this file; ** recurses).
-postmortems: [{json.dumps(proposal.postmortems)}]
+postmortems: {json.dumps(list(proposal.postmortems))}
 
 # Where the issues go. A postmortem's front matter `tracker:` overrides it.
 tracker: {proposal.tracker}

@@ -51,9 +51,10 @@ class ListReader:
             (item, *self._item_parts(item)) for item in self._children(start, "list_item_open")
         ]
         # A label-only bullet heads what follows when the list is only that bullet or holds
-        # other label bullets ("- **Actions**:" with its own list, then "- **Resolution**:").
+        # a section's label bullet ("- **Actions**:" over its list, then "- **Resolution**:");
+        # in a list of labelled items ("5. **Training:**" + sub-bullets) it is an item.
         alone = len(children) == 1 or any(
-            sub is not None and category_label(head.split("\n", 1)[0]) for _, head, sub in children
+            sub is not None and self._section_label(head) for _, head, sub in children
         )
         for item, head, sublist in children:
             label = self._bullet_label(item, head, sublist, alone)
@@ -67,6 +68,10 @@ class ListReader:
                 items.append((self.tokens[item], head))
         out.extend(self._items_node(items))
         return out
+
+    def _section_label(self, head: str) -> bool:
+        label = category_label(head.split("\n", 1)[0])
+        return bool(label and self.kind_of(label, True))
 
     def _bullet_label(self, item: int, head: str, sublist: int | None, alone: bool) -> str | None:
         """The label of a bullet that heads what follows: "- **Tasks:**" over a nested list

@@ -49,7 +49,8 @@ def _first_words(phrases: tuple[str, ...]) -> re.Pattern[str]:
 # What opens a section without a synonym (see parse.py): "What are we doing about it?",
 # "The following 2 weeks", a table whose header row names an action column.
 _OPENS = re.compile(
-    r"(?i)(?:^|[#*_>\s])(?:what|how)\b.*\?|\b(?:following|next|coming)\s+\S*\s*"
+    r"(?i)(?:^|[#*_>\s])(?:what|how)\b.*\b(?:doing|going to|will|are we|can we do|prevent"
+    r"|avoid|change)\b.*\?|\b(?:following|next|coming)\s+\S*\s*"
     r"(?:days|weeks|months|sprints?|quarters?)\b"
     r"|^\s*\|?.*\|.*\b(?:action|task|follow|to-?do|remediation|fix)"  # a table's header row
 )

@@ -18,11 +18,11 @@ from datetime import date
 from typing import Any
 
 from pmsync.adapters.base import Commenting
-from pmsync.commands import TrackerConnector, in_document_order, require_config_or_state
+from pmsync.commands import TrackerConnector, item_lines, require_config_or_state
 from pmsync.config import Config
 from pmsync.drafts import neutralize_mentions
 from pmsync.errors import ConfigError, DeliveryError, TrackerError
-from pmsync.remind_format import PAYLOADS, Digest, DueItem, when
+from pmsync.remind_format import FITS, PAYLOADS, Digest, DueItem, when
 from pmsync.state import Reminded, SyncState, load_state, locked, save_state
 from pmsync.status import StatusRow, refresh_status, status_rows
 
@@ -57,8 +57,12 @@ def remind_command(
         state = load_state(path)
         connect = TrackerConnector(config, env, announce, sleep)
         errors = refresh_status(state, connect) if refresh else []
-        rows = in_document_order(status_rows(state, today), config, [], state)
-        result = RemindResult(digest_of(rows, state, config, today), None, errors=errors)
+        lines, owners = item_lines(config, [], state)  # one read of the postmortems
+        rows = sorted(
+            status_rows(state, today),
+            key=lambda r: (r.doc, lines.get(r.item_id, 1 << 30), r.item_id),
+        )  # in the order the postmortems list them
+        result = RemindResult(digest_of(rows, state, config, today, owners), None, errors=errors)
         try:
             deliver(result, url, config, dry_run, post or post_json(config))
             if config.remind.comment:
@@ -83,11 +87,17 @@ def webhook_url(config: Config, env: Mapping[str, str]) -> str | None:
     return url
 
 
-def digest_of(rows: list[StatusRow], state: SyncState, config: Config, today: date) -> Digest:
+def digest_of(
+    rows: list[StatusRow],
+    state: SyncState,
+    config: Config,
+    today: date,
+    owners: Mapping[str, str] | None = None,
+) -> Digest:
     """The open items overdue or due within `due_soon_days`, not named in a digest in
-    the last `every_days`."""
+    the last `every_days`. `owners`: the owner each postmortem names, by item id."""
     items = [
-        due_item(row, state, config, today)
+        due_item(row, config, today, (owners or {}).get(row.item_id))
         for row in rows
         if is_due(row, config, today) and recent(state, row.item_id, "digest", today, config)
     ]
@@ -106,14 +116,16 @@ def recent(state: SyncState, item_id: str, kind: str, today: date, config: Confi
     return last is None or (today - last).days >= config.remind.every_days
 
 
-def due_item(row: StatusRow, state: SyncState, config: Config, today: date) -> DueItem:
+def due_item(row: StatusRow, config: Config, today: date, owner: str | None = None) -> DueItem:
+    """The item as a digest shows it; its owner is the issue's assignee, else the owner
+    the postmortem names, else the account pmsync assigned."""
     issue = row.record.issue
     assert issue is not None and row.due is not None  # is_due() checked both
     pushed = row.record.pushed.assignee if row.record.pushed else None
     base = config.links.base_url
     doc_url = f"{base.rstrip('/')}/{row.doc.removeprefix('./')}" if base else None
     return DueItem(
-        item_id=row.item_id, title=row.title, owner=row.assignee or pushed or "unassigned",
+        item_id=row.item_id, title=row.title, owner=row.assignee or owner or pushed or "unassigned",
         doc=row.doc, doc_url=doc_url, key=issue.key, url=issue.url, due=row.due,
         overdue_days=(today - row.due).days,
     )  # fmt: skip
@@ -124,6 +136,9 @@ def deliver(
 ) -> None:
     if not result.digest.items or (url is None and not dry_run):
         return
+    fit = FITS.get(config.remind.format)
+    if fit is not None:  # what does not fit in one message waits for the next run
+        result.digest = fit(result.digest)
     result.payload = PAYLOADS[config.remind.format](result.digest)
     if not dry_run and url is not None:
         post(url, result.payload)
@@ -187,7 +202,7 @@ def _comment_one(
 ) -> str:
     issue = row.record.issue
     assert issue is not None and row.due is not None
-    item = due_item(row, SyncState(), config, today)
+    item = due_item(row, config, today)
     text = f"This postmortem action item is {when(item)} (due {row.due.isoformat()})."
     mention = row.assignee if config.defaults.allow_mentions else None
     if row.assignee and mention is None:

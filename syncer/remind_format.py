@@ -8,13 +8,15 @@ Pure. Item titles are neutralised (@mentions, and Slack's <…> control sequence
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
 from pmsync.drafts import neutralize_mentions
 
-SLACK_BLOCKS = 45  # Slack takes 50 blocks a message: one per owner, with room to spare
+SLACK_BLOCKS = 45  # Slack takes 50 blocks a message (room left for the header)
+SECTION_LIMIT = 2900  # and 3,000 characters a section
 
 
 @dataclass(frozen=True)
@@ -69,24 +71,46 @@ def slack_payload(digest: Digest) -> dict[str, Any]:
     blocks: list[dict[str, Any]] = [
         {"type": "header", "text": {"type": "plain_text", "text": digest.headline()}}
     ]
-    for owner, docs in list(digest.by_owner().items())[:SLACK_BLOCKS]:
-        lines = [f"*{_slack_escape(_text(digest, owner))}*"]
-        for doc, items in docs.items():
-            name = _slack_escape(doc)
-            lines.append(f"<{items[0].doc_url}|{name}>" if items[0].doc_url else name)
-            lines += [
-                f"• <{i.url}|{_slack_escape(i.key)}> {_slack_escape(_text(digest, i.title))}"
-                f" — {when(i)}"
-                for i in items
-            ]
-        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": _cap(lines)}})
+    for section in _slack_sections(digest)[:SLACK_BLOCKS]:
+        text = "\n".join(line for line, _ in section)[:SECTION_LIMIT]
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": text}})
     return {"text": digest.headline(), "blocks": blocks}
 
 
-def _cap(lines: list[str], limit: int = 2900) -> str:
-    """Slack refuses a section text over 3,000 characters."""
-    text = "\n".join(lines)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+def fit_slack(digest: Digest) -> Digest:
+    """The part of the digest one Slack message holds (50 blocks, 3,000 characters a
+    section): the rest is left for the next run, never recorded as sent."""
+    sections = _slack_sections(digest)[:SLACK_BLOCKS]
+    return replace(digest, items=[item for s in sections for _, item in s if item])
+
+
+def _slack_lines(digest: Digest) -> Iterator[tuple[str, DueItem | None]]:
+    """Owner, postmortem and item lines in mrkdwn, each with the item it shows."""
+    for owner, docs in digest.by_owner().items():
+        yield f"*{_slack_escape(_text(digest, owner))}*", None
+        for doc, items in docs.items():
+            name = _slack_escape(doc)
+            yield (f"<{items[0].doc_url}|{name}>" if items[0].doc_url else name), None
+            for i in items:
+                title = _slack_escape(_text(digest, i.title))[:300]
+                yield f"• <{i.url}|{_slack_escape(i.key)}> {title} — {when(i)}", i
+
+
+def _slack_sections(digest: Digest) -> list[list[tuple[str, DueItem | None]]]:
+    """The lines packed into sections of at most SECTION_LIMIT characters."""
+    sections: list[list[tuple[str, DueItem | None]]] = []
+    current: list[tuple[str, DueItem | None]] = []
+    size = 0
+    for line, item in _slack_lines(digest):
+        if current and size + len(line) + 1 > SECTION_LIMIT:
+            sections.append(current)
+            current, size = [], 0
+        current.append((line, item))
+        size += len(line) + 1
+    return [*sections, current] if current else sections
+
+
+FITS = {"slack": fit_slack}
 
 
 def markdown_text(digest: Digest) -> str:

@@ -149,3 +149,14 @@ def test_example_config_validates_against_the_schema() -> None:
     data = yaml.safe_load((ROOT / "config.example.yaml").read_text())
     jsonschema.validate(data, json.loads(schema_text()))
     load_config(ROOT / "config.example.yaml")
+
+
+def test_html_exports_get_their_own_pattern(tmp_path: Path) -> None:
+    root = repository(tmp_path, "git@github.com:acme/ops.git")
+    html = "<h1>Outage</h1><h2>Action items</h2><ul><li>Add an index to orders</li></ul>"
+    (root / "docs" / "incidents" / "export.html").write_text(html)
+    assert init(root, "--yes")[0] == 0, init(root, "--yes", "--force")[2]
+    assert load_config(root / "pmsync.yaml").postmortems == [
+        "docs/incidents/**/*.html",
+        "docs/incidents/**/*.md",
+    ]

@@ -142,3 +142,24 @@ def test_markdown_right_under_an_html_heading_is_read_as_markdown() -> None:
         (4, "Fix A", "kim"),
         (5, "Fix B", None),
     ]
+
+
+def test_a_label_only_item_in_a_list_of_labelled_items_is_an_item() -> None:
+    text = (
+        "# PM\n\n## Tasks\n\n1. **Patch the config:**\n   - Set the limit.\n"
+        "2. **Train engineers:**\n   - Run a session.\n3. **Add a canary:**\n"
+    )
+    titles = [i.title for i in parse_postmortem(text, "pm.md").items]
+    assert titles == ["Patch the config", "Train engineers", "Add a canary"]
+
+
+def test_parse_reads_past_front_matter_of_a_site_generator(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from pmsync.cli import app
+
+    path = tmp_path / "pm.md"
+    path.write_text("---\ntitle: Outage\nweight: 3\n---\n# Outage\n\n## Action items\n\n- Fix it\n")
+    result = CliRunner().invoke(app, ["parse", "--json", str(path)])
+    assert result.exit_code == 0
+    assert [i["title"] for i in json.loads(result.output)["documents"][0]["items"]] == ["Fix it"]
