@@ -87,7 +87,6 @@ class ItemRecord(Model):
     adopted: bool = False
     intent: datetime | None = None  # a create was sent and its outcome is not known
     pushed: Pushed | None = None
-    outside: str | None = None  # text people wrote around pmsync's block (GitHub)
     status: Status | None = None
 
 
@@ -99,7 +98,9 @@ class DocumentRecord(Model):
 class TrackerRecord(Model):
     last_push: datetime | None = None
     last_status: datetime | None = None
-    etags: dict[str, str] = Field(default_factory=dict)  # conditional requests, by URL
+    # What the tracker's adapter keeps about this container between runs; only the
+    # adapter reads it (pmsync.adapters.base.Tracker.recall / memo).
+    memo: dict[str, Any] = Field(default_factory=dict)
 
 
 class HistoryPoint(Model):

@@ -65,7 +65,7 @@ def _refresh_group(
     marker = state.tracker(tracker.name, container)
     started = precise_now()
     full = marker.last_status is None
-    tracker.etags = dict(marker.etags)
+    tracker.recall(container, marker.memo)
     seen = {i.item_id: i for i in tracker.list_managed(container, marker.last_status) if i.item_id}
     by_key = {i.ref.key: i for i in seen.values()}
     for item_id, record in records.items():
@@ -79,7 +79,7 @@ def _refresh_group(
                 continue
         if remote is not None:
             record.status = status_of(remote, started)
-    marker.etags = dict(tracker.etags)
+    marker.memo = tracker.memo(container)
     marker.last_status = started
 
 

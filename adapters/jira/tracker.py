@@ -15,7 +15,7 @@ from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from datetime import datetime, timezone, tzinfo
 from typing import Any, ClassVar, Literal
 
-from pmsync.adapters.base import RetryPolicy, chunks
+from pmsync.adapters.base import Memo, RetryPolicy, chunks
 from pmsync.adapters.jira.adf import markdown_to_adf, markdown_to_wiki
 from pmsync.adapters.jira.config import JiraConfig
 from pmsync.adapters.jira.values import (
@@ -82,7 +82,6 @@ def connect(config: JiraConfig, env: Mapping[str, str], policy: RetryPolicy) -> 
 class JiraTracker:
     name: ClassVar[str] = "jira"
     max_batch: ClassVar[int] = 50
-    keeps_outside_text: ClassVar[bool] = False  # pmsync owns the whole description
 
     def __init__(
         self,
@@ -101,7 +100,17 @@ class JiraTracker:
         self._jira: Any = None
         self.cloud = True
         self._tz: tzinfo = timezone.utc  # JQL dates are read in the user's time zone
-        self.etags: dict[str, str] = {}  # Jira has no conditional requests
+
+    # --- the memo the state keeps per project: nothing (no conditional requests, and
+    # pmsync owns the whole description) ---------------------------------------------
+    def recall(self, container: str, memo: Memo) -> None:
+        pass
+
+    def memo(self, container: str) -> Memo:
+        return {}
+
+    def settle(self, container: str, started: datetime) -> None:
+        pass
 
     # --- flavour and access -----------------------------------------------------------
     def _ready(self) -> Any:
@@ -249,11 +258,9 @@ class JiraTracker:
         )  # fmt: skip
         return Created(draft.item_id, issue, warnings)
 
-    def update(
-        self, ref: IssueRef, draft: IssueDraft, fields: Collection[str], base_body: str | None
-    ) -> RemoteIssue:
+    def update(self, ref: IssueRef, draft: IssueDraft, fields: Collection[str]) -> RemoteIssue:
         """One PUT with the changed fields. The description is pmsync's own rendering,
-        replaced whole (`base_body` is not used: Jira descriptions are not Markdown)."""
+        replaced whole: people comment on a Jira issue rather than edit its description."""
         self._ready()
         full, _ = draft_fields(draft, self._config, self.cloud)
         names = {"title": "summary", "body": "description", "labels": "labels",
