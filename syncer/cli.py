@@ -11,7 +11,7 @@ from typing import Annotated, Any, NoReturn, TypeVar
 import typer
 
 from pmsync import __version__
-from pmsync.errors import PmsyncError, UserError
+from pmsync.errors import PmsyncError
 
 app = typer.Typer(
     add_completion=False,
@@ -32,8 +32,6 @@ def guarded(fn: Callable[[], T]) -> T:
     """Run a command body, turning pmsync's errors into one line and an exit code."""
     try:
         return fn()
-    except UserError as exc:
-        fail(str(exc), EXIT_USAGE)
     except PmsyncError as exc:
         fail(str(exc), EXIT_USAGE)
     except KeyboardInterrupt:
