@@ -14,7 +14,7 @@ import json
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone, tzinfo
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal, cast
 
 from pmsync.adapters.base import Memo, RetryPolicy, chunks
 from pmsync.adapters.jira.adf import markdown_to_adf, markdown_to_wiki
@@ -81,7 +81,7 @@ def connect(config: JiraConfig, env: Mapping[str, str], policy: RetryPolicy) -> 
     # own (its default headers, the same auth), and the library's public `raise_on_error`
     # turns their answers into the library's errors, converted like every other.
     transport = requests.Session()
-    transport.headers.update(jira.JIRA.DEFAULT_OPTIONS["headers"])
+    transport.headers.update(cast("dict[str, str]", jira.JIRA.DEFAULT_OPTIONS["headers"]))
     transport.auth = secret or jira.client.TokenAuth(env[config.token_env])
     library = JiraLibrary(
         client, transport, jira.resilientsession.raise_on_error, jira.exceptions.JIRAError,
