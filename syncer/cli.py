@@ -17,6 +17,9 @@ app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
     help="Turn postmortem action items into tracked GitHub or Jira issues, exactly once.",
+    # Locals in a traceback would print the environment and tokens (older typer
+    # versions show them by default): off, whatever typer version is installed.
+    pretty_exceptions_show_locals=False,
 )
 T = TypeVar("T")
 

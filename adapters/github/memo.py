@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from pmsync.adapters.base import split_outside
@@ -38,6 +38,7 @@ class RepoMemo:
     edits_read: bool = False  # the issues edited since `since` were listed in this run
     edits_failed: TrackerError | None = None
     writes: int = 0
+    ahead: timedelta = timedelta(0)  # how far this machine's clock runs ahead of GitHub's
 
     @classmethod
     def load(cls, memo: Mapping[str, Any]) -> RepoMemo:
@@ -55,6 +56,17 @@ class RepoMemo:
             memo["since"] = self.since.isoformat()
         return {k: v for k, v in memo.items() if v}
 
+    def wrote(self, key: str, body: str | None, stamp: datetime | None) -> None:
+        """pmsync just wrote this issue: note its text, count the write, and learn the
+        clock skew from the stamp GitHub put on it (an upper bound: the answer took
+        time). A runner ahead of GitHub would otherwise ask for edits `since` a moment
+        GitHub has not reached, miss people's notes made meanwhile, and overwrite them."""
+        self.note(key, body)
+        self.writes += 1
+        if stamp is not None:
+            stamp = stamp if stamp.tzinfo else stamp.replace(tzinfo=timezone.utc)
+            self.ahead = max(self.ahead, now() - stamp)
+
     def note(self, key: str, body: str | None) -> None:
         """The current body of an issue, just read or written: keep people's text."""
         before, after = split_outside(body)
@@ -63,3 +75,9 @@ class RepoMemo:
         else:
             self.outside.pop(key, None)
         self.read.add(key)
+
+
+def now() -> datetime:
+    """Full precision: a truncated `since` would make the next read return again what
+    changed in the same second."""
+    return datetime.now(timezone.utc)

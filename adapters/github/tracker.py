@@ -7,7 +7,7 @@ import queue
 from collections import deque
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 from typing import Any, ClassVar, TypeGuard, TypeVar
 from urllib.parse import urlencode
 
@@ -21,7 +21,7 @@ from pmsync.adapters.base import (
 )
 from pmsync.adapters.github.client import GitHubClient, Response
 from pmsync.adapters.github.config import GitHubConfig
-from pmsync.adapters.github.memo import SETTLE_AFTER, RepoMemo
+from pmsync.adapters.github.memo import SETTLE_AFTER, RepoMemo, now
 from pmsync.adapters.github.project import GitHubProject, project_due
 from pmsync.adapters.github.values import (
     DUE_TITLE_RE,
@@ -141,10 +141,11 @@ class GitHubTracker:
         After many writes, read them back now (one request per 100) so the next push's
         listing of edits does not return pmsync's own writes."""
         memo = self._memo(container)
+        started -= memo.ahead  # in GitHub's time: it compares `since` with its own clock
         memo.since = started
         if memo.writes <= SETTLE_AFTER:
             return
-        settled = datetime.now(timezone.utc)  # full precision: see pmsync.state
+        settled = now() - memo.ahead
         try:
             for _ in self._listing(container, started):
                 pass  # each issue's text is noted on the way
@@ -307,9 +308,7 @@ class GitHubTracker:
         if draft.due and self.project is not None:
             warnings.extend(project_due(self.project, outcome.data, draft.due))
         issue = to_remote(repo, outcome.data)
-        memo = self._memo(repo)
-        memo.writes += 1
-        memo.note(issue.ref.key, issue.body)
+        self._memo(repo).wrote(issue.ref.key, issue.body, issue.updated_at)
         return Created(draft.item_id, issue, tuple(warnings))
 
     def _create_payload(self, repo: str, draft: IssueDraft) -> dict[str, Any]:
@@ -344,9 +343,7 @@ class GitHubTracker:
         updated = self._apply(
             ref, draft, fields, self._update_payload(repo, draft, fields, outside, current)
         )
-        memo = self._memo(repo)
-        memo.writes += 1
-        memo.note(updated.ref.key, updated.body)
+        self._memo(repo).wrote(updated.ref.key, updated.body, updated.updated_at)
         return updated
 
     def _apply(
