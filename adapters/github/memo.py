@@ -15,7 +15,7 @@ so the next push's listing of edits does not return them all again).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -26,6 +26,9 @@ from pmsync.errors import TrackerError
 # Below one listing page of writes, reading them back would cost the next push nothing
 # to save.
 SETTLE_AFTER = 100
+# The adapter's listing of issues updated since a moment (all without one); it notes
+# each issue's text in the memo as it goes.
+Listing = Callable[[datetime | None], Iterable[object]]
 
 
 @dataclass
@@ -66,6 +69,47 @@ class RepoMemo:
         if stamp is not None:
             stamp = stamp if stamp.tzinfo else stamp.replace(tzinfo=timezone.utc)
             self.ahead = max(self.ahead, now() - stamp)
+
+    def around(self, key: str, listing: Listing) -> tuple[str, str] | None:
+        """People's text around the block of issue `key`, after reading the issues
+        edited since `since` once (`listing`); None when the state had no memo: the
+        caller must read the issue."""
+        if not self.recalled:
+            return None
+        if key not in self.read and not self.edits_read:
+            self._read_edits(listing)
+        return self.outside.get(key, ("", ""))
+
+    def _read_edits(self, listing: Listing) -> None:
+        """A failure fails every update of the run: none may guess people's text."""
+        if self.edits_failed is not None:
+            raise self.edits_failed
+        try:
+            for _ in listing(self.since):
+                pass  # each issue's text is noted on the way
+        except TrackerError as exc:
+            message = f"could not read the issues before updating them: {exc}"
+            self.edits_failed = type(exc)(
+                message, transient=exc.transient, retry_after=exc.retry_after
+            )
+            raise self.edits_failed from None
+        self.edits_read = True
+
+    def settle(self, started: datetime, listing: Listing) -> None:
+        """A push that started at `started` ended: people's edits before it are known.
+        After many writes, read them back now (one request per 100) so the next push's
+        listing of edits does not return pmsync's own writes."""
+        started -= self.ahead  # in GitHub's time: it compares `since` with its own clock
+        self.since = started
+        if self.writes <= SETTLE_AFTER:
+            return
+        settled = now() - self.ahead
+        try:
+            for _ in listing(started):
+                pass
+        except TrackerError:
+            return  # the next push reads from the start of this one: still right
+        self.since = settled
 
     def note(self, key: str, body: str | None) -> None:
         """The current body of an issue, just read or written: keep people's text."""

@@ -7,7 +7,7 @@ import queue
 from collections import deque
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any, ClassVar, TypeGuard, TypeVar
 from urllib.parse import urlencode
 
@@ -19,18 +19,17 @@ from pmsync.adapters.base import (
     split_outside,
     wrap_block,
 )
+from pmsync.adapters.github.catalog import Catalog
 from pmsync.adapters.github.client import GitHubClient, Response
 from pmsync.adapters.github.config import GitHubConfig
-from pmsync.adapters.github.memo import SETTLE_AFTER, RepoMemo, now
+from pmsync.adapters.github.memo import RepoMemo
 from pmsync.adapters.github.project import GitHubProject, project_due
 from pmsync.adapters.github.values import (
-    DUE_TITLE_RE,
     dropped_fields,
     iso_z,
     issues_of,
     label_names,
     later_page_urls,
-    milestone_title,
     parse_key,
     same_repo,
     to_remote,
@@ -41,12 +40,6 @@ from pmsync.model import Created, Failed, IssueDraft, IssueRef, RemoteIssue
 # --- the tracker ----------------------------------------------------------------------
 
 TRACKING_LABEL = "pmsync"  # every issue pmsync creates carries it; listings filter on it
-# GitHub keeps only a calendar date of `due_on`: it floors the instant to midnight US
-# Pacific time (a due_on of 2024-06-15T00:00:00Z becomes June 14). Noon UTC is the same
-# calendar day from UTC-11 to UTC+11, Pacific included, so the milestone shows the item's
-# date. Same workaround: wordpress-mobile/release-toolkit#419 (T12:00:00Z);
-# microsoft/PowerShellForGitHub#133 (midnight UTC + 9 h).
-DUE_ON_TIME = "T12:00:00Z"
 READ_WORKERS = 8  # listing pages fetched at a time once the last page number is known
 T = TypeVar("T")
 # A create ready to send: the draft, its repository and the POST body.
@@ -119,8 +112,7 @@ class GitHubTracker:
         self.etags: dict[str, str] = {}
         self._memos: dict[str, RepoMemo] = {}  # repository → what is kept about it
         self.push_access: bool | None = None  # known after check()
-        self._labels: dict[str, set[str]] = {}  # repo → lower-case label names
-        self._milestones: dict[str, dict[date, int]] = {}  # repo → due date → number
+        self.catalog = Catalog(self._call, lambda: self.push_access)  # labels, milestones
         self._spares: queue.SimpleQueue[GitHubClient] = queue.SimpleQueue()  # for threads
         self._stopped: TrackerError | None = None  # a fatal error ends every later call
 
@@ -140,18 +132,7 @@ class GitHubTracker:
         """A push that started at `started` ended: people's edits before it are known.
         After many writes, read them back now (one request per 100) so the next push's
         listing of edits does not return pmsync's own writes."""
-        memo = self._memo(container)
-        started -= memo.ahead  # in GitHub's time: it compares `since` with its own clock
-        memo.since = started
-        if memo.writes <= SETTLE_AFTER:
-            return
-        settled = now() - memo.ahead
-        try:
-            for _ in self._listing(container, started):
-                pass  # each issue's text is noted on the way
-        except TrackerError:
-            return  # the next push reads from the start of this one: still right
-        memo.since = settled
+        self._memo(container).settle(started, lambda since: self._listing(container, since))
 
     def _memo(self, container: str) -> RepoMemo:
         return self._memos.setdefault(container, RepoMemo())
@@ -159,6 +140,9 @@ class GitHubTracker:
     # --- reads ------------------------------------------------------------------------
 
     def check(self) -> None:
+        """Read the token's push access to the repository (one request). Not part of the
+        Tracker protocol: a run learns what it needs from its writes' answers (dropped
+        fields are named in warnings) without this extra request."""
         repo = self._repo()
         resp = self._call(f"read repository {repo}", "GET", f"/repos/{repo}")
         permissions = resp.data.get("permissions") or {}
@@ -187,7 +171,7 @@ class GitHubTracker:
     def _pages(
         self, container: str, since: datetime | None, conditional: bool
     ) -> Iterator[RemoteIssue]:
-        if since is None and TRACKING_LABEL not in self._known_labels(container):
+        if since is None and TRACKING_LABEL not in self.catalog.known_labels(container):
             return  # no issue can carry a label the repository does not have
         params = self._list_params(since)
         url = f"/repos/{container}/issues"
@@ -315,12 +299,12 @@ class GitHubTracker:
         body = render_block(draft.item_id, draft.content_hash, neutralize(draft.body))
         payload: dict[str, Any] = {"title": draft.title, "body": body}
         if draft.labels:
-            self._ensure_labels(repo, draft.labels)
+            self.catalog.ensure_labels(repo, draft.labels)
             payload["labels"] = list(dict.fromkeys(draft.labels))
         if draft.assignee:
             payload["assignees"] = [draft.assignee]
         if draft.due and self.config.due_dates == "milestone":
-            payload["milestone"] = self._milestone(repo, draft.due)
+            payload["milestone"] = self.catalog.milestone(repo, draft.due)
         return payload
 
     def update(
@@ -366,30 +350,8 @@ class GitHubTracker:
         return to_remote(repo, resp.data)
 
     def _known(self, repo: str, ref: IssueRef) -> tuple[str, str] | None:
-        """People's text around the block of `ref` as the memo knows it, after reading
-        the issues edited since the last push once; None without a memo (read it)."""
         memo = self._memos.get(repo)
-        if memo is None or not memo.recalled:
-            return None
-        if ref.key not in memo.read and not memo.edits_read:
-            self._read_edits(repo, memo)
-        return memo.outside.get(ref.key, ("", ""))
-
-    def _read_edits(self, repo: str, memo: RepoMemo) -> None:
-        """One listing of the issues changed since `memo.since` (all, without one), their
-        text noted. A failure fails every update of the run: none may guess the text."""
-        if memo.edits_failed is not None:
-            raise memo.edits_failed
-        try:
-            for _ in self._listing(repo, memo.since):
-                pass
-        except TrackerError as exc:
-            message = f"could not read the issues before updating them: {exc}"
-            memo.edits_failed = type(exc)(
-                message, transient=exc.transient, retry_after=exc.retry_after
-            )
-            raise memo.edits_failed from None
-        memo.edits_read = True
+        return memo.around(ref.key, lambda since: self._listing(repo, since)) if memo else None
 
     def _update_payload(
         self,
@@ -406,13 +368,13 @@ class GitHubTracker:
             block = render_block(draft.item_id, draft.content_hash, neutralize(draft.body))
             payload["body"] = wrap_block(outside or ("", ""), block)
         if "labels" in fields:
-            self._ensure_labels(repo, draft.labels)
+            self.catalog.ensure_labels(repo, draft.labels)
             kept = label_names(current or {})
             payload["labels"] = list(dict.fromkeys([*draft.labels, *kept]))
         if "assignee" in fields:
             payload["assignees"] = [draft.assignee] if draft.assignee else []
         if "due" in fields and self.config.due_dates == "milestone":
-            payload["milestone"] = self._milestone(repo, draft.due) if draft.due else None
+            payload["milestone"] = self.catalog.milestone(repo, draft.due) if draft.due else None
         return payload
 
     def close(self, ref: IssueRef, comment: str) -> RemoteIssue:
@@ -423,59 +385,6 @@ class GitHubTracker:
         body = {"state": "closed", "state_reason": "not_planned"}
         resp = self._call(f"close {ref.key}", "PATCH", url, body=body, write=True)
         return to_remote(repo, resp.data)
-
-    # --- labels and milestones, looked up once per run --------------------------------
-
-    def _ensure_labels(self, repo: str, names: Sequence[str]) -> None:
-        """Create the labels the repository lacks (one listing per run)."""
-        known = self._known_labels(repo)
-        for name in dict.fromkeys(names):
-            if name.lower() in known or self.push_access is False:
-                continue
-            try:
-                self._call(f"create label {name!r} in {repo}", "POST", f"/repos/{repo}/labels",
-                           body={"name": name, "color": "ededed"}, write=True)  # fmt: skip
-            except TrackerError as exc:
-                if "already_exists" not in str(exc):
-                    raise
-            known.add(name.lower())
-
-    def _known_labels(self, repo: str) -> set[str]:
-        """The repository's label names, lower-case, listed once per run."""
-        known = self._labels.get(repo)
-        if known is None:
-            listed = self._get_all(f"list labels of {repo}", f"/repos/{repo}/labels")
-            known = self._labels[repo] = {str(lab["name"]).lower() for lab in listed}
-        return known
-
-    def _milestone(self, repo: str, due: date) -> int:
-        """The number of the "Due YYYY-MM-DD" milestone, created once when missing."""
-        by_date = self._milestones.get(repo)
-        if by_date is None:
-            by_date = self._milestones[repo] = self._list_milestones(repo)
-        if due not in by_date:
-            body = {"title": milestone_title(due), "due_on": due.isoformat() + DUE_ON_TIME,
-                    "description": "Due date of postmortem action items (pmsync)."}  # fmt: skip
-            try:
-                resp = self._call(f"create milestone {body['title']!r} in {repo}", "POST",
-                                  f"/repos/{repo}/milestones", body=body, write=True)  # fmt: skip
-                by_date[due] = int(resp.data["number"])
-            except TrackerError as exc:
-                if "already_exists" not in str(exc):
-                    raise
-                by_date.update(self._list_milestones(repo))  # created meanwhile: reuse it
-        return by_date[due]
-
-    def _list_milestones(self, repo: str) -> dict[date, int]:
-        listed = self._get_all(
-            f"list milestones of {repo}", f"/repos/{repo}/milestones", {"state": "all"}
-        )
-        found: dict[date, int] = {}
-        for ms in listed:
-            match = DUE_TITLE_RE.match(str(ms.get("title", "")))
-            if match:
-                found.setdefault(date.fromisoformat(match.group(1)), int(ms["number"]))
-        return found
 
     # --- plumbing ---------------------------------------------------------------------
 
@@ -491,14 +400,6 @@ class GitHubTracker:
         if since is not None:
             params["since"] = iso_z(since)
         return params
-
-    def _get_all(self, what: str, url: str, params: dict[str, Any] | None = None) -> list[Any]:
-        resp = self._call(what, "GET", url, params={**(params or {}), "per_page": 100})
-        items = list(resp.data)
-        while (next_url := resp.link("next")) is not None:
-            resp = self._call(what, "GET", next_url)
-            items.extend(resp.data)
-        return items
 
     def _call(
         self,

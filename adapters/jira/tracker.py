@@ -143,7 +143,9 @@ class JiraTracker:
         return self._jira
 
     def check(self) -> None:
-        """Credentials, the user's time zone, and the default project when configured."""
+        """Credentials, the user's time zone, and the default project when configured.
+        Not part of the Tracker protocol: a run learns the same from its first request
+        (an AuthError names the variables and permissions) without two extra requests."""
         client = self._ready()
         me = self._call("read the current user", client.myself)
         self._tz = zone_of(me.get("timeZone")) or self._tz
