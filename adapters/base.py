@@ -74,6 +74,22 @@ class Tracker(Protocol):
         ...
 
 
+def finish_writes(tracker: Tracker) -> list[str]:
+    """Send the writes an adapter queued to batch them (GitHub: Projects v2 due dates),
+    at the end of a group's push; their warnings. `finish() -> list[str]` is optional:
+    an adapter that writes at once has none."""
+    finish: Callable[[], list[str]] | None = getattr(tracker, "finish", None)
+    return list(finish()) if finish is not None else []
+
+
+def prefetch_bodies(tracker: Tracker, refs: Sequence[IssueRef]) -> None:
+    """Before updating the bodies of `refs`: lets an adapter that must read an issue's
+    current text to keep people's part (Jira) read them in bulk. Optional, as `finish`."""
+    prefetch: Callable[[Sequence[IssueRef]], None] | None = getattr(tracker, "prefetch", None)
+    if prefetch is not None and refs:
+        prefetch(refs)
+
+
 # --- marker -------------------------------------------------------------------------
 # The block pmsync owns inside an issue body. The begin marker carries the item id and
 # the content hash, so identity is recoverable from the tracker alone.

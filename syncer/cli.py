@@ -200,6 +200,13 @@ def status(
     today: Annotated[
         str | None, typer.Option("--today", help="Date to judge overdue items by (YYYY-MM-DD).")
     ] = None,
+    full: Annotated[
+        bool,
+        typer.Option(
+            "--full",
+            help="List every issue, to find deleted or transferred ones (done weekly anyway).",
+        ),
+    ] = False,
 ) -> None:
     """Read every tracked issue's state in bulk, record it, and report where items stand."""
     from pmsync import status_report
@@ -217,6 +224,7 @@ def status(
                 refresh=not no_refresh,
                 write=write_back,
                 today=day,
+                full=full,
                 progress=progress.advance,
                 announce=lambda message: typer.echo(f"pmsync: {message}", err=True),
             )
@@ -233,6 +241,7 @@ def status(
         status_report.print_status(result.rows, console())
     for path in result.written:
         typer.echo(f"pmsync: updated {path}", err=True)
+    echo_errors(result.left)
     overdue = fail_on_overdue and any(row.overdue for row in result.rows)
     # A tracker that could not be read is a failure of this run, not bad input: exit 1.
     echo_errors(result.errors)
@@ -295,6 +304,21 @@ def state_rebuild(paths: PathsArgument = None, config: ConfigOption = None) -> N
     count, errors = guarded(lambda: rebuild_command(open_config(config), paths or []))
     typer.echo(f"pmsync: state rebuilt: {count} items found in the trackers", err=True)
     finish(errors, failed=False)
+
+
+@state_app.command("merge")
+def state_merge(
+    base: Annotated[str, typer.Argument(help="The common ancestor (git's %O).")],
+    ours: Annotated[str, typer.Argument(help="Our state; the result is written here (%A).")],
+    theirs: Annotated[str, typer.Argument(help="Their state (%B).")],
+) -> None:
+    """Git merge driver: merge two runs' state files record by record, losing none."""
+    from pathlib import Path
+
+    from pmsync.state_merge import merge_state_files
+
+    merged = guarded(lambda: merge_state_files(Path(base), Path(ours), Path(theirs)))
+    typer.echo(f"pmsync: state merged: {len(merged.items)} items", err=True)
 
 
 class StderrProgress:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -184,6 +184,7 @@ class StatusResult:
     rows: list[StatusRow]
     errors: list[str]
     written: list[str]
+    left: list[str] = field(default_factory=list)  # items write-back could not reach
 
 
 def status_command(
@@ -193,6 +194,7 @@ def status_command(
     refresh: bool,
     write: bool,
     today: date,
+    full: bool = False,
     env: Mapping[str, str] = os.environ,
     announce: Callable[[str], None] = lambda message: None,
     progress: Callable[[int], None] = lambda n: None,
@@ -208,17 +210,21 @@ def status_command(
         errors = []
         if refresh:
             connect = TrackerConnector(config, env, announce, sleep)
-            errors = refresh_status(state, connect, progress)
+            errors = refresh_status(state, connect, progress, full=full, announce=announce)
         rows = status_rows(state, today)
         record_history(state, rows, today)
         if state.model_dump_json() != before:
             save_state(state, path)
-    written = write_back_documents(config, paths, state) if write else []
-    return StatusResult(rows, errors, written)
+    left: list[str] = []
+    written = write_back_documents(config, paths, state, left) if write else []
+    return StatusResult(rows, errors, written, left)
 
 
-def write_back_documents(config: Config, paths: list[str], state: SyncState) -> list[str]:
-    """Put each tracked item's issue link and checkbox into its postmortem."""
+def write_back_documents(
+    config: Config, paths: list[str], state: SyncState, left: list[str] | None = None
+) -> list[str]:
+    """Put each tracked item's issue link and checkbox into its postmortem; `left` hears
+    about the items whose line could not take them."""
     documents, _ = load_documents(paths, config)
     written = []
     for doc in documents:
@@ -230,8 +236,15 @@ def write_back_documents(config: Config, paths: list[str], state: SyncState) -> 
                 continue
             closed = record.status is not None and record.status.state == "closed"
             edits.append(LineEdit(item.line, record.issue.key, record.issue.url, closed))
-        if edits and write_back(source_file(doc.path, config), edits):
+        skipped: list[LineEdit] = []
+        if edits and write_back(source_file(doc.path, config), edits, skipped):
             written.append(doc.path)
+        if left is not None:
+            left.extend(
+                f"{doc.path}:{e.line}: {e.key} not written back: the table has no Issue or "
+                "Ticket column and cannot take one (add one, framed by pipes)"
+                for e in skipped
+            )
     return written
 
 
@@ -271,11 +284,16 @@ def report_command(
         config, paths, refresh=refresh, write=False, today=today, env=env, announce=announce
     )
     state = load_state(config.state_path())
-    lines = item_lines(config, paths, state)
+    lines, owners = item_lines(config, paths, state)
     titles = {d.path: d.title for d in state.documents.values() if d.title}
+    rows = result.rows
+    if not config.people:
+        # No mapping to tracker accounts: the issues are unassigned, but the postmortems
+        # name who owns each item.
+        rows = [replace(r, assignee=r.assignee or owners.get(r.item_id)) for r in rows]
     page = render_report(
-        result.rows, state.history, today, base_url=config.links.base_url, lines=lines,
-        doc_titles=titles,
+        rows, state.history, today, base_url=config.links.base_url, lines=lines,
+        doc_titles=titles, doc_root=relative_root(config.root, output),
     )  # fmt: skip
     try:
         output.write_text(page, encoding="utf-8")
@@ -284,19 +302,33 @@ def report_command(
     return result
 
 
-def item_lines(config: Config, paths: list[str], state: SyncState) -> dict[str, int]:
-    """Each tracked item's current line in its postmortem, for links to the source."""
+def relative_root(root: Path, page: Path) -> str:
+    """The config's folder seen from the folder the page is written to."""
+    try:
+        return Path(os.path.relpath(root.resolve(), page.resolve().parent)).as_posix()
+    except ValueError:  # another drive (Windows): no relative path exists
+        return root.resolve().as_uri()
+
+
+def item_lines(
+    config: Config, paths: list[str], state: SyncState
+) -> tuple[dict[str, int], dict[str, str]]:
+    """Each tracked item's current line in its postmortem (for links to the source) and
+    the owner the postmortem names for it."""
     try:
         documents, _ = load_documents(paths, config)
     except InputError:
-        return {}
-    lines = {}
+        return {}, {}
+    lines, owners = {}, {}
     for doc in documents:
         for item in doc.items:
             found = state.find(item.id)
             if found is not None:
                 lines[found[0]] = item.line
-    return lines
+                owner = item.owner or doc.front_matter.get("owner")
+                if owner:
+                    owners[found[0]] = str(owner)
+    return lines, owners
 
 
 def check_command(config: Config, paths: list[str]) -> tuple[list[Finding], list[str]]:

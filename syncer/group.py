@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
-from pmsync.adapters.base import Tracker, chunks
+from pmsync.adapters.base import Tracker, chunks, prefetch_bodies
 from pmsync.errors import AuthError, RateLimited, TrackerError, TrackerUnavailable
 from pmsync.model import Created, Failed, IssueRef, RemoteIssue
 from pmsync.plan import Change, pushed_of
@@ -139,11 +139,22 @@ class GroupRun:
         return Outcome(change, "fail", None, error=failed.error + note)
 
     def _update(self, updates: list[Change]) -> None:
+        if not updates:
+            return
+        bodies = [c.issue for c in updates if c.issue is not None and "body" in c.fields]
+        self._prefetch(bodies)
         for change in updates:
             if self.aborted:
                 self.abort([change], self.aborted)
                 continue
             self._update_one(change)
+
+    def _prefetch(self, refs: list[IssueRef]) -> None:
+        try:
+            prefetch_bodies(self.tracker, refs)
+        except TrackerError as exc:
+            if is_fatal(exc):
+                self.aborted = f"could not read the issues before updating them: {exc}"
 
     def _update_one(self, change: Change) -> None:
         assert change.issue is not None and change.draft is not None

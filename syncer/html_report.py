@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import posixpath
 from collections import Counter
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date
 from html import escape
 from pathlib import PurePosixPath
@@ -129,9 +131,11 @@ def render_report(
     base_url: str | None = None,
     lines: dict[str, int] | None = None,
     doc_titles: dict[str, str] | None = None,
+    doc_root: str = "",
 ) -> str:
     """The whole page. `lines`: item id → line in its postmortem (for `#L` links);
-    `base_url`: config `links.base_url`; `doc_titles`: postmortem path → title."""
+    `base_url`: config `links.base_url`; `doc_titles`: postmortem path → title;
+    `doc_root`: the config's folder seen from the page's folder (for relative links)."""
     titles = doc_titles or {}
     summary = status_summary(rows)
     body = "\n".join(
@@ -145,7 +149,9 @@ def render_report(
             _section(
                 "Open items over time", trend_chart(history) + (_TREND_LEGEND if history else "")
             ),
-            _section("All items", _table(rows, today, base_url, lines or {}, titles)),
+            _section(
+                "All items", _table(rows, today, Links(base_url, doc_root), lines or {}, titles)
+            ),
         ]
     )
     return _page(title, body)
@@ -293,12 +299,21 @@ def safe_url(url: str | None) -> str | None:
     return None
 
 
-def doc_link(path: str, line: int | None, base_url: str | None) -> str:
+@dataclass(frozen=True)
+class Links:
+    base_url: str | None = None  # links.base_url
+    doc_root: str = ""  # the config's folder, relative to the page's
+
+
+def doc_link(path: str, line: int | None, base_url: str | None, doc_root: str = "") -> str:
     """Where a postmortem line lives: under `links.base_url` (e.g. a GitHub blob URL,
-    whose `#L12` anchors a line), else the path relative to the page."""
+    whose `#L12` anchors a line), else the path relative to the page, wherever the page
+    was written (`doc_root`: from the page's folder to the one paths are relative to)."""
     anchor = f"#L{line}" if line else ""
     relative = quote(path.removeprefix("./"))
     base = safe_url(base_url)
+    if not base and doc_root not in ("", "."):
+        relative = quote(posixpath.normpath(posixpath.join(doc_root, path)))
     return f"{base.rstrip('/')}/{relative}{anchor}" if base else relative + anchor
 
 
@@ -314,7 +329,7 @@ def _state_badge(row: StatusRow, today: date) -> str:
     return f'<span class="badge {_esc(row.state)}">{_esc(row.state)}</span>'
 
 
-def _table_row(row: StatusRow, today: date, base_url: str | None, line: int | None) -> str:
+def _table_row(row: StatusRow, today: date, links: Links, line: int | None) -> str:
     issue = row.record.issue
     attrs = (
         f'data-state="{_esc(row.state)}" data-overdue="{"true" if row.overdue else "false"}" '
@@ -326,7 +341,7 @@ def _table_row(row: StatusRow, today: date, base_url: str | None, line: int | No
         _state_badge(row, today),
         _esc(row.title),
         _link(safe_url(issue.url) if issue else None, issue.key if issue else ""),
-        _link(doc_link(row.doc, line, base_url), where),
+        _link(doc_link(row.doc, line, links.base_url, links.doc_root), where),
         _esc(row.assignee or UNASSIGNED),
         _esc(row.due.isoformat() if row.due else ""),
     ]
@@ -337,7 +352,7 @@ def _table_row(row: StatusRow, today: date, base_url: str | None, line: int | No
 def _table(
     rows: list[StatusRow],
     today: date,
-    base_url: str | None,
+    links: Links,
     lines: dict[str, int],
     titles: dict[str, str],
 ) -> str:
@@ -346,7 +361,7 @@ def _table(
     )
     # In reading order: by postmortem, then as the items stand in it.
     ordered = sorted(rows, key=lambda r: (r.doc, lines.get(r.item_id, 0), r.title))
-    body = "\n".join(_table_row(r, today, base_url, lines.get(r.item_id)) for r in ordered)
+    body = "\n".join(_table_row(r, today, links, lines.get(r.item_id)) for r in ordered)
     return (
         _filters(rows, titles)
         + f'<div class="scroll"><table id="items"><thead><tr>{head}</tr></thead>'

@@ -30,6 +30,7 @@ import orjson
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from pmsync.errors import StateCorrupt, StateError, StateLocked
+from pmsync.gitfiles import write_git_files
 from pmsync.model import IssueRef
 
 SCHEMA_VERSION = 1
@@ -98,6 +99,7 @@ class DocumentRecord(Model):
 class TrackerRecord(Model):
     last_push: datetime | None = None
     last_status: datetime | None = None
+    last_full: datetime | None = None  # the last status that listed every issue
     # What the tracker's adapter keeps about this container between runs; only the
     # adapter reads it (pmsync.adapters.base.Tracker.recall / memo).
     memo: dict[str, Any] = Field(default_factory=dict)
@@ -158,6 +160,7 @@ def locked(
     """Hold the state lock; a second run says it waits, waits up to `timeout` seconds,
     then gives up."""
     make_folder(path)
+    write_git_files(path)  # before the lock file exists: `git add -A` must not take it
     lock = filelock.FileLock(str(path.with_name(path.name + ".lock")))
     try:
         try:
@@ -219,9 +222,8 @@ def _read_state_file(path: Path) -> SyncState:
 def save_state(state: SyncState, path: Path) -> None:
     """Write atomically, keep the previous good copy, then drop the replayed journal."""
     make_folder(path)
-    # orjson: the standard encoder falls back to pure Python when indenting (0.8 s for
-    # 5,000 items, against 20 ms).
-    data = orjson.dumps(state.model_dump(mode="json"), option=_PRETTY) + b"\n"
+    write_git_files(path)
+    data = state_bytes(state)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as handle:
@@ -237,6 +239,13 @@ def save_state(state: SyncState, path: Path) -> None:
             os.unlink(tmp)
     with contextlib.suppress(FileNotFoundError):
         os.unlink(journal_path(path))
+
+
+def state_bytes(state: SyncState) -> bytes:
+    """The state file's content: pretty, sorted keys, so that git diffs and merges it."""
+    # orjson: the standard encoder falls back to pure Python when indenting (0.8 s for
+    # 5,000 items, against 20 ms).
+    return orjson.dumps(state.model_dump(mode="json"), option=_PRETTY) + b"\n"
 
 
 def _copy_atomic(source: Path, target: Path) -> None:

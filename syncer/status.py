@@ -6,13 +6,18 @@ listing of pmsync's issues updated since the last status (GitHub answers an unch
 first page with 304, which does not count against the rate limit). Issues pmsync did
 not create (adopted) are read one by one: they carry no label to list them by.
 A group whose read fails keeps its recorded status: nothing is concluded from it.
+
+Only news is written: a read that changes no item's status moves no cursor and adds no
+history point, so a quiet night leaves the state file byte for byte as it was. An
+incremental listing cannot show an issue that was deleted or transferred, so every
+FULL_EVERY (and with `status --full`) the listing is complete, and its cost is announced.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from pmsync.adapters.base import Tracker
 from pmsync.errors import TrackerError
@@ -20,6 +25,7 @@ from pmsync.model import RemoteIssue
 from pmsync.state import HistoryPoint, ItemRecord, Status, SyncState, precise_now
 
 TrackerFactory = Callable[[str], Tracker]
+FULL_EVERY = timedelta(days=7)
 
 
 @dataclass(frozen=True)
@@ -36,14 +42,21 @@ class StatusRow:
 
 
 def refresh_status(
-    state: SyncState, connect: TrackerFactory, progress: Callable[[int], None] = lambda n: None
+    state: SyncState,
+    connect: TrackerFactory,
+    progress: Callable[[int], None] = lambda n: None,
+    *,
+    full: bool = False,
+    announce: Callable[[str], None] = lambda message: None,
 ) -> list[str]:
     """Update every tracked item's recorded status; returns one error line per group
-    that could not be read."""
+    that could not be read. `full`: list every issue, not only those updated since the
+    last status (also done when the last full listing is older than FULL_EVERY)."""
     errors = []
     for (name, container), records in _groups(state).items():
         try:
-            _refresh_group(state, connect(name), container, records)
+            group = Group(state, connect(name), container, records)
+            group.refresh(full or group.full_due(announce))
         except TrackerError as exc:
             errors.append(f"{name} {container}: status not refreshed: {exc}")
         progress(len(records))
@@ -59,29 +72,78 @@ def _groups(state: SyncState) -> dict[tuple[str, str], dict[str, ItemRecord]]:
     return groups
 
 
-def _refresh_group(
-    state: SyncState, tracker: Tracker, container: str, records: dict[str, ItemRecord]
-) -> None:
-    marker = state.tracker(tracker.name, container)
-    started = precise_now()
-    full = marker.last_status is None
-    tracker.recall(container, marker.memo)
-    listed = list(tracker.list_managed(container, marker.last_status))
-    seen = {i.item_id: i for i in listed if i.item_id}
-    by_key = {i.ref.key: i for i in seen.values()}
-    for item_id, record in records.items():
+@dataclass
+class Group:
+    """One tracker + container's status read. Only news is recorded: a read that finds
+    nothing changed leaves the state as it was (the next read asks from the same point),
+    so a quiet night writes no byte."""
+
+    state: SyncState
+    tracker: Tracker
+    container: str
+    records: dict[str, ItemRecord]
+
+    def full_due(self, announce: Callable[[str], None]) -> bool:
+        """Whether the listing must be complete: deleted and transferred issues drop out
+        of an incremental listing silently, so they are looked for every FULL_EVERY."""
+        marker = self.state.tracker(self.tracker.name, self.container)
+        if marker.last_status is None:
+            return True  # the first status reads everything anyway
+        last = marker.last_full
+        if last is not None and precise_now() - last < FULL_EVERY:
+            return False
+        when = f"last one {last.date().isoformat()}" if last else "none recorded yet"
+        announce(
+            f"{self.tracker.name} {self.container}: listing every issue to find deleted or "
+            f"transferred ones ({when}; every {FULL_EVERY.days} days): about "
+            f"{full_listing_cost(len(self.records))} requests"
+        )
+        return True
+
+    def refresh(self, full: bool) -> None:
+        marker = self.state.tracker(self.tracker.name, self.container)
+        started = precise_now()
+        self.tracker.recall(self.container, marker.memo)
+        since = None if full else marker.last_status
+        listed = list(self.tracker.list_managed(self.container, since))
+        seen = {i.item_id: i for i in listed if i.item_id}
+        by_key = {i.ref.key: i for i in seen.values()}
+        changed = False
+        for item_id, record in self.records.items():
+            assert record.issue is not None
+            remote = seen.get(item_id) or by_key.get(record.issue.key)
+            status = self._status(record, remote, full or record.status is None, started)
+            if status is not None and _news(record.status, status):
+                record.status, changed = status, True
+        if changed or full or marker.last_status is None:
+            marker.memo = self.tracker.memo(self.container)
+            marker.last_status = next_since(marker.last_status, listed)
+        if full:
+            marker.last_full = started
+
+    def _status(
+        self, record: ItemRecord, remote: RemoteIssue | None, unlisted_is_news: bool, at: datetime
+    ) -> Status | None:
+        """The item's status now; None when this read says nothing about it."""
         assert record.issue is not None
-        remote = seen.get(item_id) or by_key.get(record.issue.key)
-        if remote is None and (record.adopted or full or record.status is None):
+        if remote is None and (record.adopted or unlisted_is_news):
             # Not in the listing: adopted (no label), or gone from the tracker.
-            remote = tracker.get(record.issue.ref())
+            remote = self.tracker.get(record.issue.ref())
             if remote is None:
-                record.status = _missing(record.status, started)
-                continue
-        if remote is not None:
-            record.status = status_of(remote, started)
-    marker.memo = tracker.memo(container)
-    marker.last_status = next_since(marker.last_status, listed)
+                return _missing(record.status, at)
+        return status_of(remote, at) if remote is not None else None
+
+
+def full_listing_cost(issues: int) -> int:
+    return max(1, -(-issues // 100))
+
+
+def _news(before: Status | None, after: Status) -> bool:
+    """Whether a status read tells anything new (when it was seen is not news)."""
+    if before is None:
+        return True
+    ignore = {"last_seen"}
+    return before.model_dump(exclude=ignore) != after.model_dump(exclude=ignore)
 
 
 def next_since(previous: datetime | None, listed: Iterable[RemoteIssue]) -> datetime | None:
@@ -140,7 +202,8 @@ def _row(state: SyncState, item_id: str, record: ItemRecord, today: date) -> Sta
 
 
 def record_history(state: SyncState, rows: Iterable[StatusRow], today: date) -> None:
-    """One point a day of open/closed/overdue counts, for the trend in reports."""
+    """The open/closed/overdue counts for the trend in reports: a point on the days they
+    change (at most one a day), none on a day they stay the same, which writes nothing."""
     rows = list(rows)
     point = HistoryPoint(
         at=today,
@@ -148,5 +211,6 @@ def record_history(state: SyncState, rows: Iterable[StatusRow], today: date) -> 
         closed=sum(1 for r in rows if r.state == "closed"),
         overdue=sum(1 for r in rows if r.overdue),
     )
-    state.history = [p for p in state.history if p.at != today] + [point]
-    state.history.sort(key=lambda p: p.at)
+    earlier = sorted((p for p in state.history if p.at != today), key=lambda p: p.at)
+    same = earlier and earlier[-1].model_dump(exclude={"at"}) == point.model_dump(exclude={"at"})
+    state.history = earlier if same else [*earlier, point]

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from pmsync.adapters.base import Tracker
+from pmsync.adapters.base import Tracker, finish_writes
 from pmsync.errors import TrackerError
 from pmsync.group import GroupRun, Outcome, record_adoption
 from pmsync.plan import Change, Plan
@@ -35,7 +35,8 @@ def apply_plan(
     report: Callable[[Outcome], None] = lambda outcome: None,
     stopped: Callable[[str], None] = lambda message: None,
 ) -> list[Outcome]:
-    """Every group in turn; `stopped` hears once why a group's run was cut short."""
+    """Every group in turn; `stopped` hears once why a group's run was cut short, and
+    what writes the adapter batched could not make."""
     outcomes: list[Outcome] = []
     for (tracker_name, container), changes in plan.by_group().items():
         if not _needs_tracker(changes, prune):
@@ -51,6 +52,8 @@ def apply_plan(
         tracker.recall(container, record.memo)
         run = GroupRun(tracker, container, state, journal, report, prune=prune)
         run.run(changes)
+        for warning in finish_writes(tracker):
+            stopped(f"{tracker_name} {container}: {warning}")
         if run.aborted is None:
             tracker.settle(container, started)
             record.last_push = started

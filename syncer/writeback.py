@@ -2,10 +2,10 @@
 
 Only the first line of each tracked item changes: a list item gets a checkbox matching
 its issue (closed → `[x]`) and every item gets its issue link appended as
-` ([KEY](URL))`. Line endings, BOM, indentation and every other byte are kept, so
-`git diff` shows only those lines and a second run changes nothing. The parser strips
-that link and ignores the checkbox when computing an item's id and content, so the next
-push sees nothing to do.
+` ([KEY](URL))`; a table row gets them in its cells (`writeback_tables`). Line endings,
+BOM, indentation and every other byte are kept, so `git diff` shows only those lines
+and a second run changes nothing. The parser strips that link and ignores the checkbox
+when computing an item's id and content, so the next push sees nothing to do.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from pathlib import Path
 
 from pmsync.errors import InputError
 from pmsync.lines import split_lines_keepends
+from pmsync.writeback_tables import RowEdit, edit_table, table_bounds
 
 _LIST_ITEM = re.compile(r"^(?P<lead>\s*(?:[-*+]|\d{1,9}[.)])[ \t]+)(?P<box>\[[ xX]\][ \t]+)?")
 # A link pmsync wrote earlier: its text is an issue key (acme/ops#12, OPS-12).
@@ -48,24 +49,35 @@ def edit_line(text: str, edit: LineEdit) -> str:
     return body
 
 
-def apply_edits(data: str, edits: Iterable[LineEdit]) -> str:
-    """The document text with the edits applied; line endings untouched."""
+def apply_edits(data: str, edits: Iterable[LineEdit], left: list[LineEdit] | None = None) -> str:
+    """The document text with the edits applied; line endings untouched. Edits that
+    could not be applied (a table that cannot take the link) are added to `left`."""
     lines = split_lines_keepends(data)
+    contents = [raw.rstrip("\r\n") for raw in lines]
+    tables: dict[tuple[int, int], list[LineEdit]] = {}
     for edit in edits:
         index = edit.line - 1
         if not 0 <= index < len(lines):
             continue
-        raw = lines[index]
-        content = raw.rstrip("\r\n")
-        if content.lstrip().startswith("|"):
-            continue  # a table row: appending would break the table
-        lines[index] = edit_line(content, edit) + raw[len(content) :]
-    return "".join(lines)
+        bounds = table_bounds(contents, index)
+        if bounds is not None:
+            tables.setdefault(bounds, []).append(edit)
+        else:
+            contents[index] = edit_line(contents[index], edit)
+    for bounds, row_edits in tables.items():
+        rows = [RowEdit(e.line - 1, e.key, e.url, e.closed) for e in row_edits]
+        kept = {r.index for r in edit_table(contents, bounds, rows)}
+        if left is not None:
+            left.extend(e for e in row_edits if e.line - 1 in kept)
+    return "".join(
+        c + raw[len(raw.rstrip("\r\n")) :] for c, raw in zip(contents, lines, strict=True)
+    )
 
 
-def write_back(path: Path, edits: list[LineEdit]) -> bool:
+def write_back(path: Path, edits: list[LineEdit], left: list[LineEdit] | None = None) -> bool:
     """Apply the edits to a file in place (atomically); False when nothing changed.
-    A symlink stays a symlink: its target is the file rewritten."""
+    A symlink stays a symlink: its target is the file rewritten. Edits that could not be
+    applied are added to `left`."""
     path = path.resolve()
     try:
         raw = path.read_bytes()
@@ -75,7 +87,7 @@ def write_back(path: Path, edits: list[LineEdit]) -> bool:
     # surrogateescape: a stray Latin-1 byte (which the parser reads with replacement)
     # goes back out as the same byte.
     text = (raw[3:] if bom else raw).decode("utf-8", errors="surrogateescape")
-    changed = apply_edits(text, edits)
+    changed = apply_edits(text, edits, left)
     if changed == text:
         return False
     data = (b"\xef\xbb\xbf" if bom else b"") + changed.encode("utf-8", errors="surrogateescape")

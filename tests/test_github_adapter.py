@@ -10,6 +10,7 @@ import pytest
 
 from pmsync.adapters import github as gha
 from pmsync.adapters.base import RetryPolicy, read_marker
+from pmsync.adapters.github.tracker import CLOSE_MARKER
 from pmsync.errors import AuthError, ConfigError, RateLimited, TrackerUnavailable
 from pmsync.model import Created, Failed, IssueDraft, IssueRef
 from tests.fakes.github import FakeGitHub, due_date_shown
@@ -367,9 +368,10 @@ def test_close_comments_then_closes_not_planned(
     closed = tracker.close(ref, "Removed from the postmortem.")
     assert closed.state == "closed" and closed.state_reason == "not_planned"
     assert [c.body for c in fake_github.issues(REPO)[0].comments] == [
-        "Removed from the postmortem."
+        f"Removed from the postmortem.\n\n{CLOSE_MARKER}"
     ]
     assert tracker.close(ref, "again").state == "closed"  # closing a closed issue is fine
+    assert len(fake_github.issues(REPO)[0].comments) == 1  # found by its marker
 
 
 def test_get_of_deleted_transferred_and_missing_issue(

@@ -13,10 +13,16 @@ import pytest
 from pmsync.adapters import github as gha
 from pmsync.adapters.base import RetryPolicy
 from pmsync.adapters.github.project import graphql_url
-from pmsync.errors import AuthError, ConfigError, NotFound
+from pmsync.errors import ConfigError
 from pmsync.model import Created, IssueDraft
 from tests.fakes.github import FakeGitHub
-from tests.fakes.github_graphql import FakeProjects, attach, root_fields
+from tests.fakes.github_graphql import (
+    FakeProjects,
+    Selection,
+    attach,
+    root_fields,
+    root_selections,
+)
 from tests.fakes.server import Status
 from tests.workspace import Workspace, actions, make_workspace
 
@@ -93,6 +99,7 @@ def test_push_sets_the_date_field_of_each_issue_and_makes_no_milestone(
 ) -> None:
     created = create_all(tracker, [draft(n, due=due) for n, due in enumerate(DUES, 1)])
     assert [c.warnings for c in created] == [(), (), ()]
+    assert tracker.finish() == []
     ids = node_ids(fake_github)
     assert len(ids) == 3 and len(projects.project_items()) == 3
     assert projects.dates() == {
@@ -102,9 +109,9 @@ def test_push_sets_the_date_field_of_each_issue_and_makes_no_milestone(
     }
     assert fake_github.milestones(REPO) == []
     assert fake_github.count(path_prefix="/repos/acme/ops/milestones") == 0
-    # one lookup a run; one add and one set per issue
-    assert projects.operations() == [LOOKUP, "user"] + [ADD, SET] * 3
-    assert fake_github.count("POST", "/graphql") == 1 + 2 * 3
+    # one lookup a run; the adds in one request, then the values in another
+    assert projects.operations() == [LOOKUP, "user"] + [ADD] * 3 + [SET] * 3
+    assert fake_github.count("POST", "/graphql") == 1 + 2
     # REST listing cannot see project fields: the due date comes back from the engine
     assert {c.issue.due for c in created} == {None}
 
@@ -113,18 +120,35 @@ def test_values_travel_as_variables(
     fake_github: FakeGitHub, projects: FakeProjects, tracker: gha.GitHubTracker
 ) -> None:
     create_all(tracker, [draft(due=date(2024, 6, 15))])
+    tracker.finish()
     [node] = node_ids(fake_github).values()
     sent = [r.json() for r in fake_github.requests if r.path == "/graphql"]
     assert all(r.headers["authorization"] == "bearer ***" for r in fake_github.requests[-3:])
-    assert [s["variables"].get("contentId") for s in sent] == [None, node, None]
-    assert sent[2]["variables"]["date"] == "2024-06-15"
+    assert [s["variables"].get("a0") for s in sent] == [None, node, None]
+    assert sent[2]["variables"]["d0"] == "2024-06-15"
     assert not any(node in s["query"] or "2024-06-15" in s["query"] for s in sent)
+
+
+@pytest.mark.parametrize("count", [50, 120])
+def test_due_dates_of_n_issues_cost_n_over_50_plus_two_requests(
+    fake_github: FakeGitHub, projects: FakeProjects, tracker: gha.GitHubTracker, count: int
+) -> None:
+    dues = [date(2024, 6, 1 + n % 28) for n in range(count)]
+    for start in range(0, count, 40):  # as the engine hands them over
+        create_all(tracker, [draft(n, due=dues[n]) for n in range(start, min(start + 40, count))])
+    assert tracker.finish() == []
+    batches = -(-count // 50)
+    assert fake_github.count("POST", "/graphql") == 1 + batches + 1  # lookup, batches, last values
+    ids = node_ids(fake_github)
+    assert projects.dates() == {ids[f"Add index {n}"]: dues[n].isoformat() for n in range(count)}
+    assert len(projects.project_items()) == count
 
 
 def test_issue_without_due_date_makes_no_graphql_request(
     fake_github: FakeGitHub, projects: FakeProjects, tracker: gha.GitHubTracker
 ) -> None:
     create_all(tracker, [draft(due=None)])
+    assert tracker.finish() == []
     assert projects.operations() == [] and projects.project_items() == []
 
 
@@ -133,6 +157,7 @@ def test_user_owned_project(fake_github: FakeGitHub, waits: Waits) -> None:
     projects.add_project(fake_github.login, 7, owner_type="User")
     tracker = make_tracker(fake_github, waits, owner=fake_github.login)
     create_all(tracker, [draft(due=date(2024, 6, 15))])
+    assert tracker.finish() == []
     assert list(projects.dates(fake_github.login).values()) == ["2024-06-15"]
 
 
@@ -142,11 +167,14 @@ def test_user_owned_project(fake_github: FakeGitHub, waits: Waits) -> None:
 def test_changed_due_is_one_field_update(
     fake_github: FakeGitHub, projects: FakeProjects, waits: Waits
 ) -> None:
-    [created] = create_all(make_tracker(fake_github, waits), [draft(due=date(2024, 6, 15))])
+    first_run = make_tracker(fake_github, waits)
+    [created] = create_all(first_run, [draft(due=date(2024, 6, 15))])
+    first_run.finish()
     fake_github.reset_log()
     second_run = make_tracker(fake_github, waits)
     moved = draft(due=date(2024, 7, 1))
     second_run.update(created.issue.ref, moved, {"due"}, created.issue.body)
+    assert second_run.finish() == []
     assert projects.count(SET) == 1 and projects.count(CLEAR) == 0
     assert projects.operations() == [LOOKUP, "user", ADD, SET]  # add: finds the item
     assert list(projects.dates().values()) == ["2024-07-01"]
@@ -158,9 +186,11 @@ def test_due_and_title_change_patches_once_then_sets_the_field(
     fake_github: FakeGitHub, projects: FakeProjects, tracker: gha.GitHubTracker
 ) -> None:
     [created] = create_all(tracker, [draft(due=date(2024, 6, 15))])
+    tracker.finish()
     fake_github.reset_log()
     changed = draft(title="Add the index", due=date(2024, 8, 1))
     tracker.update(created.issue.ref, changed, {"title", "due"}, created.issue.body)
+    tracker.finish()
     assert fake_github.count("PATCH") == 1 and fake_github.count("GET") == 0
     assert projects.operations() == [ADD, SET]  # same run: no second lookup
     assert list(projects.dates().values()) == ["2024-08-01"]
@@ -170,7 +200,9 @@ def test_removed_due_clears_the_field(
     fake_github: FakeGitHub, projects: FakeProjects, tracker: gha.GitHubTracker
 ) -> None:
     [created] = create_all(tracker, [draft(due=date(2024, 6, 15))])
+    tracker.finish()
     tracker.update(created.issue.ref, draft(due=None), {"due"}, created.issue.body)
+    tracker.finish()
     assert projects.count(CLEAR) == 1 and projects.dates() == {}
 
 
@@ -178,8 +210,10 @@ def test_lookup_happens_once_per_run(
     fake_github: FakeGitHub, projects: FakeProjects, tracker: gha.GitHubTracker
 ) -> None:
     created = create_all(tracker, [draft(n, due=due) for n, due in enumerate(DUES, 1)])
+    tracker.finish()
     for c in created:
         tracker.update(c.issue.ref, draft(due=date(2025, 1, 1)), {"due"}, c.issue.body)
+    tracker.finish()
     assert projects.count(LOOKUP) == 1 and projects.count(SET) == 6
 
 
@@ -192,23 +226,23 @@ def test_missing_field_is_a_clear_error_and_looked_up_once(
     tracker = make_tracker(fake_github, waits, field="Deadline")
     created = create_all(tracker, [draft(1, due=DUES[0]), draft(2, due=DUES[1])])
     # the issues exist: a project failure after a create is a warning, not a failure
-    assert len(fake_github.issues(REPO)) == 2
-    [warning] = created[0].warnings
-    assert warning.startswith("due date not set in project acme/7:")
+    assert len(fake_github.issues(REPO)) == 2 and created[0].warnings == ()
+    [warning] = tracker.finish()
+    assert warning.startswith("due date not set in project acme/7 for 2 issues:")
     assert "no field named 'Deadline' (github.project.field)" in warning
     assert "its date fields: Due" in warning
-    assert created[1].warnings == created[0].warnings
+    tracker.update(created[0].issue.ref, draft(due=DUES[2]), {"due"}, None)
+    [again] = tracker.finish()
+    assert "github.project.field" in again
     assert projects.operations() == [LOOKUP, "user"]  # a wrong config costs one request
-    with pytest.raises(NotFound, match=r"github\.project\.field"):
-        tracker.update(created[0].issue.ref, draft(due=DUES[2]), {"due"}, None)
 
 
 def test_field_of_another_type_is_named(
     fake_github: FakeGitHub, projects: FakeProjects, waits: Waits
 ) -> None:
     tracker = make_tracker(fake_github, waits, field="Status")
-    [created] = create_all(tracker, [draft(due=DUES[0])])
-    assert "'Status' is a SINGLE_SELECT field, not a date" in created.warnings[0]
+    create_all(tracker, [draft(due=DUES[0])])
+    assert "'Status' is a SINGLE_SELECT field, not a date" in tracker.finish()[0]
 
 
 def test_missing_project_names_owner_and_number(
@@ -216,22 +250,24 @@ def test_missing_project_names_owner_and_number(
 ) -> None:
     projects.projects.clear()
     tracker = make_tracker(fake_github, waits)
-    [created] = create_all(tracker, [draft(due=DUES[0])])
-    assert "no Projects v2 project number 7 owned by 'acme'" in created.warnings[0]
-    assert "github.project.owner / github.project.number" in created.warnings[0]
+    create_all(tracker, [draft(due=DUES[0])])
+    [warning] = tracker.finish()
+    assert "no Projects v2 project number 7 owned by 'acme'" in warning
+    assert "github.project.owner / github.project.number" in warning
 
 
 @pytest.mark.parametrize("kind", ["FORBIDDEN", "INSUFFICIENT_SCOPES"])
 def test_forbidden_is_auth_error_naming_the_variable(
     fake_github: FakeGitHub, projects: FakeProjects, waits: Waits, kind: str
 ) -> None:
-    [created] = create_all(make_tracker(fake_github, waits), [draft(due=DUES[0])])
+    first_run = make_tracker(fake_github, waits)
+    [created] = create_all(first_run, [draft(due=DUES[0])])
+    first_run.finish()
     tracker = make_tracker(fake_github, waits)
     message = "Resource not accessible by personal access token"
-    projects.fail_next(kind, message, operation=SET)
-    with pytest.raises(AuthError) as err:
-        tracker.update(created.issue.ref, draft(due=DUES[2]), {"due"}, created.issue.body)
-    text = str(err.value)
+    projects.fail_next(kind, message, operation=ADD)
+    tracker.update(created.issue.ref, draft(due=DUES[2]), {"due"}, created.issue.body)
+    [text] = tracker.finish()
     assert "$GITHUB_TOKEN" in text and "`project` scope" in text and message in text
     assert fake_github.token not in text and waits == []  # not retried
 
@@ -242,15 +278,15 @@ def test_forbidden_after_create_keeps_the_issue(
     projects.fail_next("FORBIDDEN", "Resource not accessible by integration")
     [created] = create_all(tracker, [draft(due=DUES[0])])
     assert created.issue.ref.key == "acme/ops#1"
-    assert "$GITHUB_TOKEN needs the `project` scope" in created.warnings[0]
+    assert "$GITHUB_TOKEN needs the `project` scope" in tracker.finish()[0]
 
 
 def test_graphql_rate_limit_is_waited_out(
     fake_github: FakeGitHub, projects: FakeProjects, tracker: gha.GitHubTracker, waits: Waits
 ) -> None:
     projects.fail_next("RATE_LIMITED", "API rate limit exceeded for user ID 1.", operation=LOOKUP)
-    [created] = create_all(tracker, [draft(due=DUES[0])])
-    assert created.warnings == () and waits == [60.0]  # GitHub's advice: at least a minute
+    create_all(tracker, [draft(due=DUES[0])])
+    assert tracker.finish() == [] and waits == [60.0]  # GitHub's advice: at least a minute
     assert projects.operations() == [LOOKUP, "user"] * 2 + [ADD, SET]
 
 
@@ -260,8 +296,8 @@ def test_502_on_a_mutation_is_retried_because_it_is_idempotent(
     assert tracker.project is not None
     tracker.project.target()  # the lookup, done
     fake_github.inject("POST", r"^/graphql$", Status(502, commit=True), times=1)
-    [created] = create_all(tracker, [draft(due=DUES[0])])
-    assert created.warnings == () and len(waits) == 1
+    create_all(tracker, [draft(due=DUES[0])])
+    assert tracker.finish() == [] and len(waits) == 1
     assert projects.operations() == [LOOKUP, "user", ADD, ADD, SET]
     assert len(projects.project_items()) == 1  # the repeated add found the same item
 
@@ -295,6 +331,7 @@ def test_push_puts_every_item_in_the_project_and_repush_makes_no_request(
     assert "2024-06-15" in dates.values()  # written in checkout-down-missing-index.md
     assert fake_github.milestones(REPO) == []
     assert projects.count(LOOKUP) == 1 and projects.count(ADD) == projects.count(SET) == ITEMS
+    assert fake_github.count("POST", "/graphql") == 1 + 2  # 39 adds, then 39 values
     fake_github.reset_log()
     assert actions(ws.push()) == {"unchanged": ITEMS} and fake_github.requests == []
 
@@ -332,6 +369,7 @@ def test_enterprise_server_uses_api_graphql(github_enterprise: FakeGitHub, waits
     tracker = make_tracker(github_enterprise, waits)
     assert tracker.project is not None and tracker.project.url.endswith("/api/graphql")
     create_all(tracker, [draft(due=DUES[0])])
+    assert tracker.finish() == []
     assert list(projects.dates().values()) == ["2024-06-15"]
     graphql = [r.raw_path for r in github_enterprise.requests if r.path.endswith("graphql")]
     assert graphql == ["/api/graphql"] * 3
@@ -369,6 +407,12 @@ def test_root_fields_reads_aliases_fragments_and_directives() -> None:
     fragment F on ProjectV2 { id }
     """
     assert root_fields(query) == ("query", ["organization", "user"])
+    mutation = "mutation M($p: ID!, $c: ID!) { a0: addProjectV2ItemById(input: " \
+        "{projectId: $p, contentId: $c}) { item { id } } }"  # fmt: skip
+    [selection] = root_selections(mutation)[1]
+    assert selection == Selection(
+        "a0", "addProjectV2ItemById", {"projectId": "p", "contentId": "c"}
+    )
 
 
 def test_module_import_loads_no_httpx() -> None:

@@ -6,14 +6,19 @@ import base64
 import hashlib
 import re
 from datetime import date, timedelta
+from pathlib import Path
+from urllib.parse import unquote
 
 import pytest
 
+from pmsync.commands import report_command
 from pmsync.html_charts import trend_chart
 from pmsync.html_report import SCRIPT, STYLE, age_bucket, doc_link, render_report, safe_url
 from pmsync.state import DocumentRecord, HistoryPoint, IssueRecord, ItemRecord, Status, SyncState
 from pmsync.status import StatusRow, status_rows
 from pmsync.status_report import status_summary
+from tests.fakes.github import FakeGitHub
+from tests.workspace import make_workspace
 
 TODAY = date(2024, 7, 20)
 EVIL = "<script>alert('x')</script>"
@@ -191,3 +196,25 @@ def test_trend_shows_a_single_point_as_such() -> None:
 def test_pure_and_deterministic() -> None:
     rows = make_rows(MIXED)
     assert render_report(rows, [], TODAY) == render_report(rows, [], TODAY)
+
+
+# --- written anywhere, from a workspace ----------------------------------------------
+
+
+def test_postmortem_links_work_wherever_the_page_is_written_and_owners_show(
+    tmp_path: Path, fake_github: FakeGitHub
+) -> None:
+    settings = {"github": {"repo": "acme/ops", "api_url": fake_github.api_url,
+                           "writes_per_minute": 0}}  # fmt: skip
+    ws = make_workspace(tmp_path / "repo", {"GITHUB_TOKEN": fake_github.token}, **settings)
+    ws.edit("web-stack-orders-index.md", "1. **Patch PostgreSQL Configuration:**",
+            "1. **Patch PostgreSQL Configuration:** Owner: @dana")  # fmt: skip
+    ws.push()
+    for page in (tmp_path / "site" / "deep" / "report.html", ws.root / "report.html"):
+        page.parent.mkdir(parents=True, exist_ok=True)
+        report_command(ws.config(), [], page, refresh=False, today=TODAY)
+        html = page.read_text()
+        hrefs = re.findall(r'href="([^"#:]+\.md)(?:#L\d+)?"', html)
+        assert len(hrefs) == 39
+        assert all((page.parent / unquote(h)).is_file() for h in hrefs), hrefs[:3]
+        assert "<td>dana</td>" in html and "<td>unassigned</td>" in html

@@ -13,6 +13,7 @@ import pytest
 from pmsync.adapters.base import RetryPolicy
 from pmsync.adapters.jira import JiraConfig, JiraTracker, connect
 from pmsync.adapters.jira.adf import markdown_to_adf, marker_text
+from pmsync.adapters.jira.tracker import CLOSE_MARKER as JIRA_CLOSE_MARKER
 from pmsync.errors import AuthError, ConfigError, TrackerError
 from pmsync.model import Created, Failed, IssueDraft, IssueRef
 from tests.fakes.jira import FakeJira, adf_problems
@@ -84,13 +85,15 @@ def test_description_is_valid_adf_with_lists_bold_links_and_marker(fake_jira: Fa
     created(tracker(fake_jira).create([draft(1)]))
     doc = fake_jira.issue("OPS-1")["fields"]["description"]
     assert adf_problems(doc) == []
-    kinds = [node["type"] for node in doc["content"]]
+    begin, *content = doc["content"]  # pmsync's block opens with its begin paragraph
+    assert begin["content"][0]["text"].startswith("pmsync begin · ")
+    kinds = [node["type"] for node in content]
     assert kinds == ["paragraph", "bulletList", "paragraph", "paragraph"]
-    marks = [m for p in doc["content"][0]["content"] for m in p.get("marks", [])]
+    marks = [m for p in content[0]["content"] for m in p.get("marks", [])]
     assert {"type": "strong"} in marks and {"type": "em"} in marks and {"type": "code"} in marks
-    nested = doc["content"][1]["content"][1]["content"][1]
+    nested = content[1]["content"][1]["content"][1]
     assert nested["type"] == "orderedList"
-    link = doc["content"][1]["content"][0]["content"][0]["content"][1]["marks"][0]
+    link = content[1]["content"][0]["content"][0]["content"][1]["marks"][0]
     assert link == {"type": "link", "attrs": {"href": "https://wiki.example.com/runbook"}}
     assert doc["content"][-1]["content"][0]["text"] == marker_text("item-1", "0001beef")
 
@@ -213,9 +216,11 @@ def test_update_is_one_put_with_changed_fields(fake_jira: FakeJira) -> None:
     ref = created(conn.create([draft(1)]))[0].issue.ref
     fake_jira.reset_log()
     new = draft(1, title="Renamed", content_hash="ffff", labels=("postmortem", "db"))
+    conn.prefetch([ref])  # the engine does, before a group's updates: 100 a search
     issue = conn.update(ref, new, ["title", "body", "labels"])
-    assert len(fake_jira.requests) == 1 and fake_jira.requests[0].method == "PUT"
-    sent = fake_jira.requests[0].json()["fields"]
+    assert [r.method for r in fake_jira.requests] == ["POST", "PUT"]
+    assert fake_jira.requests[0].path.endswith("/search/jql")
+    sent = fake_jira.requests[1].json()["fields"]
     assert set(sent) == {"summary", "description", "labels"}
     assert issue.title == "Renamed" and issue.content_hash == "ffff"
     assert fake_jira.issue("OPS-1")["fields"]["labels"] == [
@@ -239,13 +244,14 @@ def test_close_comments_then_transitions(fake_jira: FakeJira) -> None:
     assert closed.state == "closed" and closed.state_reason == "Done"
     assert [(r.method, r.path.rsplit("/", 1)[-1]) for r in fake_jira.requests] == [
         ("GET", "10001"),
+        ("GET", "comment"),
         ("POST", "comment"),
         ("POST", "transitions"),
         ("GET", "10001"),
     ]
     comment = fake_jira.comments("OPS-1")[0]["body"]
     assert adf_problems(comment) == [] and comment == markdown_to_adf(
-        "Removed from the postmortem: **closing**.")  # fmt: skip
+        f"Removed from the postmortem: **closing**.\n\n{JIRA_CLOSE_MARKER}")  # fmt: skip
     fake_jira.reset_log()
     assert conn.close(ref, "again").state == "closed"  # closing a closed issue succeeds
     assert fake_jira.count("POST") == 0 and len(fake_jira.comments("OPS-1")) == 1

@@ -279,3 +279,34 @@ def test_stale_issue_found_by_marker_is_updated_even_after_a_failed_update(
     issue = next(i for i in fake_github.issues(REPO) if i.title == "Patch Nginx Server")
     assert "newest patches" in issue.body
     assert actions(pushed.push()) == {"unchanged": ITEMS}
+
+
+def test_prune_rerun_after_a_failed_close_does_not_comment_twice(
+    pushed: Workspace, fake_github: FakeGitHub
+) -> None:
+    doc = pushed.doc("ecommerce-db-index-slowdown.md")
+    text = doc.read_text()
+    doc.write_text("".join(ln for ln in text.splitlines(True) if "**Enhanced Logging**" not in ln))
+    fake_github.inject("PATCH", r"/issues/\d+$", Status(422), times=1)
+    failed = pushed.push(prune=True)
+    assert actions(failed).get("fail") == 1
+    issue = next(i for i in fake_github.issues(REPO) if i.title == "Enhanced Logging")
+    assert issue.state == "open" and len(issue.comments) == 1
+    assert actions(pushed.push(prune=True)).get("remove") == 1
+    issue = next(i for i in fake_github.issues(REPO) if i.title == "Enhanced Logging")
+    assert issue.state == "closed" and len(issue.comments) == 1
+
+
+def test_recorded_urls_are_web_urls_also_after_rebuild_and_a_lost_state(
+    pushed: Workspace, fake_github: FakeGitHub
+) -> None:
+    web = {i.number: f"{fake_github.url}/{REPO}/issues/{i.number}"
+           for i in fake_github.issues(REPO)}  # fmt: skip
+    first = {k: r.issue.url for k, r in pushed.state().items.items() if r.issue}
+    assert set(first.values()) == set(web.values())
+    pushed.state_file().unlink()
+    pushed.rebuild()
+    assert {k: r.issue.url for k, r in pushed.state().items.items() if r.issue} == first
+    pushed.state_file().unlink()
+    pushed.push()
+    assert {k: r.issue.url for k, r in pushed.state().items.items() if r.issue} == first

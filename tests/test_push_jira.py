@@ -10,6 +10,7 @@ import pytest
 
 from tests.docgen import write_postmortems
 from tests.fakes.jira import FakeJira
+from tests.fakes.server import Status
 from tests.workspace import Workspace, actions, make_workspace
 
 ITEMS = 120
@@ -87,6 +88,20 @@ def test_data_center_with_bearer_token(tmp_path: Path, fake_jira_dc: FakeJira) -
     ws.state_file().unlink()
     assert actions(ws.push()) == {"unchanged": 60}
     assert fake_jira_dc.count("POST", "/rest/api/2/issue/bulk") == 0
+
+
+def test_prune_rerun_after_a_failed_transition_does_not_comment_twice(
+    pushed: Workspace, fake_jira: FakeJira
+) -> None:
+    path = pushed.postmortems / "incident-00000.md"
+    path.write_text("".join(ln for ln in path.read_text().splitlines(True) if "step 3)" not in ln))
+    fake_jira.inject("POST", r"/transitions$", Status(400), times=1)
+    failed = pushed.push(prune=True)
+    [fail] = [o for o in failed.outcomes if o.action == "fail"]
+    assert fail.issue is not None and len(fake_jira.comments(fail.issue.key)) == 1
+    assert actions(pushed.push(prune=True))["remove"] == 1
+    assert fake_jira.issue(fail.issue.key)["fields"]["status"]["name"] == "Done"
+    assert len(fake_jira.comments(fail.issue.key)) == 1
 
 
 def test_prune_comments_and_transitions(pushed: Workspace, fake_jira: FakeJira) -> None:

@@ -31,6 +31,7 @@ class Workspace:
     root: Path
     env: dict[str, str]
     settings: dict[str, Any] = field(default_factory=dict)
+    announced: list[str] = field(default_factory=list)  # what commands said on stderr
 
     @property
     def postmortems(self) -> Path:
@@ -55,10 +56,13 @@ class Workspace:
     def push(self, *, prune: bool = False) -> PushResult:
         return push_command(self.config(), [], prune=prune, report=lambda o: None, env=self.env)
 
-    def status(self, today: date, *, refresh: bool = True, write: bool = False) -> StatusResult:
+    def status(
+        self, today: date, *, refresh: bool = True, write: bool = False, full: bool = False
+    ) -> StatusResult:
         return status_command(
-            self.config(), [], refresh=refresh, write=write, today=today, env=self.env
-        )
+            self.config(), [], refresh=refresh, write=write, today=today, full=full,
+            env=self.env, announce=self.announced.append,
+        )  # fmt: skip
 
     def rebuild(self) -> tuple[int, list[str]]:
         return rebuild_command(self.config(), [], env=self.env)

@@ -49,7 +49,7 @@ class Catalog:
         """The repository's label names, lower-case, listed once per run."""
         known = self._labels.get(repo)
         if known is None:
-            listed = self._get_all(f"list labels of {repo}", f"/repos/{repo}/labels")
+            listed = self.get_all(f"list labels of {repo}", f"/repos/{repo}/labels")
             known = self._labels[repo] = {str(lab["name"]).lower() for lab in listed}
         return known
 
@@ -72,7 +72,7 @@ class Catalog:
         return by_date[due]
 
     def _list_milestones(self, repo: str) -> dict[date, int]:
-        listed = self._get_all(
+        listed = self.get_all(
             f"list milestones of {repo}", f"/repos/{repo}/milestones", {"state": "all"}
         )
         found: dict[date, int] = {}
@@ -82,7 +82,7 @@ class Catalog:
                 found.setdefault(date.fromisoformat(match.group(1)), int(ms["number"]))
         return found
 
-    def _get_all(self, what: str, url: str, params: dict[str, Any] | None = None) -> list[Any]:
+    def get_all(self, what: str, url: str, params: dict[str, Any] | None = None) -> list[Any]:
         resp = self._call(what, "GET", url, params={**(params or {}), "per_page": 100})
         items = list(resp.data)
         while (next_url := resp.link("next")) is not None:

@@ -1,10 +1,15 @@
 """Due dates as the date field of a GitHub Projects v2 item, through GraphQL with httpx.
 
 Used by the GitHub adapter when `github.due_dates: project`. Per run: one query finds
-the project and its date field (`github.project: {owner, number, field}`); per issue:
+the project and its date field (`github.project: {owner, number, field}`). Per issue:
 `addProjectV2ItemById` (which answers the existing item when the issue is already in
-the project, so it doubles as "find my item") and `updateProjectV2ItemFieldValue`
+the project, so it doubles as "find my item"), then `updateProjectV2ItemFieldValue`
 (or `clearProjectV2ItemFieldValue` when the due date went away).
+
+Batched: due dates are queued, and each request carries BATCH aliased adds plus the
+field values of the issues the previous request added (mutations in one document run in
+order, but one cannot use another's answer, so an item's value waits one request). For
+n issues: ⌈n/BATCH⌉ + 1 requests, plus the lookup. `finish()` sends what is left.
 
 Shapes from GitHub's GraphQL reference (docs.github.com/graphql/reference/projects) and
 "Using the API to manage Projects" (docs.github.com/issues/planning-and-tracking-with-
@@ -45,29 +50,20 @@ fragment Project on ProjectV2 {
 }
 """
 
-ADD_ITEM = """
-mutation AddItem($projectId: ID!, $contentId: ID!) {
-  addProjectV2ItemById(input: {projectId: $projectId, contentId: $contentId}) {
-    item { id }
-  }
-}
-"""
-
-SET_DATE = """
-mutation SetDate($projectId: ID!, $itemId: ID!, $fieldId: ID!, $date: Date!) {
-  updateProjectV2ItemFieldValue(
-    input: {projectId: $projectId, itemId: $itemId, fieldId: $fieldId, value: {date: $date}}
-  ) { projectV2Item { id } }
-}
-"""
-
-CLEAR_DATE = """
-mutation ClearDate($projectId: ID!, $itemId: ID!, $fieldId: ID!) {
-  clearProjectV2ItemFieldValue(
-    input: {projectId: $projectId, itemId: $itemId, fieldId: $fieldId}
-  ) { projectV2Item { id } }
-}
-"""
+# Aliased pieces of one mutation document; {n} numbers the issue within the request.
+ADD_ITEM = (
+    "a{n}: addProjectV2ItemById(input: {{projectId: $projectId, contentId: $a{n}}}) "
+    "{{ item {{ id }} }}"
+)
+SET_DATE = (
+    "s{n}: updateProjectV2ItemFieldValue(input: {{projectId: $projectId, itemId: $i{n}, "
+    "fieldId: $fieldId, value: {{date: $d{n}}}}}) {{ projectV2Item {{ id }} }}"
+)
+CLEAR_DATE = (
+    "s{n}: clearProjectV2ItemFieldValue(input: {{projectId: $projectId, itemId: $i{n}, "
+    "fieldId: $fieldId}}) {{ projectV2Item {{ id }} }}"
+)
+BATCH = 50  # issues added per request (GitHub advises against very large documents)
 
 _RATE_LIMIT_TYPES = {"RATE_LIMITED", "RATE_LIMIT"}  # both seen: githubkit#271, renovate#21861
 _AUTH_TYPES = {"FORBIDDEN", "INSUFFICIENT_SCOPES"}
@@ -121,35 +117,48 @@ class GitHubProject:
         weakref.finalize(self, self._http.close)
         self._target: ProjectTarget | None = None
         self._lookup_error: TrackerError | None = None
+        self._adds: dict[str, date | None] = {}  # issue node id → due, not yet in a request
+        self._sets: dict[str, date | None] = {}  # project item id → due, added, value not set
+        self.warnings: list[str] = []  # since the last finish()
 
     @property
     def where(self) -> str:
         return f"project {self.owner}/{self.number}"
 
-    # --- the one per-issue operation ---------------------------------------------------
+    # --- due dates, batched ----------------------------------------------------------
 
     def set_due(self, content_id: str, due: date | None) -> None:
-        """Put the issue in the project (no-op when it is there) and set or clear its
-        date field."""
-        target = self.target()
-        item_id = self._add_item(target, content_id)
-        variables = {"projectId": target.project_id, "itemId": item_id,
-                     "fieldId": target.field_id}  # fmt: skip
-        if due is None:
-            self._execute(f"clear the due date in {self.where}", CLEAR_DATE, variables,
-                          write=True)  # fmt: skip
-        else:
-            variables["date"] = due.isoformat()
-            self._execute(f"set the due date in {self.where}", SET_DATE, variables, write=True)
+        """Queue the issue's date field (None clears it); sent with the next batch."""
+        self._adds[content_id] = due
+        if len(self._adds) >= BATCH:
+            self._send()
 
-    def _add_item(self, target: ProjectTarget, content_id: str) -> str:
-        variables = {"projectId": target.project_id, "contentId": content_id}
-        data = self._execute(f"add the issue to {self.where}", ADD_ITEM, variables, write=True)
-        item = (data.get("addProjectV2ItemById") or {}).get("item") or {}
-        if not item.get("id"):
-            raise TrackerError(f"GitHub did not return the item when adding the issue to "
-                               f"{self.where}")  # fmt: skip
-        return str(item["id"])
+    def finish(self) -> list[str]:
+        """Send what is queued; one warning per batch or issue that could not be set."""
+        while self._adds or self._sets:
+            self._send()
+        warnings, self.warnings = self.warnings, []
+        return warnings
+
+    def _send(self) -> None:
+        """One request: the values of the items added last time, then the next adds."""
+        sets, adds = self._sets, self._adds
+        self._sets, self._adds = {}, {}
+        try:
+            target = self.target()
+            query, variables = batch_document(target, sets, adds)
+            what = f"set {len(sets)} and add {len(adds)} due dates in {self.where}"
+            data, errors = self._execute_partial(what, query, variables)
+        except TrackerError as exc:
+            self.warnings.append(f"due date not set in {self.where} for {len(sets) + len(adds)} "
+                                 f"issues: {exc}")  # fmt: skip
+            return
+        for n, due in enumerate(adds.values()):
+            item = (data.get(f"a{n}") or {}).get("item") or {}
+            if item.get("id"):
+                self._sets[str(item["id"])] = due
+        for error in errors:
+            self.warnings.append(f"due date not set in {self.where}: {error.get('message')}")
 
     # --- once per run: project and field ids ----------------------------------------
 
@@ -224,9 +233,31 @@ class GitHubProject:
 
         return self.policy.call(what, send, write=write)
 
+    def _execute_partial(
+        self, what: str, query: str, variables: Mapping[str, Any]
+    ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        """A batch: fields that failed are null in `data` with their errors beside;
+        errors about the whole request (auth, rate limit) raise. Every piece of a batch
+        is safe to repeat (see `_execute`), so the batch is retried as a whole."""
+
+        def send() -> tuple[dict[str, Any], list[dict[str, Any]]]:
+            return self._post_partial(what, query, variables)
+
+        return self.policy.call(what, send, write=True)
+
     def _post(
         self, what: str, query: str, variables: Mapping[str, Any], tolerate_not_found: bool
     ) -> dict[str, Any]:
+        data, errors = self._post_partial(what, query, variables)
+        if tolerate_not_found:
+            errors = [e for e in errors if e.get("type") != "NOT_FOUND"]
+        if errors:
+            raise self._graphql_error(what, errors, {})
+        return data
+
+    def _post_partial(
+        self, what: str, query: str, variables: Mapping[str, Any]
+    ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         import httpx
 
         try:
@@ -239,14 +270,15 @@ class GitHubProject:
         if resp.status_code >= 400:
             raise self._http_error(what, resp.status_code, resp.headers, body)
         errors = [e for e in body.get("errors") or [] if isinstance(e, dict)]
-        if tolerate_not_found:
-            errors = [e for e in errors if e.get("type") != "NOT_FOUND"]
-        if errors:
+        types = {str(e.get("type", "")) for e in errors}
+        if types & (_RATE_LIMIT_TYPES | _AUTH_TYPES):
             raise self._graphql_error(what, errors, resp.headers)
         data = body.get("data")
         if not isinstance(data, dict):
+            if errors:
+                raise self._graphql_error(what, errors, resp.headers)
             raise TrackerError(f"GitHub answered {what} without data")
-        return data
+        return data, errors
 
     def _http_error(
         self, what: str, status: int, headers: Mapping[str, str], body: Mapping[str, Any]
@@ -304,12 +336,28 @@ def _json(resp: Any) -> dict[str, Any]:
     return body if isinstance(body, dict) else {}
 
 
-def project_due(project: GitHubProject, issue: Mapping[str, Any], due: date) -> list[str]:
-    """Set a just-created issue's due date in the project (GraphQL needs the issue's
-    `node_id`). The issue exists whatever happens here: a failure becomes a warning on
-    its Created result, never a Failed, which would lose the issue from the run."""
-    try:
-        project.set_due(str(issue["node_id"]), due)
-    except TrackerError as exc:
-        return [f"due date not set in {project.where}: {exc}"]
-    return []
+def batch_document(
+    target: ProjectTarget, sets: Mapping[str, date | None], adds: Mapping[str, date | None]
+) -> tuple[str, dict[str, Any]]:
+    """One mutation document: set or clear the field of `sets` (item id → due), then add
+    `adds` (issue node id) to the project. Values travel as variables only."""
+    declared, fields = ["$projectId: ID!"], []
+    variables: dict[str, Any] = {"projectId": target.project_id}
+    if sets:
+        declared.append("$fieldId: ID!")
+        variables["fieldId"] = target.field_id
+    for n, (item_id, due) in enumerate(sets.items()):
+        declared.append(f"$i{n}: ID!")
+        variables[f"i{n}"] = item_id
+        if due is None:
+            fields.append(CLEAR_DATE.format(n=n))
+        else:
+            declared.append(f"$d{n}: Date!")
+            variables[f"d{n}"] = due.isoformat()
+            fields.append(SET_DATE.format(n=n))
+    for n, content_id in enumerate(adds):
+        declared.append(f"$a{n}: ID!")
+        variables[f"a{n}"] = content_id
+        fields.append(ADD_ITEM.format(n=n))
+    body = "\n  ".join(fields)
+    return f"mutation DueDates({', '.join(declared)}) {{\n  {body}\n}}", variables

@@ -23,7 +23,7 @@ from pmsync.adapters.github.catalog import Catalog
 from pmsync.adapters.github.client import GitHubClient, Response
 from pmsync.adapters.github.config import GitHubConfig
 from pmsync.adapters.github.memo import RepoMemo
-from pmsync.adapters.github.project import GitHubProject, project_due
+from pmsync.adapters.github.project import GitHubProject
 from pmsync.adapters.github.values import (
     dropped_fields,
     iso_z,
@@ -36,6 +36,10 @@ from pmsync.adapters.github.values import (
 )
 from pmsync.errors import AuthError, ConfigError, NotFound, RateLimited, TrackerError
 from pmsync.model import Created, Failed, IssueDraft, IssueRef, RemoteIssue
+
+# Ends the comment pmsync leaves when it closes an issue: a re-run whose close failed
+# after the comment landed finds it and does not comment twice.
+CLOSE_MARKER = "<!-- pmsync:closed -->"
 
 # --- the tracker ----------------------------------------------------------------------
 
@@ -290,7 +294,9 @@ class GitHubTracker:
             return Failed(draft.item_id, str(outcome), maybe_applied=outcome.maybe_applied)
         warnings = dropped_fields(payload, outcome.data, repo, self.push_access)
         if draft.due and self.project is not None:
-            warnings.extend(project_due(self.project, outcome.data, draft.due))
+            # Queued: sent in batches (a failure there is a warning of finish(); the issue
+            # exists whatever happens, so it must never become a Failed).
+            self.project.set_due(str(outcome.data["node_id"]), draft.due)
         issue = to_remote(repo, outcome.data)
         self._memo(repo).wrote(issue.ref.key, issue.body, issue.updated_at)
         return Created(draft.item_id, issue, tuple(warnings))
@@ -377,11 +383,19 @@ class GitHubTracker:
             payload["milestone"] = self.catalog.milestone(repo, draft.due) if draft.due else None
         return payload
 
+    def finish(self) -> list[str]:
+        """Send the writes queued for batching (Projects v2 due dates); their warnings."""
+        return self.project.finish() if self.project is not None else []
+
     def close(self, ref: IssueRef, comment: str) -> RemoteIssue:
+        """Comment (once: a re-run after a failed close finds the comment by its marker),
+        then close as not planned."""
         repo, number = parse_key(ref.key)
         url = f"/repos/{repo}/issues/{number}"
-        self._call(f"comment on {ref.key}", "POST", f"{url}/comments",
-                   body={"body": comment}, write=True)  # fmt: skip
+        comments = self.catalog.get_all(f"read the comments of {ref.key}", f"{url}/comments")
+        if not any(CLOSE_MARKER in str(c.get("body") or "") for c in comments):
+            self._call(f"comment on {ref.key}", "POST", f"{url}/comments",
+                       body={"body": f"{comment}\n\n{CLOSE_MARKER}"}, write=True)  # fmt: skip
         body = {"state": "closed", "state_reason": "not_planned"}
         resp = self._call(f"close {ref.key}", "PATCH", url, body=body, write=True)
         return to_remote(repo, resp.data)

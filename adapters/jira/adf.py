@@ -144,6 +144,17 @@ def adf_paragraphs(doc: Any) -> list[str]:
     return texts
 
 
+def plain_text(body: Any) -> str:
+    """Every text of an ADF document (or wiki markup as it is), for searching in it."""
+    if isinstance(body, str):
+        return body
+    if isinstance(body, list):
+        return " ".join(plain_text(node) for node in body)
+    if isinstance(body, dict):
+        return str(body.get("text", "")) + plain_text(body.get("content") or [])
+    return ""
+
+
 def read_marker(description: Any) -> tuple[str, str] | None:
     """(item id, content hash) from the last paragraph pmsync wrote, in ADF or wiki text."""
     if isinstance(description, str):

@@ -17,7 +17,8 @@ from datetime import datetime, timezone, tzinfo
 from typing import Any, ClassVar, Literal, cast
 
 from pmsync.adapters.base import Memo, RetryPolicy, chunks
-from pmsync.adapters.jira.adf import markdown_to_adf, markdown_to_wiki
+from pmsync.adapters.jira.adf import markdown_to_adf, markdown_to_wiki, plain_text
+from pmsync.adapters.jira.block import merge_description
 from pmsync.adapters.jira.config import JiraConfig
 from pmsync.adapters.jira.values import (
     draft_fields,
@@ -31,6 +32,10 @@ from pmsync.adapters.jira.values import (
 )
 from pmsync.errors import AuthError, ConfigError, NotFound, RateLimited, TrackerError
 from pmsync.model import Created, Failed, IssueDraft, IssueRef, RemoteIssue
+
+# The last line of the comment pmsync leaves when it closes an issue (Jira comments have
+# no hidden text): a re-run whose transition failed after the comment finds it.
+CLOSE_MARKER = "(closed by pmsync)"
 
 # --- connect ------------------------------------------------------------------------------
 
@@ -119,9 +124,10 @@ class JiraTracker:
         self._jira: Any = None
         self.cloud = True
         self._tz: tzinfo = timezone.utc  # JQL dates are read in the user's time zone
+        self._descriptions: dict[str, Any] = {}  # key → description read by prefetch()
 
-    # --- the memo the state keeps per project: nothing (no conditional requests, and
-    # pmsync owns the whole description) ---------------------------------------------
+    # --- the memo the state keeps per project: nothing (no conditional requests; people's
+    # text around pmsync's block is read just before an update, see `prefetch`) ---------
     def recall(self, container: str, memo: Memo) -> None:
         pass
 
@@ -280,10 +286,14 @@ class JiraTracker:
         return Created(draft.item_id, issue, warnings)
 
     def update(self, ref: IssueRef, draft: IssueDraft, fields: Collection[str]) -> RemoteIssue:
-        """One PUT with the changed fields. The description is pmsync's own rendering,
-        replaced whole: people comment on a Jira issue rather than edit its description."""
+        """One PUT with the changed fields. Of the description only pmsync's block is
+        replaced: the text people wrote around it, read just before (see `prefetch`), is
+        kept, and an edited block is kept as their text."""
         self._ready()
         full, _ = draft_fields(draft, self._config, self.cloud)
+        if "body" in fields:
+            current = self._current_description(ref)
+            full["description"] = merge_description(current, full["description"])[0]
         names = {"title": "summary", "body": "description", "labels": "labels",
                  "due": "duedate", "assignee": "assignee", "priority": "priority"}  # fmt: skip
         # an unset due date or assignee clears it; an unmapped priority is left alone
@@ -308,6 +318,31 @@ class JiraTracker:
             raise NotFound(f"{ref.key} disappeared right after its update")
         return found
 
+    def prefetch(self, refs: Sequence[IssueRef]) -> None:
+        """Read the current descriptions of the issues about to be updated, 100 a search
+        (instead of one read each). A failed search reads nothing: each update then reads
+        its own issue."""
+        self._ready()
+        for batch in chunks([r.key for r in refs], PAGE):
+            jql = f"key in ({', '.join(batch)})"
+            try:
+                pages = self._pages_cloud(jql) if self.cloud else self._pages_classic(jql)
+                for raw in (raw for page in pages for raw in page):
+                    fields = raw.get("fields") or {}
+                    self._descriptions[str(raw.get("key"))] = fields.get("description")
+            except (AuthError, RateLimited):
+                raise
+            except TrackerError:
+                continue
+
+    def _current_description(self, ref: IssueRef) -> Any:
+        if ref.key in self._descriptions:
+            return self._descriptions.pop(ref.key)
+        key = ref.id or ref.key
+        raw = self._rest("GET", f"issue/{key}", params={"fields": "description"},
+                         what=f"read {ref.key}")  # fmt: skip
+        return (raw.get("fields") or {}).get("description")
+
     def close(self, ref: IssueRef, comment: str) -> RemoteIssue:
         """Comment, then apply `done_transition`. An issue already done is left alone."""
         self._ready()
@@ -327,14 +362,25 @@ class JiraTracker:
                 f"{ref.key}: Jira offers no transition named {wanted!r} (available: {names}); "
                 "set jira.done_transition to one of them"
             )
-        body = markdown_to_adf(comment) if self.cloud else markdown_to_wiki(comment)
-        self._rest("POST", f"issue/{key}/comment", {"body": body}, what=f"comment on {ref.key}")
+        if not self._commented(key, ref):
+            text = f"{comment}\n\n{CLOSE_MARKER}"
+            body = markdown_to_adf(text) if self.cloud else markdown_to_wiki(text)
+            self._rest("POST", f"issue/{key}/comment", {"body": body},
+                       what=f"comment on {ref.key}")  # fmt: skip
         transition = {"transition": {"id": str(match["id"])}}
         self._rest("POST", f"issue/{key}/transitions", transition, what=f"close {ref.key}")
         closed = self.get(ref)
         if closed is None:
             raise NotFound(f"{ref.key} disappeared while being closed")
         return closed
+
+    def _commented(self, key: str, ref: IssueRef) -> bool:
+        """Whether pmsync's closing comment is there already: a re-run after a failed
+        transition must not comment twice (the newest 100 comments are read)."""
+        params = {"orderBy": "-created", "maxResults": "100"}
+        page = self._rest("GET", f"issue/{key}/comment", params=params,
+                          what=f"read the comments of {ref.key}") or {}  # fmt: skip
+        return any(CLOSE_MARKER in plain_text(c.get("body")) for c in page.get("comments") or [])
 
     # --- requests and errors ------------------------------------------------------------
     def _rest(

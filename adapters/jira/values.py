@@ -9,7 +9,8 @@ from datetime import date, datetime, timezone, tzinfo
 from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any
 
-from pmsync.adapters.jira.adf import markdown_to_adf, markdown_to_wiki, marker_text, read_marker
+from pmsync.adapters.jira.adf import markdown_to_adf, markdown_to_wiki, marker_text
+from pmsync.adapters.jira.block import new_description, read_block_marker
 from pmsync.errors import ConfigError
 from pmsync.model import IssueDraft, IssueRef, RemoteIssue
 
@@ -38,7 +39,7 @@ def draft_fields(
     render = markdown_to_adf if cloud else markdown_to_wiki
     fields.update(
         project={"key": project}, issuetype={"name": cfg.issue_type},
-        summary=summary_of(draft.title), description=render(body, marker),
+        summary=summary_of(draft.title), description=new_description(render(body, marker)),
         labels=labels_of(draft),
     )  # fmt: skip
     if draft.due:
@@ -79,7 +80,8 @@ def to_remote(base: str, raw: dict[str, Any]) -> RemoteIssue:
         (lbl[7:] for lbl in labels if lbl.startswith("pmsync-") and ITEM_RE.match(lbl[7:])),
         None,
     )
-    marker = read_marker(f.get("description"))
+    description = f.get("description")
+    marker = read_block_marker(description)
     status = f.get("status") or {}
     category = (status.get("statusCategory") or {}).get("key")
     person = f.get("assignee") or {}

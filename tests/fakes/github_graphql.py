@@ -17,7 +17,8 @@ Behaviour copied from GitHub:
   serves GraphQL at /api/graphql, beside the REST prefix /api/v3.
 
 The query is read honestly but minimally: the operation is identified by its root
-field names; the values come from `variables` only, and every variable the operation
+field names (aliases allowed: several mutations in one request, each answered under its
+alias, run in order); the values come from `variables` only, and every variable the operation
 needs must be declared in the query text (`$projectId: ID!`), so a client that splices
 values into the query is rejected. Anything else is a GraphQL error, as GitHub would
 answer an operation this fake does not know.
@@ -103,16 +104,31 @@ class GraphQLError(Exception):
 _TOKEN_RE = re.compile(r'"(?:\\.|[^"\\])*"|\.\.\.|[A-Za-z_]\w*|\$\w+|[{}():!@\[\]=,]|\S')
 
 
+@dataclass(frozen=True)
+class Selection:
+    """One root field of an operation: `alias: name(arg: $var, input: {key: $var})`."""
+
+    alias: str
+    name: str
+    args: dict[str, str]  # argument or input key → the variable that carries it
+
+
 def root_fields(query: str) -> tuple[str, list[str]]:
     """(operation type, root field names) of the first operation in `query`. Aliases
     are resolved to the field name; a root-level fragment spread is not supported."""
+    kind, selections = root_selections(query)
+    return kind, [s.name for s in selections]
+
+
+def root_selections(query: str) -> tuple[str, list[Selection]]:
+    """(operation type, root selections) of the first operation in `query`."""
     text = re.sub(r"#[^\n]*", "", query)
     tokens = _TOKEN_RE.findall(text)
     if not tokens:
         raise GraphQLError("PARSE_ERROR", "empty query")
     kind = tokens[0] if tokens[0] in ("query", "mutation", "subscription") else "query"
     start = tokens.index("{")
-    names: list[str] = []
+    found: list[Selection] = []
     depth, parens, i = 0, 0, start
     while i < len(tokens):
         tok = tokens[i]
@@ -126,6 +142,9 @@ def root_fields(query: str) -> tuple[str, list[str]]:
             depth -= 1
             if depth == 0:
                 break
+        elif depth == 1 and parens > 0 and found and tok.startswith("$"):
+            if i >= 2 and tokens[i - 1] == ":":  # `key: $var` in the root's arguments
+                found[-1].args[tokens[i - 2]] = tok[1:]
         elif depth == 1 and parens == 0:
             if tok == "@":  # a directive: its name is not a field
                 i += 2
@@ -134,10 +153,11 @@ def root_fields(query: str) -> tuple[str, list[str]]:
                 raise GraphQLError("PARSE_ERROR", "fragment spreads at the root are not supported")
             if re.fullmatch(r"[A-Za-z_]\w*", tok):
                 aliased = i + 2 < len(tokens) and tokens[i + 1] == ":"
-                names.append(tokens[i + 2] if aliased else tok)
+                name = tokens[i + 2] if aliased else tok
+                found.append(Selection(tok, name, {}))
                 i += 2 if aliased else 0
         i += 1
-    return kind, names
+    return kind, found
 
 
 def declared_variables(query: str) -> set[str]:
@@ -265,17 +285,17 @@ class FakeProjects:
         try:
             body = json.loads(req.body or b"null")
             query, variables = str(body["query"]), dict(body.get("variables") or {})
-            kind, roots = root_fields(query)
+            kind, selections = root_selections(query)
         except (ValueError, KeyError, TypeError, GraphQLError) as exc:
             return self._errors([{"type": "PARSE_ERROR", "message": f"bad request: {exc}"}])
-        failure = self._take_failure(roots)
+        failure = self._take_failure([sel.name for sel in selections])
         if failure is not None:
             return self._errors([failure])
         try:
-            self._check(kind, roots, query, variables)
+            self._check(kind, selections, query, variables)
         except GraphQLError as exc:
             return self._errors([exc.entry])
-        return self._run(roots, variables)
+        return self._run(selections, variables)
 
     def _take_failure(self, roots: list[str]) -> dict[str, Any] | None:
         for n, (operation, entry) in enumerate(self._failures):
@@ -284,28 +304,43 @@ class FakeProjects:
                 return entry
         return None
 
-    def _check(self, kind: str, roots: list[str], query: str, variables: dict[str, Any]) -> None:
+    def _check(
+        self, kind: str, selections: list[Selection], query: str, variables: dict[str, Any]
+    ) -> None:
         declared = declared_variables(query)
-        for root in roots:
-            if root not in OPERATIONS:
-                raise GraphQLError("UNKNOWN_FIELD", f"Field '{root}' is not supported by the fake")
-            if (root in MUTATIONS) != (kind == "mutation"):
-                raise GraphQLError("PARSE_ERROR", f"'{root}' does not belong in a {kind}")
-            for name in OPERATIONS[root]:
-                if name not in declared or name not in variables:
+        used = {var for sel in selections for var in sel.args.values()}
+        if declared - used - {n for sel in selections for n in OPERATIONS.get(sel.name, ())}:
+            unused = sorted(declared - used)[0]
+            raise GraphQLError("VARIABLE_NOT_USED", f"Variable ${unused} is declared but not used")
+        if len({sel.alias for sel in selections}) != len(selections):
+            raise GraphQLError("FIELDS_CONFLICT", "two root fields answer under one name")
+        for sel in selections:
+            if sel.name not in OPERATIONS:
+                raise GraphQLError(
+                    "UNKNOWN_FIELD", f"Field '{sel.name}' is not supported by the fake"
+                )
+            if (sel.name in MUTATIONS) != (kind == "mutation"):
+                raise GraphQLError("PARSE_ERROR", f"'{sel.name}' does not belong in a {kind}")
+            for name in OPERATIONS[sel.name]:
+                var = sel.args.get(name, name)
+                if var not in declared or var not in variables:
                     raise GraphQLError(
-                        "MISSING_VARIABLE", f"'{root}' needs the variable ${name}, declared"
+                        "MISSING_VARIABLE", f"'{sel.name}' needs the variable ${var}, declared"
                     )
 
-    def _run(self, roots: list[str], variables: dict[str, Any]) -> FakeResponse:
+    def _run(self, selections: list[Selection], variables: dict[str, Any]) -> FakeResponse:
+        """Each root field in order (mutations run one after the other), answered under
+        its alias; one failing field is null with its error, the others still run."""
         data: dict[str, Any] = {}
         errors: list[dict[str, Any]] = []
-        for root in roots:
+        for sel in selections:
+            values = {**variables, **{k: variables[v] for k, v in sel.args.items()}}
             try:
-                data[root] = self._resolve(root, variables)
+                data[sel.alias] = self._resolve(sel.name, values)
             except GraphQLError as exc:
-                data[root] = None
-                errors.append(exc.entry)
+                data[sel.alias] = None
+                path = [sel.alias, *exc.entry.get("path", [])[1:]]
+                errors.append({**exc.entry, "path": path})
         return self._answer({"data": data, **({"errors": errors} if errors else {})})
 
     def _resolve(self, root: str, v: dict[str, Any]) -> Any:
