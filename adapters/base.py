@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, ClassVar, Protocol, TypeVar
+from typing import Any, ClassVar, Protocol, TypeVar, runtime_checkable
 
 from pmsync.errors import RateLimited, TrackerError
 from pmsync.model import Created, Failed, IssueDraft, IssueRef, RemoteIssue
@@ -72,6 +72,27 @@ class Tracker(Protocol):
         """Comment, then close (Jira: apply the done transition). Closing a closed
         issue succeeds."""
         ...
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    """One line of `pmsync doctor`: a check that passed, or failed with what to do.
+
+    A tracker's spec may offer `diagnose(section, env, policy) -> list[Diagnosis]`: its
+    token, access and permission checks, in a handful of requests."""
+
+    ok: bool
+    what: str
+    fix: str = ""
+
+
+@runtime_checkable
+class Commenting(Protocol):
+    """A tracker that can comment on an issue (`pmsync remind` with `remind.comment`)."""
+
+    def comment(self, ref: IssueRef, text: str, mention: str | None) -> None:
+        """Add `text` (Markdown) as a comment; `mention` is an account to notify in it
+        (a login, an account id), rendered the tracker's way."""
 
 
 def finish_writes(tracker: Tracker) -> list[str]:

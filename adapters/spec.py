@@ -19,7 +19,7 @@ from pydantic import BaseModel
 from pmsync.model import IssueRef
 
 if TYPE_CHECKING:
-    from pmsync.adapters.base import RetryPolicy, Tracker
+    from pmsync.adapters.base import Diagnosis, RetryPolicy, Tracker
 
 
 @dataclass(frozen=True)
@@ -68,6 +68,11 @@ class TrackerSpec:
     - `container(section, front_matter)`: the container (repository, project, team) a
       postmortem's issues go to, from its front matter or the section's default.
     - `refs`: the grammar of references to the tracker's issues (see `RefGrammar`).
+    - `diagnose(section, env, policy)`: `pmsync doctor`'s checks (token, access,
+      permissions, rate limit) as `Diagnosis` lines, in at most 5 requests; optional.
+    - `init_settings(host, path)`: the section `pmsync init` proposes for a git remote on
+      `host` (None when the host is not this tracker's), or placeholders when `host` is
+      None (`path`: a container given on the command line); optional.
     """
 
     name: str
@@ -76,6 +81,8 @@ class TrackerSpec:
     required: tuple[str, ...]
     container: Callable[[Any, Mapping[str, Any]], str]
     refs: RefGrammar
+    diagnose: Callable[[Any, Mapping[str, str], RetryPolicy], list[Diagnosis]] | None = None
+    init_settings: Callable[[str | None, str | None], dict[str, Any] | None] | None = None
 
 
 def find_all(patterns: tuple[re.Pattern[str], ...], text: str) -> Iterator[re.Match[str]]:

@@ -1,6 +1,7 @@
 """Parser throughput: documents per second over 1,000 documents.
 
-The documents are the examples and, when present, ../shared/corpus/docs, repeated.
+The documents are the examples and, when present, ../shared/corpus/docs, repeated; then,
+on a second line, the HTML fixtures (Confluence and Google Docs exports) the same way.
 Run from the project root: `python bench/parse_bench.py [N]`.
 """
 
@@ -15,10 +16,13 @@ from pmsync.parse import parse_postmortem
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES = (ROOT / "examples" / "postmortems", ROOT.parent / "shared" / "corpus" / "docs")
+HTML = ROOT / "tests" / "fixtures" / "docs"
 
 
-def load_documents() -> list[tuple[str, str]]:
-    paths = [p for folder in SOURCES if folder.is_dir() for p in sorted(folder.glob("*.md"))]
+def load_documents(
+    folders: tuple[Path, ...] = SOURCES, glob: str = "*.md"
+) -> list[tuple[str, str]]:
+    paths = [p for folder in folders if folder.is_dir() for p in sorted(folder.glob(glob))]
     return [(str(p), p.read_text(encoding="utf-8", errors="replace")) for p in paths]
 
 
@@ -28,6 +32,14 @@ def main() -> int:
     if not documents:
         print("no documents found", file=sys.stderr)
         return 1
+    measure(documents, total, "")
+    html = load_documents((HTML,), "*.html")
+    if html:
+        measure(html, total, "HTML ")
+    return 0
+
+
+def measure(documents: list[tuple[str, str]], total: int, kind: str) -> None:
     batch = list(itertools.islice(itertools.cycle(documents), total))
     parse_postmortem(*reversed(batch[0]))  # warm up: compiled patterns, caches
     start, cpu_start = time.perf_counter(), time.process_time()
@@ -36,10 +48,9 @@ def main() -> int:
     elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu_start
     # CPU time too: on a shared machine wall time also counts other processes' work.
     print(
-        f"{total} documents ({len(documents)} distinct) in {elapsed:.2f} s: "
+        f"{total} {kind}documents ({len(documents)} distinct) in {elapsed:.2f} s: "
         f"{total / elapsed:.0f} documents/s ({total / cpu:.0f}/s of CPU time)"
     )
-    return 0
 
 
 if __name__ == "__main__":

@@ -5,7 +5,8 @@ action item (its follow-ups would silently never be tracked), a due date the par
 not read (the issue would get the default date instead), an owner missing from `people`
 (the issue would be created unassigned), two items with one title (only the -2 suffix
 would tell their issues apart), and broken front matter (identity and tracker come from
-it). Other parser warnings are passed on as warnings.
+it). Other parser warnings are passed on as warnings, and so are items taken by the
+weakest rules (a plain line, a paragraph split into sentences), for review.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Literal
 from pmsync.config import Config
 from pmsync.drafts import tracker_of
 from pmsync.model import ActionItem, Postmortem
+from pmsync.parse_explain import WEAK_RULES
 
 Level = Literal["error", "warning"]
 
@@ -44,6 +46,7 @@ def check_documents(documents: list[Postmortem], config: Config) -> list[Finding
 def _check_document(doc: Postmortem, config: Config) -> Iterator[Finding]:
     yield from _parser_warnings(doc)
     yield from _missing_items(doc)
+    yield from _weak_rule_items(doc)
     yield from _unknown_owners(doc, config)
     yield from _duplicate_titles(doc)
 
@@ -65,6 +68,20 @@ def _missing_items(doc: Postmortem) -> Iterator[Finding]:
         )
 
 
+def _weak_rule_items(doc: Postmortem) -> Iterator[Finding]:
+    """Items taken from text without list or table structure: worth a look before the
+    first push creates issues from them."""
+    for item in doc.items:
+        if item.rule in WEAK_RULES:
+            yield Finding(
+                doc.path,
+                item.line,
+                f"item '{item.title}' was taken from a {item.rule}, a weak rule: check it is "
+                "an action item (pmsync parse --explain), or make it a list item",
+                "warning",
+            )
+
+
 def _unknown_owners(doc: Postmortem, config: Config) -> Iterator[Finding]:
     # Without a `people` map every owner is taken as written, so none can be unknown.
     if not config.people:
@@ -73,8 +90,9 @@ def _unknown_owners(doc: Postmortem, config: Config) -> Iterator[Finding]:
     default_owner = doc.front_matter.get("owner")
     for item in doc.items:
         owner = item.owner or (str(default_owner) if default_owner else None)
-        if owner and config.person(owner, tracker) is None:
-            yield Finding(doc.path, item.line, _unknown_owner_message(owner, tracker))
+        for name in owner.split(", ") if owner else ():  # the parser joins several owners
+            if config.person(name, tracker) is None:
+                yield Finding(doc.path, item.line, _unknown_owner_message(name, tracker))
 
 
 def _unknown_owner_message(owner: str, tracker: str) -> str:

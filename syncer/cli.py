@@ -11,19 +11,36 @@ from typing import Annotated, Any, NoReturn, TypeVar
 import typer
 
 from pmsync import __version__
-from pmsync.errors import PmsyncError
+from pmsync.errors import DeliveryError, PmsyncError
 
+EXAMPLES = """\b
+Examples:
+  pmsync init && pmsync doctor     set up pmsync.yaml, then check the token and access
+  pmsync plan                      what push would do (no network call)
+  pmsync push                      create and update one issue per action item"""
+
+# Plain help (rich_markup_mode=None): rich's help shows typer's <str>/<bool> type
+# placeholders, which read as arguments to type.
 app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
+    rich_markup_mode=None,
     help="Turn postmortem action items into tracked GitHub or Jira issues, exactly once.",
+    epilog=EXAMPLES,
     # Locals in a traceback would print the environment and tokens (older typer
     # versions show them by default): off, whatever typer version is installed.
     pretty_exceptions_show_locals=False,
 )
 T = TypeVar("T")
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_OVERDUE, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+# Command help footers: which environment variables a command reads, and its exit codes.
+TOKENS = (
+    "Reads the token variables the config names: github.token_env (default GITHUB_TOKEN); "
+    "jira.token_env and jira.email_env (default JIRA_API_TOKEN, JIRA_EMAIL)."
+)
+EXITS = "Exit: 0 done; 1 some items failed; 2 bad input, config or usage."
+OFFLINE = "Reads no token. Exit: 0 done; 2 bad input, config or usage."
 
 
 def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
@@ -35,6 +52,8 @@ def guarded(fn: Callable[[], T]) -> T:
     """Run a command body, turning pmsync's errors into one line and an exit code."""
     try:
         return fn()
+    except DeliveryError as exc:  # the run's own failure, not bad input
+        fail(str(exc), EXIT_FAILED)
     except PmsyncError as exc:
         fail(str(exc), EXIT_USAGE)
     except KeyboardInterrupt:
@@ -56,24 +75,63 @@ def main_options(
     version: Annotated[
         bool,
         typer.Option(
-            "--version", callback=version_callback, is_eager=True, help="Show the version."
+            "--version",
+            callback=version_callback,
+            is_eager=True,
+            help="Show the version.",
+            metavar="",
         ),
     ] = False,
 ) -> None:
     """pmsync: postmortem action items → GitHub or Jira issues."""
 
 
-@app.command()
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.", metavar="")]
+TodayOption = Annotated[
+    str | None,
+    typer.Option(
+        "--today", help="Date to judge overdue items by (default: today).", metavar="DATE"
+    ),
+]
+NoRefreshOption = Annotated[
+    bool, typer.Option("--no-refresh", help="Report from the state file alone.", metavar="")
+]
+
+
+@app.command(epilog=OFFLINE)
 def parse(
-    paths: Annotated[list[str], typer.Argument(help="Postmortem files or folders.")],
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    paths: Annotated[
+        list[str], typer.Argument(help="Postmortem files or folders.", metavar="PATH", hidden=True)
+    ],
+    as_json: JsonOption = False,
+    explain: Annotated[
+        bool,
+        typer.Option(
+            "--explain",
+            help="Say which rule took each item, and why other lines were not taken.",
+            metavar="",
+        ),
+    ] = False,
 ) -> None:
-    """Parse postmortems and show their action items."""
-    from pmsync.documents import parse_command
+    """Parse postmortems and show their action items.
+
+    PATH: postmortem files or folders (folders are searched for Markdown and HTML files).
+    """
+    from pmsync.documents import explain_notes, parse_command
 
     documents, errors = guarded(lambda: parse_command(paths))
+    notes = {doc.path: explain_notes(doc.path) for doc in documents} if explain else {}
     if as_json:
-        print_json({"documents": [doc.to_json() for doc in documents]})
+        found = [doc.to_json() for doc in documents]
+        for doc in found if explain else []:
+            doc["explain"] = [note.to_json() for note in notes[doc["path"]]]
+        print_json({"documents": found})
+    elif explain:
+        for path, explained in notes.items():
+            typer.echo(path)
+            typer.echo(
+                "".join(f"  line {note.line}: {note.text}\n" for note in explained), nl=False
+            )
     else:
         from pmsync.report import print_documents
 
@@ -84,53 +142,75 @@ def parse(
 
 
 ConfigOption = Annotated[
-    str | None, typer.Option("--config", "-c", help="Config file (default: pmsync.yaml).")
+    str | None,
+    typer.Option("--config", "-c", help="Config file (default: pmsync.yaml).", metavar="PATH"),
 ]
 PathsArgument = Annotated[
-    list[str] | None, typer.Argument(help="Postmortems (default: the config's `postmortems`).")
+    list[str] | None,
+    # Hidden from the Arguments list (typer prints a type placeholder there): each
+    # command's help names its PATHs instead.
+    typer.Argument(
+        help="Postmortems (default: the config's `postmortems`).", metavar="PATH", hidden=True
+    ),
 ]
 
 
-@app.command()
+@app.command(epilog=OFFLINE)
 def plan(
     paths: PathsArgument = None,
     config: ConfigOption = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
-    fmt: Annotated[str, typer.Option("--format", help="table or markdown.")] = "table",
+    as_json: JsonOption = False,
+    fmt: Annotated[
+        str, typer.Option("--format", help="Output format.", metavar="table|markdown")
+    ] = "table",
 ) -> None:
-    """Show what push would do. Writes nothing and makes no network call."""
+    """Show what push would do. Writes nothing and makes no network call.
+
+    PATH: postmortem files or folders (default: the config's `postmortems`).
+    """
     from pmsync import report
     from pmsync.commands import open_config, plan_command
 
-    result = guarded(lambda: plan_command(open_config(config), paths or []))
-    if as_json:
-        print_json(report.plan_json(result.plan))
-    elif fmt == "markdown":
-        sys.stdout.write(report.plan_markdown(result.plan))
-    elif fmt == "table":
-        report.print_plan(result.plan, console())
-    else:
+    if fmt not in ("table", "markdown"):
         fail(f"--format {fmt}: expected table or markdown")
+    result = guarded(lambda: plan_command(open_config(config), paths or []))
+    if result.errors and not result.documents:
+        finish(result.errors, failed=False)  # nothing read: an error, not an empty plan
+    defaulted = report.defaulted_dues(result.plan, result.documents)
+    if as_json:
+        print_json(report.plan_json(result.plan, defaulted))
+    elif fmt == "markdown":
+        sys.stdout.write(report.plan_markdown(result.plan, defaulted))
+    else:
+        report.print_plan(result.plan, console(), defaulted)
     finish(result.errors, failed=False)
 
 
-@app.command()
+@app.command(epilog=f"{TOKENS} {EXITS}")
 def push(
     paths: PathsArgument = None,
     config: ConfigOption = None,
     dry_run: Annotated[
-        bool, typer.Option("--dry-run", help="Show the plan; write nothing.")
+        bool, typer.Option("--dry-run", help="Show the plan; write nothing.", metavar="")
     ] = False,
     prune: Annotated[
-        bool, typer.Option("--prune", help="Close issues of items removed from their postmortem.")
+        bool,
+        typer.Option(
+            "--prune", help="Close issues of items removed from their postmortem.", metavar=""
+        ),
     ] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    as_json: JsonOption = False,
     changed_since: Annotated[
         str | None,
-        typer.Option("--changed-since", help="Only postmortems changed since this git ref."),
+        typer.Option(
+            "--changed-since", help="Only postmortems changed since this git ref.", metavar="REF"
+        ),
     ] = None,
 ) -> None:
-    """Create and update one issue per action item, and record it in the state file."""
+    """Create and update one issue per action item, and record it in the state file.
+
+    PATH: postmortem files or folders (default: the config's `postmortems`).
+    """
     from pmsync import report
     from pmsync.commands import changed_paths, open_config, push_command
 
@@ -160,13 +240,18 @@ def push(
         progress.close()
     if as_json:
         print_json(report.push_json(result.outcomes))
+    for line in report.push_summary(result.outcomes, pruned=prune):
+        typer.echo(line, err=True)
     failed = any(o.action == "fail" for o in result.outcomes)
     finish(result.errors, failed=failed)
 
 
-@app.command()
+@app.command(epilog="Reads no token. Exit: 0 no error; 1 lint errors; 2 bad input or config.")
 def check(paths: PathsArgument = None, config: ConfigOption = None) -> None:
-    """Lint postmortems (for pull requests): items found, dates readable, owners known."""
+    """Lint postmortems (for pull requests): items found, dates readable, owners known.
+
+    PATH: postmortem files or folders (default: the config's `postmortems`).
+    """
     import os
 
     from pmsync.check import format_finding, github_annotation
@@ -181,34 +266,42 @@ def check(paths: PathsArgument = None, config: ConfigOption = None) -> None:
     finish(errors, failed=any(f.level == "error" for f in findings))
 
 
-@app.command()
+@app.command(
+    epilog=f"{TOKENS} Exit: 0 done; 1 a tracker could not be read; 2 bad input, config "
+    "or usage; 3 an item is overdue (with --fail-on-overdue)."
+)
 def status(
     paths: PathsArgument = None,
     config: ConfigOption = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
-    fmt: Annotated[str, typer.Option("--format", help="table, markdown or csv.")] = "table",
-    no_refresh: Annotated[
-        bool, typer.Option("--no-refresh", help="Report from the state file alone.")
-    ] = False,
+    as_json: JsonOption = False,
+    fmt: Annotated[
+        str, typer.Option("--format", help="Output format.", metavar="table|markdown|csv")
+    ] = "table",
+    no_refresh: NoRefreshOption = False,
     write_back: Annotated[
         bool,
-        typer.Option("--write-back", help="Put issue links and checkboxes into the postmortems."),
+        typer.Option(
+            "--write-back", help="Put issue links and checkboxes into the postmortems.", metavar=""
+        ),
     ] = False,
     fail_on_overdue: Annotated[
-        bool, typer.Option("--fail-on-overdue", help="Exit 1 when any item is overdue.")
+        bool,
+        typer.Option("--fail-on-overdue", help="Exit 3 when any item is overdue.", metavar=""),
     ] = False,
-    today: Annotated[
-        str | None, typer.Option("--today", help="Date to judge overdue items by (YYYY-MM-DD).")
-    ] = None,
+    today: TodayOption = None,
     full: Annotated[
         bool,
         typer.Option(
             "--full",
             help="List every issue, to find deleted or transferred ones (done weekly anyway).",
+            metavar="",
         ),
     ] = False,
 ) -> None:
-    """Read every tracked issue's state in bulk, record it, and report where items stand."""
+    """Read every tracked issue's state in bulk, record it, and report where items stand.
+
+    PATH: postmortem files or folders (default: the config's `postmortems`).
+    """
     from pmsync import status_report
     from pmsync.commands import open_config, status_command
 
@@ -244,23 +337,27 @@ def status(
     echo_errors(result.left)
     overdue = fail_on_overdue and any(row.overdue for row in result.rows)
     # A tracker that could not be read is a failure of this run, not bad input: exit 1.
+    # Overdue items are news, not a failure of pmsync: their own code, 3.
     echo_errors(result.errors)
-    finish([], failed=overdue or bool(result.errors))
+    if overdue and not result.errors:
+        raise typer.Exit(EXIT_OVERDUE)
+    finish([], failed=bool(result.errors))
 
 
-@app.command("report")
+@app.command("report", epilog=f"{TOKENS} Exit: 0 done; 1 a tracker could not be read; 2 bad input.")
 def report_html(
-    html: Annotated[str, typer.Option("--html", help="Write the dashboard to this HTML file.")],
+    html: Annotated[
+        str, typer.Option("--html", help="Write the dashboard to this HTML file.", metavar="FILE")
+    ],
     paths: PathsArgument = None,
     config: ConfigOption = None,
-    no_refresh: Annotated[
-        bool, typer.Option("--no-refresh", help="Report from the state file alone.")
-    ] = False,
-    today: Annotated[
-        str | None, typer.Option("--today", help="Date to judge overdue items by (YYYY-MM-DD).")
-    ] = None,
+    no_refresh: NoRefreshOption = False,
+    today: TodayOption = None,
 ) -> None:
-    """Write a self-contained HTML dashboard of the action items."""
+    """Write a self-contained HTML dashboard of the action items.
+
+    PATH: postmortem files or folders (default: the config's `postmortems`).
+    """
     from pathlib import Path
 
     from pmsync.commands import open_config, report_command
@@ -292,13 +389,18 @@ def parse_day(text: str | None) -> Any:
         fail(f"--today {text}: expected a date as YYYY-MM-DD")
 
 
-state_app = typer.Typer(help="Inspect or repair the state file.", no_args_is_help=True)
+state_app = typer.Typer(
+    help="Inspect or repair the state file.", no_args_is_help=True, rich_markup_mode=None
+)
 app.add_typer(state_app, name="state")
 
 
-@state_app.command("rebuild")
+@state_app.command("rebuild", epilog=f"{TOKENS} {EXITS}")
 def state_rebuild(paths: PathsArgument = None, config: ConfigOption = None) -> None:
-    """Reconstruct the state file from the markers of the issues in the trackers."""
+    """Reconstruct the state file from the markers of the issues in the trackers.
+
+    PATH: postmortem files or folders (default: the config's `postmortems`).
+    """
     from pmsync.commands import open_config, rebuild_command
 
     count, errors = guarded(lambda: rebuild_command(open_config(config), paths or []))
@@ -377,4 +479,17 @@ def finish(errors: list[str], *, failed: bool) -> NoReturn:
 
 
 def main() -> None:
+    import os
+
+    if "_PMSYNC_COMPLETE" in os.environ:
+        # The shell asks for completions (`pmsync completion SHELL` set it up). Typer's
+        # own --install-completion is off: it detects the shell on every start (0.4 s).
+        from typer.completion import completion_init  # type: ignore[attr-defined]
+
+        completion_init()
     app()
+
+
+# The commands of getting started and reminders live in their own module; importing it
+# registers them on `app`.
+from pmsync import cli_setup  # noqa: E402, F401

@@ -29,6 +29,15 @@ from pmsync.sync import apply_plan
 from pmsync.writeback import LineEdit, write_back
 
 Sleep = Callable[[float], None]
+NO_CONFIG = "no pmsync.yaml found (run `pmsync init`"
+
+
+def require_config_or_state(config: Config) -> None:
+    """Commands that read the state: with neither a config nor a state file, the user
+    has not started; say how to, rather than report nothing."""
+    if config.source is None and not config.state_path().exists():
+        raise ConfigError(NO_CONFIG + " or pass --config)")
+
 
 # --- plan and push ----------------------------------------------------------------------
 
@@ -48,6 +57,8 @@ def postmortem_paths(paths: list[str], config: Config) -> list[str]:
     """The paths given, else the config's `postmortems` patterns."""
     if paths:
         return paths
+    if config.source is None:
+        raise ConfigError(NO_CONFIG + ", pass --config, or name the postmortems)")
     found = expand_globs(config.postmortems, config.root)
     if not found:
         patterns = ", ".join(config.postmortems)
@@ -56,7 +67,9 @@ def postmortem_paths(paths: list[str], config: Config) -> list[str]:
 
 
 def load_documents(paths: list[str], config: Config) -> tuple[list[Postmortem], list[str]]:
-    documents, errors = parse_command(postmortem_paths(paths, config), synonyms_of(config))
+    documents, errors = parse_command(
+        postmortem_paths(paths, config), synonyms_of(config), config.parser.max_items
+    )
     return [replace(doc, path=project_path(doc.path, config)) for doc in documents], errors
 
 
@@ -200,10 +213,12 @@ def status_command(
     progress: Callable[[int], None] = lambda n: None,
     sleep: Sleep = time.sleep,
 ) -> StatusResult:
+    require_config_or_state(config)
     path = config.state_path()
     if not refresh and not write:
         state = load_state(path)
-        return StatusResult(status_rows(state, today), [], [])
+        rows = in_document_order(status_rows(state, today), config, paths, state)
+        return StatusResult(rows, [], [])
     with locked(path, config.limits.lock_timeout, announce):
         state = load_state(path)
         before = state.model_dump_json()
@@ -211,13 +226,22 @@ def status_command(
         if refresh:
             connect = TrackerConnector(config, env, announce, sleep)
             errors = refresh_status(state, connect, progress, full=full, announce=announce)
-        rows = status_rows(state, today)
+        rows = in_document_order(status_rows(state, today), config, paths, state)
         record_history(state, rows, today)
         if state.model_dump_json() != before:
             save_state(state, path)
     left: list[str] = []
     written = write_back_documents(config, paths, state, left) if write else []
     return StatusResult(rows, errors, written, left)
+
+
+def in_document_order(
+    rows: list[StatusRow], config: Config, paths: list[str], state: SyncState
+) -> list[StatusRow]:
+    """Rows by postmortem, then in the order the items are written (the state keeps no
+    line numbers: the postmortems are read for them; rows of unread items keep id order)."""
+    lines, _ = item_lines(config, paths, state)
+    return sorted(rows, key=lambda r: (r.doc, lines.get(r.item_id, 1 << 30), r.item_id))
 
 
 def write_back_documents(
@@ -317,7 +341,7 @@ def item_lines(
     the owner the postmortem names for it."""
     try:
         documents, _ = load_documents(paths, config)
-    except InputError:
+    except (InputError, ConfigError):
         return {}, {}
     lines, owners = {}, {}
     for doc in documents:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, get_args
+from typing import TYPE_CHECKING, Any, Literal, get_args
 
 import yaml
 from pydantic import (
@@ -101,6 +101,17 @@ class LimitsConfig(Strict):
     max_wait: float = Field(default=300, ge=0)
 
 
+class RemindConfig(Strict):
+    webhook_env: str | None = Field(
+        default="PMSYNC_WEBHOOK_URL",
+        description="the environment variable holding the incoming webhook URL (null: none)",
+    )
+    format: Literal["slack", "teams", "mattermost", "json"] = "slack"
+    due_soon_days: int = Field(default=7, ge=0)
+    comment: bool = False
+    every_days: int = Field(default=7, ge=1)
+
+
 class Config(Strict):
     postmortems: list[str] = Field(default_factory=lambda: ["postmortems/**/*.md"])
     state: str = ".pmsync/state.json"
@@ -110,6 +121,7 @@ class Config(Strict):
     people: dict[str, PersonConfig] = Field(default_factory=dict)
     parser: ParserConfig = Field(default_factory=ParserConfig)
     limits: LimitsConfig = Field(default_factory=LimitsConfig)
+    remind: RemindConfig = Field(default_factory=RemindConfig)
     root: Path = Field(default=Path("."), exclude=True)
     source: str | None = Field(default=None, exclude=True)
     # One section per registered tracker, each validated by the tracker's own model.
@@ -254,7 +266,35 @@ def _describe(path: Path, exc: ValidationError, lines: dict[tuple[Any, ...], int
     line = next((lines[loc[:n]] for n in range(len(loc), 0, -1) if loc[:n] in lines), None)
     where = f"{path}:{line}" if line else str(path)
     if error["type"] == "extra_forbidden":
-        return f"{where}: unknown setting '{key}'; see config.example.yaml for the settings"
+        return f"{where}: unknown setting '{key}'; `pmsync config example` lists the settings"
     if error["type"] == "missing":
         return f"{where}: setting '{key}' is required"
+    if error["type"] == "string_pattern_mismatch":
+        # The regex means nothing to a reader: say the form in words (the field's description).
+        form = _description(loc) or "see `pmsync config schema`"
+        return f"{where}: setting '{key}' is {error['input']!r}; expected {form}"
     return f"{where}: setting '{key}': {error['msg']}"
+
+
+def _description(loc: tuple[Any, ...]) -> str | None:
+    """The description of the setting at `loc`, from the pydantic models (a tracker's
+    section from its own model)."""
+    model: Any = Config
+    if loc and loc[0] in TRACKERS:
+        model, loc = TRACKERS[loc[0]].config_model, loc[1:]
+    info = None
+    for part in loc:
+        fields = getattr(model, "model_fields", None)
+        if not isinstance(part, str) or fields is None or part not in fields:
+            return None
+        info = fields[part]
+        model = _model_of(info.annotation)
+    return info.description if info else None
+
+
+def _model_of(annotation: Any) -> Any:
+    """The pydantic model inside `X | None`, else the annotation itself."""
+    for arg in (annotation, *get_args(annotation)):
+        if isinstance(arg, type) and issubclass(arg, BaseModel):
+            return arg
+    return annotation

@@ -1,9 +1,11 @@
 """Dates written in postmortems: due dates of items and the incident's date.
 
-Only explicit calendar dates count ("June 15, 2024", "2024-06-15", "15 Jun", "Jun 15th").
-A date without a year takes its next occurrence on or after the incident date. Anything
-else written as a due date — a relative phrase ("next week", "Q3"), an ambiguous number
-("03/04"), words — is reported, never guessed.
+Calendar dates ("June 15, 2024", "2024-06-15", "15 Jun", "Jun 15th") count; a date without
+a year takes its next occurrence on or after the incident date. Relative phrases that name
+one day ("end of Q3", "EOW", "next Friday", "in two weeks") are counted from the incident
+date (`pmsync.dates_relative`). Anything else written as a due date — a vague phrase
+("next sprint", "ASAP"), an ambiguous number ("03/04"), words — is reported, never
+guessed.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from dateutil.parser import parserinfo
+
+from pmsync.dates_relative import VAGUE, resolve_relative
 
 _MONTH = (
     r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
@@ -35,13 +39,14 @@ _DATE = re.compile(
 _RELATIVE = re.compile(
     r"(?:(?:next|this|coming)\s+(?:week|month|quarter|year|sprint|release|\w+day)"
     r"|(?:the\s+)?end\s+of\b|eo[dwmqy]\b|tomorrow\b|today\b|tonight\b|asap\b|[qh][1-4]\b"
-    r"|in\s+\d+\s+(?:days?|weeks?|months?)|within\s+\d+"
+    r"|(?:in|within)\s+(?:the\s+next\s+)?(?:\d+|an?|one|two|three|four|five|six|eight|ten"
+    r"|twelve)\s+(?:days?|weeks?|months?)|soon\b|later\b|ongoing\b|tb[da]\b|h[12]\b"
     r"|(?:mon|tues|wednes|thurs|fri|satur|sun)day\b)",
     re.IGNORECASE,
 )
-# "Due: …", "due by …", "(due 15 Jun)", "Deadline …", "Target date: …"; never "due to".
+# "Due: …", "due by …", "(due 15 Jun)", "Deadline …", "Target: …", "ETA …"; never "due to".
 _DUE_KEY = re.compile(
-    r"\b(?P<key>due(?:\s+date)?(?!\s+to\b)|deadline|target\s+date|eta)\b"
+    r"\b(?P<key>due(?:\s+date)?(?!\s+to\b)|deadline|target(?:\s+date)?|eta|by\s+when)\b"
     r"(?P<sep>\s*(?:[:=]|-(?=\s)|\bby\b|\bon\b|\bbefore\b|\bof\b))?\s*",
     re.IGNORECASE,
 )
@@ -62,6 +67,8 @@ class DueDate:
 def find_due(text: str, incident: date | None) -> DueDate | None:
     """The first due date written in `text`, or the first problem with one."""
     for match in _DUE_KEY.finditer(text):
+        if match["key"].casefold() == "target" and not match["sep"]:
+            continue  # "target the cluster": only "Target: …" names a date
         due = _read_due(text, match.end(), match.start(), incident, strict=bool(match["sep"]))
         if due is not None:
             return due
@@ -71,7 +78,7 @@ def find_due(text: str, incident: date | None) -> DueDate | None:
         if found and not found["num"]:
             return _resolve(found, match.start(), incident)
         if _RELATIVE.match(rest):
-            return DueDate(match.start(), None, f"relative due date {rest!r} not supported")
+            return _relative(rest, match.start(), incident)
     return None
 
 
@@ -82,11 +89,34 @@ def _read_due(
     found = _DATE.match(rest)
     if found:
         return _resolve(found, key_at, incident)
-    if _RELATIVE.match(rest):
-        return DueDate(key_at, None, f"relative due date {rest!r} not supported")
+    if _RELATIVE.match(rest) or VAGUE.match(rest):
+        return _relative(rest, key_at, incident)
     if strict and rest:
         return DueDate(key_at, None, f"cannot read due date {rest!r}")
     return None
+
+
+def _relative(rest: str, offset: int, incident: date | None) -> DueDate:
+    value, problem = parse_due(rest, incident)
+    return DueDate(offset, value, problem)
+
+
+def parse_due(text: str, incident: date | None) -> tuple[date | None, str | None]:
+    """A due phrase (a date, or a relative one counted from the incident date) as a date,
+    or None and the reason."""
+    text = text.strip()
+    if _DATE.fullmatch(text):
+        return parse_date(text, incident)
+    if VAGUE.match(text):
+        return None, f"vague due date {text!r}: no date set; write a date"
+    if not _RELATIVE.match(text):
+        return parse_date(text, incident)
+    if incident is None:
+        return None, f"relative due date {text!r} and the incident date is unknown"
+    value = resolve_relative(text, incident)
+    if value is None:
+        return None, f"relative due date {text!r} names no single day; write a date"
+    return value, None
 
 
 def _rest(text: str, start: int) -> str:

@@ -6,12 +6,16 @@ import glob
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pmsync.errors import InputError
 from pmsync.model import ParseWarning, Postmortem
 from pmsync.parse import SectionSynonyms, parse_postmortem
 
-SUFFIXES = (".md", ".markdown")
+if TYPE_CHECKING:
+    from pmsync.parse_explain import Note
+
+SUFFIXES = (".md", ".markdown", ".html", ".htm")
 
 
 @dataclass(frozen=True)
@@ -27,7 +31,10 @@ def find_postmortems(paths: Iterable[str]) -> Iterator[str]:
         path = Path(raw)
         if path.is_dir():
             found = sorted(p for p in path.rglob("*") if p.suffix.lower() in SUFFIXES)
-            yield from (str(p) for p in found if p.is_file())
+            files = [str(p) for p in found if p.is_file()]
+            if not files:
+                raise InputError(f"{raw}: no Markdown postmortems (*.md) in this folder")
+            yield from files
         elif path.exists():
             yield raw
         else:
@@ -60,9 +67,10 @@ def read_source(path: str) -> SourceText:
 
 
 def parse_command(
-    paths: list[str], synonyms: SectionSynonyms | None = None
+    paths: list[str], synonyms: SectionSynonyms | None = None, max_items: int | None = None
 ) -> tuple[list[Postmortem], list[str]]:
-    """Parse every file; a bad path is an error for that path, the rest still parse."""
+    """Parse every file; a bad path is an error for that path, the rest still parse. Past
+    `max_items` items of a document (and one more, to tell) its items are not collected."""
     documents: list[Postmortem] = []
     errors: list[str] = []
     for raw in paths:
@@ -73,15 +81,24 @@ def parse_command(
             continue
         for path in files:
             try:
-                documents.append(load_postmortem(path, synonyms))
+                documents.append(load_postmortem(path, synonyms, max_items))
             except InputError as exc:
                 errors.append(str(exc))
     return documents, errors
 
 
-def load_postmortem(path: str, synonyms: SectionSynonyms | None = None) -> Postmortem:
+def explain_notes(path: str) -> list[Note]:
+    """`parse --explain` for one file: which rule took each item, why other lines not."""
+    from pmsync.parse_explain import explain_postmortem
+
+    return explain_postmortem(read_source(path).text, path)
+
+
+def load_postmortem(
+    path: str, synonyms: SectionSynonyms | None = None, max_items: int | None = None
+) -> Postmortem:
     source = read_source(path)
-    doc = parse_postmortem(source.text, path, synonyms=synonyms)
+    doc = parse_postmortem(source.text, path, synonyms=synonyms, max_items=max_items)
     if source.decode_warning:
         doc = replace(doc, warnings=(ParseWarning(1, source.decode_warning), *doc.warnings))
     return doc

@@ -63,10 +63,14 @@ def labels_of(doc: Postmortem, config: Config) -> tuple[str, ...]:
 def build_draft(item: ActionItem, doc: Postmortem, config: Config, item_id: str) -> DraftResult:
     tracker = tracker_of(doc, config)
     owner = item.owner or _front_owner(doc)
-    assignee = config.person(owner, tracker)
+    # Several owners ("ana, ops-team", as the parser joins them): the first in `people`.
+    names = (owner or "").split(", ")
+    assignee = next(filter(None, (config.person(name, tracker) for name in names)), None)
     warnings = []
-    if owner and assignee is None and config.people:
-        warnings.append(f"owner '{owner}' is not in `people`: the issue is left unassigned")
+    if owner and assignee is None:
+        warnings.append(
+            f"owner '{owner}' has no {tracker} account in `people`: the issue is left unassigned"
+        )
     due = effective_due(item, doc, config)
     text = item.body if config.defaults.allow_mentions else neutralize_mentions(item.body)
     facts = render_facts(doc, config, due, owner, item.priority, item.line)

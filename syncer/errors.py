@@ -4,6 +4,7 @@
     ├─ UserError            one line, no traceback, exit 2
     │  ├─ ConfigError       bad config file, unknown key, missing token variable
     │  └─ InputError        missing or unreadable postmortem, bad argument
+    ├─ DeliveryError        a webhook refused or did not answer: exit 1
     ├─ StateError           exit 2
     │  ├─ StateLocked       another run holds the state file lock
     │  └─ StateCorrupt      the state file does not parse; the last good copy is kept
@@ -34,6 +35,11 @@ class ConfigError(UserError):
 
 class InputError(UserError):
     """A postmortem path or a command-line argument is wrong."""
+
+
+class DeliveryError(PmsyncError):
+    """A message (a `remind` digest) could not be delivered; the message names the
+    environment variable holding the webhook URL, never the URL."""
 
 
 class StateError(PmsyncError):

@@ -13,6 +13,7 @@ from datetime import date
 from html import escape
 
 from pmsync.state import HistoryPoint
+from pmsync.status_report import percent
 
 # viewBox widths close to the rendered size in the report's layout (full width, or half in
 # a two-column row), so 13px text in the SVG shows at about 13px on screen.
@@ -83,7 +84,7 @@ def completion_chart(entries: Sequence[Completion], chart_id: str = "completion"
     for i, entry in enumerate(entries):
         y = i * ROW
         done = inner * entry.closed / max(entry.total, 1)
-        pct = 100 * entry.closed // max(entry.total, 1)
+        pct = percent(entry.closed, entry.total)
         parts += [
             _label(y, entry.label, entry.tip),
             f'<rect class="bar-open" x="0" y="{y + 18}" width="{inner}" height="{BAR_H}"/>',

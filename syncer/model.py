@@ -28,6 +28,9 @@ class ActionItem:
     done: bool = False
     links: tuple[str, ...] = ()
     content_hash: str = ""
+    # The parser rule that took it ("list item", "plain line"…): for `parse --explain` and
+    # `check`, never part of its identity or content.
+    rule: str = field(default="", compare=False)
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -1,4 +1,4 @@
-"""Postmortem Markdown → `Postmortem`: its sections, action items and their fields.
+"""Postmortem (Markdown or HTML) → `Postmortem`: its sections, action items and fields.
 
 Pure: takes the decoded text, returns values; never reads a file.
 
@@ -7,61 +7,71 @@ How items are found
 1. Front matter (YAML between ``---`` lines at the top) is read, then blanked out line for
    line so that every line number stays the source's.
 2. `parse_blocks` turns the Markdown into headings and item candidates (see there for the
-   tolerant layer: ``#Tasks:``, bold-only and plain pseudo-heading lines, indented text).
-3. Sections: a heading — Markdown, bold line, or plain line — whose text is a section
-   synonym opens one. It ends at the next heading of the same or a higher rank that is
-   not a synonym. Deeper headings inside are categories; synonym sub-headings stay inside
-   and set the kind of what follows ("Tasks" → ``tasks``).
-4. In each heading's block of a section: list items, table rows and HTML list items are
-   the items, and the block's paragraphs are intro or closing prose. A block without them
-   takes its plain lines or paragraphs as items — unless deeper sub-headings follow (then
-   its text introduces them). A Markdown heading with nothing under it is itself an item.
-   When most plain-line entries of a block read "Label: text", the lines that do not are
-   prose ("In conclusion, …"), not items.
+   tolerant layer: ``#Tasks:``, bold-only and plain pseudo-heading lines, indented text);
+   `parse_html` does the same for HTML documents and HTML blocks.
+3. `parse_sections` finds the action sections and the entries of each block: a heading
+   whose text is a section synonym (`SectionSynonyms.kind`, below) opens one.
+4. `parse_items` turns entries into items: title, owner (`parse_owners`), due date
+   (`dates`), priority, state; and drops what is not an item (placeholders, pointers,
+   template instructions).
 """
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import re
-from collections import Counter
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 import yaml
 
-from pmsync.dates import as_date, find_due, full_dates, parse_date
-from pmsync.identity import content_hash, document_key, item_id, normalize_text
+from pmsync.dates import as_date, full_dates
+from pmsync.identity import document_key, normalize_text
 from pmsync.lines import split_lines
-from pmsync.links import find_links
-from pmsync.model import ActionItem, ParseWarning, Postmortem, Section
-from pmsync.parse_blocks import Heading, Items, Lines, Node, build_nodes, prepass
+from pmsync.model import ParseWarning, Postmortem, Section
+from pmsync.parse_blocks import build_nodes, prepass
+from pmsync.parse_items import MAX_ITEM_TEXT as MAX_ITEM_TEXT  # re-exported
+from pmsync.parse_items import build_items
+from pmsync.parse_nodes import Node
 from pmsync.parse_region import first_heading, parse_start
-from pmsync.parse_text import (
-    Entry,
-    find_owner,
-    find_priority,
-    has_label_lead,
-    item_title,
-    plain_text,
-)
+from pmsync.parse_sections import block_entries, section_blocks
+from pmsync.parse_text import plain_text
 
 DEFAULT_TASKS = (
     "tasks", "task list", "todo", "to do", "action items", "action item", "action points",
-    "follow-ups", "follow-up items", "follow up", "next steps",
+    "follow-ups", "follow-up items", "follow up", "next steps", "actions", "future work",
+    "open actions", "todos", "going forward",
 )  # fmt: skip
 DEFAULT_CORRECTIVE = (
     "corrective and preventative measures", "corrective and preventive measures",
     "corrective", "preventative", "preventive", "improvements", "fixes",
-    "remediation", "remediations", "prevention",
+    "remediation", "remediations", "prevention", "recommendations", "long term solution",
+    "long term solutions", "long term fixes", "long term fix", "mitigations", "mitigation",
 )  # fmt: skip
+# Headings that say the work is past or part of the response, not follow-up work ("Actions
+# taken", "Immediate fixes", "Steps performed"), or that it is not work ("Follow-up
+# questions"). They never open a section by a synonym.
+_PAST_WORK = re.compile(
+    r"\b(?:taken|performed|completed|immediate|during|so far|already|questions?)\b",
+    re.IGNORECASE,
+)
+# Synonyms that open a section only when they are the whole heading: "Mitigation" is
+# follow-up work, "Mitigation of the outage at 10:40" is the response.
+_EXACT_ONLY = frozenset({"mitigation", "mitigations"})
+# A heading asking what will be done ("What are we doing about it?", "How will we prevent
+# this?") or naming the time after the incident ("The following 2 weeks", "Next 30 days").
+_FUTURE_QUESTION = re.compile(
+    r"^(?:what|how)\b.*\b(?:doing|going to|will|are we|can we do|prevent|avoid|change)\b"
+    r"(?!.*\bwent\b)",
+    re.IGNORECASE,
+)
+_FOLLOWING_TIME = re.compile(
+    r"^(?:the\s+)?(?:following|next|coming)\s+(?:\d+|few|two|three|four|six|several)?\s*"
+    r"(?:days|weeks|months|sprints?|quarters?)$",
+    re.IGNORECASE,
+)
 _LOOSE_MAX_WORDS = 8
-# An item's text past this is cut (with a warning): GitHub refuses issue bodies over
-# 65,536 characters, and a huge item is a pasted log or a runaway nested list.
-MAX_ITEM_TEXT = 20_000
 # markdown-it stops at 20 levels of block nesting and swallows the rest of the document
 # into the deepest one, so one runaway nested list would hide every item after it (and a
 # prune would close their issues). Deeper list markers and quotes are flattened to these.
@@ -75,8 +85,9 @@ _PARTS = re.compile(r"(?:(?<!\s)\s+)?(?:/|&|\+|,|\band\b)\s*", re.IGNORECASE)
 _ATX = re.compile(r"^ {0,3}#{1,6}\s+(.+?)(?:\s+#+)?\s*$")
 _BOLD_TITLE = re.compile(r"^(\*\*|__)([^*_\n]+?)\1\s*$")
 _SETEXT = re.compile(r"^ {0,3}(?:=+|-+)\s*$")
-_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z])")
+_HTML_START = re.compile(r"\s*(?:<!doctype\s+html|<html[\s>])", re.IGNORECASE)
 # Lines holding a year (a full date needs one), and those naming the incident's time.
+INCIDENT_DATE_SCAN = 200_000  # characters
 _DATED_LINE = re.compile(r"(?m)^.*\b(?:19|20)\d\d\b.*$")
 _INCIDENT_LINE = re.compile(
     r"(?im)^.*\b(?:duration|start(?:ed)?|began|date|occurred)\b.*\b(?:19|20)\d\d\b.*$"
@@ -114,33 +125,42 @@ def _kind(synonyms: SectionSynonyms, text: str, loose: bool) -> Section | None:
     for kind, phrases in (("tasks", tasks), ("corrective", corrective)):
         if norm in phrases:
             return kind  # type: ignore[return-value]
+    if _PAST_WORK.search(norm):
+        return None
+    asks = text.rstrip().endswith("?") and _FUTURE_QUESTION.match(norm)
+    if asks or _FOLLOWING_TIME.match(norm):
+        return "tasks"
     parts = [p for p in (normalize_text(part) for part in _PARTS.split(text)) if p]
     if parts and all(part in tasks or part in corrective for part in parts):
         return "tasks" if parts[0] in tasks else "corrective"
     if loose and len(norm.split()) <= _LOOSE_MAX_WORDS:
         padded = f" {norm} "
         for kind, phrases in (("tasks", tasks), ("corrective", corrective)):
-            if any(f" {phrase} " in padded for phrase in phrases):
+            if any(f" {phrase} " in padded for phrase in phrases - _EXACT_ONLY):
                 return kind  # type: ignore[return-value]
     return None
 
 
 def parse_postmortem(
-    text: str, path: str, *, synonyms: SectionSynonyms | None = None
+    text: str,
+    path: str,
+    *,
+    synonyms: SectionSynonyms | None = None,
+    max_items: int | None = None,
 ) -> Postmortem:
-    """Parse one postmortem. Never raises on any text: problems become warnings."""
+    """Parse one postmortem (Markdown, or HTML: see `is_html`). Never raises on any text:
+    problems become warnings. Past `max_items` items (and one more, so a caller can tell)
+    collection stops."""
     synonyms = synonyms or SectionSynonyms()
-    lines = split_lines(text.lstrip("\ufeff"))
-    front_matter, lines, warnings = _front_matter(lines)
-    lines = [_bounded_depth(line) if line[:1] in " \t>" else line for line in lines]
-    title_line = next((i + 1 for i, line in enumerate(lines) if line.strip()), 0)
-    start = parse_start(lines, synonyms.tasks + synonyms.corrective)
-    nodes = build_nodes(prepass("\n".join(lines[start:])), synonyms.kind, title_line, start)
-    title = _doc_title(front_matter, lines, title_line)
+    front_matter, warnings, title, lines, nodes = _read(text, path, synonyms)
     incident = _incident_date(front_matter, lines)
     key = document_key(front_matter, title, incident, path)
-    pairs = _section_entries(_blocks(nodes, synonyms))
-    items = _items(pairs, key, incident, warnings)
+    pairs = (
+        (entry, block.kind)
+        for block, entries, _ in block_entries(section_blocks(nodes, synonyms.kind))
+        for entry in entries
+    )
+    items = build_items(pairs, key, incident, warnings, max_items)
     return Postmortem(
         path=path,
         key=key,
@@ -150,6 +170,48 @@ def parse_postmortem(
         warnings=tuple(warnings),
         front_matter=front_matter,
     )
+
+
+def document_nodes(text: str, path: str, synonyms: SectionSynonyms | None = None) -> list[Node]:
+    """The headings and item candidates `parse_postmortem` reads (for `parse --explain`)."""
+    return _read(text, path, synonyms or SectionSynonyms())[4]
+
+
+def _read(
+    text: str, path: str, synonyms: SectionSynonyms
+) -> tuple[dict[str, Any], list[ParseWarning], str | None, list[str], list[Node]]:
+    """(front matter, warnings, title, text lines for dates, nodes) of a document."""
+    text = text.lstrip("\ufeff")
+    if is_html(text, path):
+        title, lines, nodes = _read_html(text, synonyms)
+        return {}, [], title, lines, nodes
+    front_matter, lines, warnings = _front_matter(split_lines(text))
+    title, lines, nodes = _read_markdown(front_matter, lines, synonyms)
+    return front_matter, warnings, title, lines, nodes
+
+
+def is_html(text: str, path: str) -> bool:
+    """An HTML document: named .html/.htm, or starting with a doctype or <html>."""
+    if path.lower().endswith((".html", ".htm")):
+        return True
+    return bool(_HTML_START.match(text[:200]))
+
+
+def _read_markdown(
+    front_matter: dict[str, Any], lines: list[str], synonyms: SectionSynonyms
+) -> tuple[str | None, list[str], list[Node]]:
+    lines = [_bounded_depth(line) if line[:1] in " \t>" else line for line in lines]
+    title_line = _title_line(lines, synonyms)
+    start = parse_start(lines, synonyms.tasks + synonyms.corrective)
+    nodes = build_nodes(prepass("\n".join(lines[start:])), synonyms.kind, title_line, start)
+    return _doc_title(front_matter, lines, title_line), lines, nodes
+
+
+def _read_html(text: str, synonyms: SectionSynonyms) -> tuple[str | None, list[str], list[Node]]:
+    from pmsync.parse_html import read_html
+
+    # the HTML parser counts lines at "\n" only
+    return read_html("\n".join(split_lines(text)), synonyms.kind)
 
 
 def _bounded_depth(line: str) -> str:
@@ -187,12 +249,24 @@ def _front_matter(lines: list[str]) -> tuple[dict[str, Any], list[str], list[Par
     return {str(k): v for k, v in data.items()}, blanked, []
 
 
+def _title_line(lines: list[str], synonyms: SectionSynonyms) -> int:
+    """The first non-blank line (the title), or 0 when it is a Markdown heading naming an
+    action section ("## Action items" on top of a document of follow-ups)."""
+    first = next((i for i, line in enumerate(lines) if line.strip()), None)
+    if first is None:
+        return 0
+    atx = _ATX.match(prepass(lines[first]))
+    return 0 if atx and synonyms.kind(plain_text(atx[1]), False) else first + 1
+
+
 def _doc_title(front_matter: dict[str, Any], lines: list[str], title_line: int) -> str | None:
     """Front matter title, else the first line as a heading or bold line, else the first
     Markdown heading."""
     if front_matter.get("title") not in (None, ""):
         return str(front_matter["title"]).strip()
-    first = lines[title_line - 1] if title_line else ""
+    if not title_line:
+        return None  # empty, or its first line opens the action section
+    first = lines[title_line - 1]
     atx = _ATX.match(first) or _ATX.match(prepass(first))
     bold = _BOLD_TITLE.match(first.strip())
     setext = title_line < len(lines) and _SETEXT.match(lines[title_line])
@@ -204,166 +278,15 @@ def _doc_title(front_matter: dict[str, Any], lines: list[str], title_line: int) 
 
 def _incident_date(front_matter: dict[str, Any], lines: list[str]) -> date | None:
     """Front matter `date`, else a date on a "Duration"/"Start"/"Date" line, else the
-    first date written in the document."""
+    first date written in the document (its first `INCIDENT_DATE_SCAN` characters)."""
     explicit = as_date(front_matter.get("date"))
     if explicit:
         return explicit
-    text = "\n".join(lines)
+    # The incident's date is written near the top; a pasted log further down must not
+    # cost a date search on each of its lines.
+    text = "\n".join(lines)[:INCIDENT_DATE_SCAN]
     for match in _INCIDENT_LINE.finditer(text):
         found = next(full_dates(match.group(0)), None)
         if found:
             return found
     return next((d for match in _DATED_LINE.finditer(text) for d in full_dates(match[0])), None)
-
-
-# -- sections ---------------------------------------------------------------------------
-
-
-@dataclass
-class _Block:
-    """A heading of a section and what stands under it until the next heading."""
-
-    heading: Heading
-    kind: Section
-    section: int
-    category: bool = False
-    nodes: list[Node] = field(default_factory=list)
-
-
-def _blocks(nodes: Iterable[Node], synonyms: SectionSynonyms) -> list[_Block]:
-    blocks: list[_Block] = []
-    rank: int | None = None  # rank of the open section's heading
-    section = 0
-    for node in nodes:
-        if not isinstance(node, Heading):
-            if rank is not None:
-                blocks[-1].nodes.append(node)
-            continue
-        # A plain line opens a section only when it is exactly a synonym.
-        kind = synonyms.kind(node.text, loose=rank is not None or node.style != "plain")
-        if rank is None:
-            if kind and node.style != "bullet":  # a category bullet never opens a section
-                section, rank = section + 1, node.rank
-                blocks.append(_Block(node, kind, section))
-        elif kind:
-            rank = min(rank, node.rank)
-            blocks.append(_Block(node, kind, section))
-        elif node.rank > rank:
-            blocks.append(_Block(node, blocks[-1].kind, section, category=True))
-        else:
-            rank = None
-    return blocks
-
-
-def _section_entries(blocks: list[_Block]) -> list[tuple[Entry, Section]]:
-    pairs: list[tuple[Entry, Section]] = []
-    for i, block in enumerate(blocks):
-        following = blocks[i + 1] if i + 1 < len(blocks) else None
-        has_children = bool(
-            following
-            and following.section == block.section
-            and following.heading.rank > block.heading.rank
-        )
-        pairs.extend((entry, block.kind) for entry in _block_entries(block, has_children))
-    return pairs
-
-
-def _block_entries(block: _Block, has_children: bool) -> list[Entry]:
-    if any(isinstance(node, Items) for node in block.nodes):
-        return [e for node in block.nodes if isinstance(node, Items) for e in node.entries]
-    if has_children:
-        return []  # text introducing the sub-headings that follow
-    lines = [e for node in block.nodes if isinstance(node, Lines) for e in node.entries]
-    if not lines:
-        stands_alone = block.category and block.heading.style == "atx" and not block.nodes
-        return [_heading_entry(block.heading)] if stands_alone else []
-    labelled = [entry for entry in lines if has_label_lead(entry.head)]
-    if len(labelled) >= 2 and 3 * len(labelled) >= 2 * len(lines):
-        return labelled  # the other lines are prose around "Label: text" entries
-    if len(lines) == 1 and block.kind == "tasks":
-        return _glued_tasks(lines[0])
-    return lines
-
-
-def _glued_tasks(entry: Entry) -> list[Entry]:
-    """A tasks block holding one line of three or more full sentences lists one task a
-    sentence ("Implement a patch for X. Enhance Y. Document Z.")."""
-    if "\n" in entry.body:
-        return [entry]
-    sentences = [s.strip() for s in _SENTENCE.split(entry.body) if s.strip()]
-    full = all(s[:1].isupper() and len(s.split()) >= 4 for s in sentences)
-    if len(sentences) < 3 or not full:
-        return [entry]
-    return [Entry(entry.line, sentence, sentence) for sentence in sentences]
-
-
-def _heading_entry(heading: Heading) -> Entry:
-    return Entry(heading.line, heading.text, heading.text)
-
-
-# -- items ------------------------------------------------------------------------------
-
-
-def _items(
-    pairs: list[tuple[Entry, Section]],
-    doc_key: str,
-    incident: date | None,
-    warnings: list[ParseWarning],
-) -> list[ActionItem]:
-    items: list[ActionItem] = []
-    seen: Counter[str] = Counter()  # normalized title -> occurrences so far
-    for entry, kind in pairs:
-        title = item_title(entry.head) or item_title(plain_text(entry.body))
-        normalized = normalize_text(title)
-        if normalized:
-            seen[normalized] += 1
-            item_key = item_id(doc_key, title, seen[normalized])
-            entry = _bounded(entry, warnings)
-            items.append(_item(entry, kind, item_key, title, _due(entry, incident, warnings)))
-        elif shown := (title.strip() or plain_text(entry.body).strip()):
-            warnings.append(ParseWarning(entry.line, f"item {shown[:40]!r} has no words "
-                                         "(only symbols or emoji): not tracked"))  # fmt: skip
-    return items
-
-
-def _bounded(entry: Entry, warnings: list[ParseWarning]) -> Entry:
-    if len(entry.body) <= MAX_ITEM_TEXT:
-        return entry
-    warnings.append(
-        ParseWarning(entry.line, f"item text longer than {MAX_ITEM_TEXT:,} characters: cut")
-    )
-    return dataclasses.replace(entry, body=entry.body[:MAX_ITEM_TEXT] + " …")
-
-
-def _item(entry: Entry, kind: Section, key: str, title: str, due: date | None) -> ActionItem:
-    owner = entry.owner or find_owner(entry.body)
-    priority = entry.priority or find_priority(entry.body)
-    return ActionItem(
-        id=key,
-        title=title,
-        body=entry.body,
-        section=kind,
-        line=entry.line,
-        due=due,
-        owner=owner,
-        priority=priority,
-        done=entry.done,
-        links=tuple(dict.fromkeys((*entry.links, *find_links(entry.body)))),
-        content_hash=content_hash(title, entry.body, due, owner, priority),
-    )
-
-
-def _due(entry: Entry, incident: date | None, warnings: list[ParseWarning]) -> date | None:
-    """The due date written for the entry; a problem with it becomes a warning."""
-    if entry.due_text:
-        value, problem = parse_date(entry.due_text, incident)
-        line = entry.line
-    else:
-        found = find_due(entry.body, incident)
-        if found is None:
-            return None
-        value, problem = found.value, found.problem
-        line = entry.line + entry.body[: found.offset].count("\n")
-    if problem:
-        warnings.append(ParseWarning(line, problem))
-    return value

@@ -10,7 +10,10 @@ tolerant layer handles what CommonMark does not see:
   the other lines are item candidates — one per line, unless the paragraph is wrapped
   prose — and a line indented deeper than the one above continues it;
 * an indented code block is plain text indented by its author (real code is fenced), so
-  it is read again as Markdown, one level deeper.
+  it is read again as Markdown, one level deeper;
+* lists (`parse_lists`): a bullet holding only a label heads what follows it, and a
+  numbered line folded into the item above is its own entry;
+* HTML blocks are read by `parse_html`.
 
 The first line of a document is its title, never a section heading.
 """
@@ -19,77 +22,44 @@ from __future__ import annotations
 
 import re
 import textwrap
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
-from typing import Literal
+from collections.abc import Iterable, Sequence
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from pmsync.identity import strip_writeback
-from pmsync.model import Section
-from pmsync.parse_tables import column_roles, row_entry
+from pmsync.parse_html import html_nodes
+from pmsync.parse_lists import (
+    BOLD_ONLY,
+    LIST_OPEN,
+    MAX_DEPTH,
+    NUMBER,
+    ListReader,
+    indent,
+)
+from pmsync.parse_nodes import (
+    BOLD_RANK,
+    PLAIN_RANK,
+    Heading,
+    Items,
+    KindOf,
+    Lines,
+    Node,
+    Other,
+    closes_section,
+)
+from pmsync.parse_tables import column_roles, is_action_header, row_entry
 from pmsync.parse_text import Entry, checkbox_state, plain_text, strip_lead_glyphs
-
-KindOf = Callable[[str, bool], "Section | None"]
-HeadingStyle = Literal["atx", "bold", "plain", "bullet"]
-
-BOLD_RANK, PLAIN_RANK, BULLET_RANK = 7, 8, 9
-NEST = 10  # rank added per level of re-read indented text: always deeper than its section
-MAX_DEPTH = 3
 
 MD = MarkdownIt("commonmark").enable("table").disable(["inline", "text_join"])
 _NOSPACE_ATX = re.compile(r"^( {0,3}#{1,6})(?=[A-Za-z*_])")
 _NOSPACE_ATX_ANYWHERE = re.compile(r"(?m)^ {0,3}#{1,6}[A-Za-z*_]")
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
-_MARKER = re.compile(r"^[ \t]*(?:[-*+]|\d{1,9}[.)])(?:[ \t]+|$)")
-_BOLD_ONLY = re.compile(r"^(\*\*|__)(?P<text>[^*_\n]+?)\1(?P<rest>.*)$")
 _PUNCTUATION_ONLY = re.compile(r"^[\s:.^\-–—]*$")
-_LIST_OPEN = ("bullet_list_open", "ordered_list_open")
-_LI = re.compile(r"<li\b[^>]*>(.*?)(?=</li>|<li\b|</[ou]l>|\Z)", re.DOTALL | re.IGNORECASE)
+_HTML_BLOCK = re.compile(r"<(?:h[1-6]|p|ul|ol|li|table|tr|div|section)\b", re.IGNORECASE)
 _HEADING_MAX_CHARS = 100
 _ENDS = (".", ":", "!", "?", ")", "**", "__")  # how a line before a pseudo-heading ends
 _QUESTION_WORDS = frozenset({"what", "how", "which", "who", "when", "where", "why", "whom"})
-
-
-@dataclass(frozen=True)
-class Heading:
-    rank: int  # 1-6 Markdown headings, 7 bold line, 8 plain line, 9 category bullet (+NEST)
-    text: str
-    line: int
-    style: HeadingStyle
-
-
-class _Entries:
-    """Item candidates, read only when a section asks: most of a postmortem is not in one."""
-
-    __slots__ = ("_entries", "_read")
-
-    def __init__(self, read: Callable[[], Iterable[Entry]]) -> None:
-        self._read = read
-        self._entries: tuple[Entry, ...] | None = None
-
-    @property
-    def entries(self) -> tuple[Entry, ...]:
-        if self._entries is None:
-            self._entries = tuple(self._read())
-        return self._entries
-
-
-class Items(_Entries):
-    """Entries from a list, a table or an HTML list: explicit item structure."""
-
-
-class Lines(_Entries):
-    """Entries read from plain paragraph lines."""
-
-
-@dataclass(frozen=True)
-class Other:
-    line: int
-
-
-Node = Heading | Items | Lines | Other
 
 
 def prepass(text: str) -> str:
@@ -125,11 +95,7 @@ def _closing(tokens: Sequence[Token]) -> list[int]:
     return closes
 
 
-def _indent(line: str) -> int:
-    return len(line.expandtabs(4)) - len(line.expandtabs(4).lstrip())
-
-
-class _Reader:
+class _Reader(ListReader):
     def __init__(self, text: str, kind_of: KindOf, offset: int, depth: int, title_line: int):
         self.lines = text.split("\n")
         self.tokens = MD.parse(text)
@@ -153,24 +119,15 @@ class _Reader:
             return self._heading(token, self.tokens[i + 1])
         if token.type == "paragraph_open":
             return self._paragraph(*self._map(token))
-        if token.type in _LIST_OPEN:
+        if token.type in LIST_OPEN:
             return self._list(i)
         if token.type == "table_open":
             return [self._table(i)]
         if token.type == "html_block":
-            return [self._html(token)]
+            return self._html(token)
         if token.type == "code_block" and self.depth < MAX_DEPTH:
             return self._reread(token)
         return [Other(self._line(token))]
-
-    def _map(self, token: Token) -> tuple[int, int]:
-        return (token.map[0], token.map[1]) if token.map else (0, 0)
-
-    def _line(self, token: Token) -> int:
-        return (token.map[0] if token.map else 0) + 1 + self.offset
-
-    def _rank(self, base: int) -> int:
-        return base + NEST * self.depth
 
     def _heading(self, token: Token, inline: Token) -> list[Node]:
         line = self._line(token)
@@ -202,7 +159,7 @@ class _Reader:
         text = self.lines[index].strip()
         if line == self.title_line or len(text) > _HEADING_MAX_CHARS:
             return None
-        bold = _BOLD_ONLY.match(text)
+        bold = BOLD_ONLY.match(text)
         if bold and _PUNCTUATION_ONLY.match(re.sub(r"\[[^\]]*\]\([^)]*\)", "", bold["rest"])):
             return Heading(
                 self._rank(BOLD_RANK), plain_text(bold["text"]).rstrip(": "), line, "bold"
@@ -210,8 +167,8 @@ class _Reader:
         if not self._stands_alone(index):
             return None
         label = plain_text(strip_lead_glyphs(text)).rstrip(": ")
-        if label and self.kind_of(label, False):
-            return Heading(self._rank(PLAIN_RANK), label, line, "plain")
+        if label and (self.kind_of(label, False) or _closing_line(label)):
+            return Heading(self._rank(PLAIN_RANK), label, line, "plain", exact_only=True)
         return None
 
     def _stands_alone(self, index: int) -> bool:
@@ -254,13 +211,19 @@ class _Reader:
         groups: list[list[int]] = []
         base = 0
         for index in indices:
-            width = _indent(self.lines[index])
-            if groups and width > base:
+            width = indent(self.lines[index])
+            if groups and width > base and not self._next_number(groups[-1][0], index):
                 groups[-1].append(index)
             else:
                 groups.append([index])
                 base = width
         return groups
+
+    def _next_number(self, head: int, index: int) -> bool:
+        """The line goes on with the numbering of the group's head ("2, …" then "   3. …"):
+        a badly indented sibling, not a continuation."""
+        before, after = NUMBER.match(self.lines[head]), NUMBER.match(self.lines[index])
+        return bool(before and after and int(after[1]) == int(before[1]) + 1)
 
     def _wrapped(self, groups: list[list[int]]) -> bool:
         """Prose wrapped over lines (most lines go on in lower case), not one entry a line."""
@@ -304,65 +267,10 @@ class _Reader:
         raw = strip_lead_glyphs(raw)
         done, raw = checkbox_state(raw)
         head = " ".join(raw.split("\n")) if joined else raw.split("\n", 1)[0]
-        return Entry(group[0] + 1 + self.offset, head, raw, done=bool(done))
+        rule = "paragraph" if joined else "plain line"
+        return Entry(group[0] + 1 + self.offset, head, raw, done=bool(done), rule=rule)
 
     # -- lists, tables, HTML lists, indented text ----------------------------------------
-
-    def _list(self, start: int) -> list[Node]:
-        out: list[Node] = []
-        items: list[tuple[Token, str]] = []
-        for item in self._children(start, "list_item_open"):
-            head, sublist = self._item_parts(item)
-            label = _category_label(head) if sublist is not None else None
-            if label and self.kind_of(label, True):
-                out.extend(self._items_node(items))
-                items = []
-                line = self._line(self.tokens[item])
-                out.append(Heading(self._rank(BULLET_RANK), label, line, "bullet"))
-                out.extend(self._list(sublist))  # type: ignore[arg-type]
-            else:
-                items.append((self.tokens[item], head))
-        out.extend(self._items_node(items))
-        return out
-
-    def _items_node(self, items: list[tuple[Token, str]]) -> list[Node]:
-        return [Items(lambda: (self._list_entry(*item) for item in items))] if items else []
-
-    def _children(self, start: int, kind: str) -> list[int]:
-        level = self.tokens[start].level + 1
-        end = self.closes[start]
-        return [
-            j
-            for j in range(start + 1, end)
-            if self.tokens[j].level == level and self.tokens[j].type == kind
-        ]
-
-    def _item_parts(self, item: int) -> tuple[str, int | None]:
-        """The item's first paragraph (Markdown) and the index of its first nested list."""
-        tokens, level = self.tokens, self.tokens[item].level + 1
-        head, sublist = "", None
-        for j in range(item + 1, self.closes[item]):
-            token = tokens[j]
-            if token.level != level:
-                continue
-            if token.type == "paragraph_open" and not head and sublist is None:
-                head = tokens[j + 1].content
-            elif token.type in _LIST_OPEN and sublist is None:
-                sublist = j
-        return head, sublist
-
-    def _list_entry(self, token: Token, head: str) -> Entry:
-        start, end = self._map(token)
-        raw = self.lines[start:end]
-        marker = _MARKER.match(raw[0])
-        width = len(marker.group(0).expandtabs(4)) if marker else 0
-        first = raw[0][marker.end() :] if marker else raw[0].strip()
-        rest = [_dedent(line, width) for line in raw[1:]]
-        done, first = checkbox_state(first)
-        _, head = checkbox_state(head)
-        head = " ".join(strip_writeback(part) for part in head.split("\n"))
-        body = "\n".join([first, *rest]).rstrip()
-        return Entry(start + 1 + self.offset, head, body, done=bool(done))
 
     def _table(self, start: int) -> Items:
         header: list[str] = []
@@ -381,16 +289,25 @@ class _Reader:
             entries = (row_entry(header, roles, cells, line) for line, cells in rows)
             return (entry for entry in entries if entry is not None)
 
-        return Items(read)
+        return Items(read, "table", actions=is_action_header(header))
 
-    def _html(self, token: Token) -> Node:
-        content, line = token.content, self._line(token)
-        entries = tuple(
-            Entry(line + content[: m.start()].count("\n"), m[1].strip(), m[1].strip())
-            for m in _LI.finditer(content)
-            if plain_text(m[1])
-        )
-        return Items(lambda: entries) if entries else Other(line)
+    def _html(self, token: Token) -> list[Node]:
+        """An HTML block (<h2>, <p>, <ul>, <table>…) read by the HTML reader."""
+        line = self._line(token)
+        if not _HTML_BLOCK.search(token.content):
+            return [Other(line)]  # a comment, <br>, <details>: nothing to read
+        # CommonMark ends an HTML block only at a blank line: Markdown written right under
+        # "<h3>Action items</h3>" belongs to it. Lines after the last tag are Markdown.
+        lines = token.content.rstrip("\n").split("\n")
+        last = max(i for i, text in enumerate(lines) if "<" in text)
+        nodes = html_nodes("\n".join(lines[: last + 1]), self.kind_of, line - 1)
+        if last + 1 < len(lines):
+            tail = "\n".join(lines[last + 1 :])
+            nodes += _Reader(tail, self.kind_of, line + last, self.depth, -1).nodes()
+        return [n for n in nodes if not (isinstance(n, Heading) and n.line == self.title_line)]
+
+    def _read_again(self, text: str, offset: int) -> list[Node]:
+        return _Reader(text, self.kind_of, offset, self.depth + 1, -1).nodes()
 
     def _reread(self, token: Token) -> list[Node]:
         text = textwrap.dedent(token.content.expandtabs(4))
@@ -399,18 +316,6 @@ class _Reader:
         return reader.nodes()
 
 
-def _category_label(head: str) -> str | None:
-    """ "Tasks" for a bullet that is only a label ("**Tasks:**", "Improvements/Fixes:")."""
-    if not head.rstrip().endswith((":", "*", "_")):
-        return None  # neither "Label:" nor "**Label**": skip the costly checks
-    text = plain_text(head)
-    bold = _BOLD_ONLY.match(head.strip())
-    if not (text.endswith(":") or (bold and not plain_text(bold["rest"]).strip(": "))):
-        return None
-    label = text.rstrip(": ")
-    return label if 0 < len(label.split()) <= 8 else None
-
-
-def _dedent(line: str, width: int) -> str:
-    expanded = line.expandtabs(4)
-    return expanded[min(width, _indent(expanded)) :]
+def _closing_line(text: str) -> bool:
+    """A short standalone line that is a closing heading: "Conclusion", "Summary"."""
+    return len(text.split()) <= 3 and closes_section(text)

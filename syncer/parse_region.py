@@ -32,13 +32,42 @@ def synonym_pattern(phrases: tuple[str, ...]) -> re.Pattern[str]:
     return re.compile(r"(?i)(?<![^\W_])(?:" + "|".join(alternatives) + ")")
 
 
+@functools.lru_cache(maxsize=16)
+def _first_words(phrases: tuple[str, ...]) -> re.Pattern[str]:
+    """A quick pre-check on the case-folded line: the first word of some synonym (with the
+    next one when it is short: "to do"). No flags and no look-behind, so the regex engine
+    skips ahead by first letters; a pasted log's lines cost a fraction of the full pattern."""
+    starts = set()
+    for phrase in phrases:
+        words = re.findall(r"[^\W_]+", phrase.casefold())
+        if words:
+            short = len(words[0]) < 4 and len(words) > 1
+            starts.add(re.escape(words[0]) + (r"[\W_]*" + re.escape(words[1]) if short else ""))
+    return re.compile("|".join(sorted(starts)) or r"(?!)")
+
+
+# What opens a section without a synonym (see parse.py): "What are we doing about it?",
+# "The following 2 weeks", a table whose header row names an action column.
+_OPENS = re.compile(
+    r"(?i)(?:^|[#*_>\s])(?:what|how)\b.*\?|\b(?:following|next|coming)\s+\S*\s*"
+    r"(?:days|weeks|months|sprints?|quarters?)\b"
+    r"|^\s*\|?.*\|.*\b(?:action|task|follow|to-?do|remediation|fix)"  # a table's header row
+)
+
+
+def _opens(line: str) -> bool:
+    hint = "?" in line or "|" in line or "ext " in line or "ollowing" in line or "oming" in line
+    return hint and bool(_OPENS.search(line))
+
+
 def parse_start(lines: list[str], phrases: Iterable[str]) -> int:
     """Index of the first line parsing must include (0: the whole document)."""
-    pattern = synonym_pattern(tuple(phrases))
+    pattern, starts = synonym_pattern(tuple(phrases)), _first_words(tuple(phrases))
     unsafe = _unsafe_lines(lines)
     first = next(
         (i for i, line in enumerate(lines)
-         if len(line.split()) <= _MAX_WORDS and pattern.search(line)),
+         if len(line.split()) <= _MAX_WORDS
+         and ((starts.search(line.casefold()) and pattern.search(line)) or _opens(line))),
         None,
     )  # fmt: skip
     if first is None:

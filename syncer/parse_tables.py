@@ -12,6 +12,7 @@ import re
 
 from pmsync.adapters import TRACKERS
 from pmsync.links import find_links
+from pmsync.parse_owners import owner_value
 from pmsync.parse_text import Entry, plain_text, priority_cell
 
 # Columns named after a tracker ("Jira") hold references too: the trackers say so.
@@ -28,8 +29,12 @@ _ROLES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("title", re.compile(r"\b(?:action|item|task|description|what|title|summary|todo)", re.I)),
 )
 _DONE = re.compile(
-    r"^\s*(?:done|fixed|closed|complete[d]?|resolved|finished|merged|shipped|✅|✓|✔)\b", re.I
+    r"^\s*(?:(?:done|fixed|closed|complete[d]?|resolved|finished|merged|shipped|yes)\b"
+    r"|[✅✓✔☑]|\[[xX]\]|[xX]\s*$)",
+    re.I,
 )
+# A numbering column ("#", "No.", "ID" holding 1, 2, 3…) says nothing about the item.
+_NUMBERING = re.compile(r"^\s*(?:#|no\.?|nr\.?|id|number)\s*$", re.I)
 
 
 def column_roles(header: list[str]) -> list[str]:
@@ -47,6 +52,21 @@ def column_roles(header: list[str]) -> list[str]:
     return roles
 
 
+_ACTION_COLUMN = re.compile(
+    r"^\W*(?:action(?:\s+items?)?|actions|tasks?|follow[- ]?ups?|to-?dos?|remediation|fix)\W*$",
+    re.I,
+)
+
+
+def is_action_header(header: list[str]) -> bool:
+    """A header row that says its table lists actions: an action column ("Action item",
+    "Task", "Follow-up") beside an owner, due date or status column."""
+    texts = [plain_text(cell) for cell in header]
+    roles = {_role(text) for text in texts}
+    named = any(_ACTION_COLUMN.match(text) for text in texts)
+    return named and bool(roles & {"owner", "due", "status"})
+
+
 def _role(header: str) -> str:
     for role, pattern in _ROLES:
         if pattern.search(header):
@@ -61,21 +81,27 @@ def row_entry(header: list[str], roles: list[str], cells: list[str], line: int) 
     for name, role, cell in zip(header, roles, cells, strict=False):  # rows may be ragged
         cell = cell.strip()
         if role == "other" or role in by_role:
-            if cell:
+            if cell and not (_NUMBERING.match(plain_text(name)) and cell.isdigit()):
                 extra.append(f"{plain_text(name)}: {cell}")
         else:
             by_role[role] = cell
     title = by_role.get("title", "")
     if not plain_text(title):
         return None
-    owner = plain_text(by_role.get("owner", "")).lstrip("@") or None
+    owner = owner_value(by_role.get("owner", ""))
     return Entry(
         line=line,
         head=title,
         body="\n".join([title, *extra]),
-        done=bool(_DONE.match(plain_text(by_role.get("status", "")))),
+        done=_is_done(by_role.get("status", "")),
         owner=owner,
         priority=priority_cell(by_role.get("priority", "")),
         due_text=plain_text(by_role.get("due", "")) or None,
         links=find_links(by_role.get("links", ""), column=True),
+        rule="table row",
     )
+
+
+def _is_done(status: str) -> bool:
+    """A Done/Status cell saying done: "Done", "**DONE**", "[x]", "✅", "Closed"."""
+    return bool(_DONE.match(status.replace("*", "")) or _DONE.match(plain_text(status)))

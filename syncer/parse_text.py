@@ -5,6 +5,7 @@ These work on the Markdown of a single item, never on a whole document.
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ class Entry:
     priority: str | None = None
     due_text: str | None = None
     links: tuple[str, ...] = ()
+    rule: str = "list item"  # what made it a candidate: shown by `parse --explain`
 
 
 _MARKUP = re.compile(r"[*_`\[\]<>&\\~]")
@@ -41,34 +43,59 @@ _ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|<>])")
 _LEAD_GLYPHS = re.compile(r"^[\s•·▪●◦‣○■□➢➤►▶✓✔-]+(?=\S)")
 _CHECKBOX = re.compile(r"^\s*\[([ xX]?)\](?:\s+|$)")
 _TASK_PREFIX = re.compile(
-    r"^(?:task|action(?:\s+item)?|item|todo|to-do|step|ai)\s*#?\d*\s*[:.)\-–]\s+", re.IGNORECASE
+    r"^(?:(?:task|action(?:\s+item)?|item|todo|to-do|step|ai)\s*#?\d*\s*[:.)\-–]|\d{1,3}\s*[,.)])\s+",
+    re.IGNORECASE,
 )
 _BOLD_LEAD = re.compile(r"^(\*\*|__)(?P<lead>[^*_].*?)\1(?P<after>.*)$", re.DOTALL)
 _LEAD_SEPARATOR = re.compile(r"^\s*(?::|[-–—]\s)")
 _LABEL = re.compile(r"^(?P<label>[^:]{1,60}?):(?:\s+|$)(?P<rest>.*)$", re.DOTALL)
 _SENTENCE_END = re.compile(r"[.!?](?=\s|$)")
 _ABBREVIATIONS = frozenset({"e.g", "i.e", "etc", "vs", "approx", "incl", "cf", "esp", "mr", "dr"})
+_KEYS = r"owners?|assignees?|assigned|dri|due|deadline|eta|target|priority|status"
 _META = (
+    # a lead annotation: "Target: 2026-09-30 — retire the proxy", "Owner: ana - add alerts"
+    re.compile(
+        rf"^\s*(?:{_KEYS})\s*:\s*[^—–;\n]*?(?:\s[—–-]+\s+|;\s*|\.\s+)(?=\S)",
+        re.IGNORECASE,
+    ),
     re.compile(r"(?:(?<!\s)\s+)?\(@[\w][\w.-]*\)"),
     re.compile(r"(?:(?<!\s)\s+)?\[(?:owner|assignee)\s*:[^\[\]]*\]", re.IGNORECASE),
     re.compile(r"(?:(?<!\s)\s+)?[\[(]\s*P[0-4]\s*[\])]", re.IGNORECASE),
     re.compile(r"(?:(?<!\s)\s+)?\((?:due|deadline)\b(?:(?!\((?:due|deadline)\b)[^)])*\)", re.I),
+    # "(owner: @kim, due 2026-12-01)", "(low priority)", "(DONE)", "(@ana, @ops)"
     re.compile(
-        r"(?:^|(?<=\s))(?:owner|assignee|due(?:\s+date)?|deadline|priority)\s*:.*$",
+        rf"(?:(?<!\s)\s+)?\((?:[^()]*\b(?:{_KEYS})\b[^()]*|\s*@[^()]*|\s*P[0-4]\b[^()]*"
+        r"|\s*(?:done|wip|completed?|blocked|in progress|open|closed)\s*)\)",
+        re.IGNORECASE,
+    ),
+    # "… (ana) — due by 15 Jan", "… — @ana", "… – owner: ana, P1"
+    re.compile(
+        rf"(?:(?<![\s(])\s*\([\w .-]{{1,40}}\))?(?<!\s)\s+[—–-]+\s+"
+        rf"(?:@|(?:{_KEYS}|by|ETA)\b|P[0-4]\b).*$",
         re.IGNORECASE | re.DOTALL,
     ),
+    re.compile(r"(?:,|(?<!\s))\s+assigned\s+to\s+@?[\w.-]+.*$", re.IGNORECASE | re.DOTALL),
+    # a name after a dash at the very end: "Document the sizing — Li"
+    re.compile(r"(?<!\s)\s+[—–]\s+[A-Z][a-z]+(?:\s[A-Z][a-z]+)?\s*\.?\s*$"),
+    re.compile(
+        r"(?:^|(?<=\s))(?:owner|assignee|due(?:\s+date)?|deadline|priority|target|eta)\s*:.*$",
+        re.IGNORECASE | re.DOTALL,
+    ),
+    # a trailing one after a comma: "Patch the cache, due EOW", "…; ETA end of month"
+    re.compile(r"[,;]\s*(?:due|eta|deadline|target)\b(?!\s+to\b)[^()]*$", re.I | re.DOTALL),
 )
 
-_META_HINT = re.compile(r"[@\[(]|\b(?:owner|assignee|due|deadline|priority)\b", re.I)
-_OWNER = (
-    re.compile(r"\[(?:owner|assignee)\s*:\s*@?([\w][\w.-]*)\s*\]", re.IGNORECASE),
-    re.compile(r"\b(?:owner|assignee|assigned\s+to)\s*[:=]\s*@?([\w][\w.-]*)", re.IGNORECASE),
-    re.compile(r"\(@([\w][\w.-]*)\)"),
+_META_HINT = re.compile(
+    r"[@\[(—–]|\s-\s|\b(?:owner|assignee|assigned|due|deadline|priority|target|eta)\b", re.I
 )
 _PRIORITY = (
     re.compile(r"[\[(]\s*(P[0-4])\s*[\])]", re.IGNORECASE),
     re.compile(r"\bpriority\s*[:=]?\s*(P[0-4]|high|medium|low)\b", re.IGNORECASE),
+    # inside an annotation: "— owner: @ana, P1, due Nov 15", "(low priority)"
+    re.compile(r"(?:,\s*|\(\s*|[—–]\s+)(P[0-4])\b(?=\s*(?:[,)]|$))", re.IGNORECASE),
+    re.compile(r"\b(high|medium|low)[\s-]+priority\b", re.IGNORECASE),
 )
+_PRIORITY_HINT = re.compile(r"(?i)p[0-4]|priority")
 _PRIORITY_CELL = re.compile(r"^\s*(P[0-4]|high|medium|low)\b", re.IGNORECASE)
 
 
@@ -76,6 +103,11 @@ def plain_text(markdown: str) -> str:
     """Readable text of one item's Markdown: no emphasis, code, link or HTML syntax."""
     if not _MARKUP.search(markdown):
         return " ".join(markdown.split())
+    return _plain_markup(markdown)
+
+
+@functools.lru_cache(maxsize=4096)  # an item's head is read by several rules
+def _plain_markup(markdown: str) -> str:
     text = _IMAGE.sub(" ", markdown)
     text = _LINK.sub(r"\1", text)
     text = _AUTOLINK.sub(r"\1", text)
@@ -107,7 +139,7 @@ def item_title(head: str) -> str:
     bold = _BOLD_LEAD.match(head)
     if bold and (bold["lead"].rstrip().endswith(":") or _LEAD_SEPARATOR.match(bold["after"])):
         return _shorten(plain_text(bold["lead"]).rstrip(":").strip())
-    text = plain_text(_strip_meta(head))
+    text = plain_text(_strip_meta(head)) or plain_text(head)  # all annotation: keep it
     label = _LABEL.match(text)
     if label and is_label(label["label"]) and not _TASK_PREFIX.match(text):
         return _shorten(label["label"].strip())
@@ -117,7 +149,14 @@ def item_title(head: str) -> str:
 def is_label(text: str) -> bool:
     """A short lead phrase such as "Database Index Monitoring" (not a clause or a time)."""
     words = text.split()
+    if not _balanced(text):
+        return False  # the colon is inside an annotation or a quotation: not a label
     return 0 < len(words) <= 6 and any(c.isalpha() for c in text) and not re.search(r"[.!?]", text)
+
+
+def _balanced(text: str) -> bool:
+    pairs = (("(", ")"), ("“", "”"), ("[", "]"))
+    return all(text.count(a) == text.count(b) for a, b in pairs) and text.count('"') % 2 == 0
 
 
 def has_label_lead(markdown: str) -> bool:
@@ -131,15 +170,23 @@ def _strip_meta(text: str) -> str:
         return text
     for pattern in _META:
         text = pattern.sub("", text)
-    return text.strip() or text
+    return text.strip()
 
 
 def first_sentence(text: str) -> str:
+    """The text up to its first sentence end that is not inside brackets or quotes
+    ('Add a "Stop. Think." banner' stays whole) nor after an abbreviation."""
+    text = text.strip()
+    depth, quoted, seen = 0, False, 0
     for match in _SENTENCE_END.finditer(text):
-        before = text[: match.start()]
-        last_word = before.rsplit(" ", 1)[-1].casefold()
-        if last_word not in _ABBREVIATIONS and len(before.split()) >= 2:
-            return before
+        for char in text[seen : match.start()]:  # each character once: linear
+            depth += (char in "([“") - (char in ")]”")
+            quoted ^= char == '"'
+        seen = match.start()
+        last_word = text[max(0, seen - 12) : seen].rsplit(" ", 1)[-1].casefold()
+        words = text.find(" ", 0, seen) > 0  # two words at least
+        if depth <= 0 and not quoted and words and last_word not in _ABBREVIATIONS:
+            return text[:seen]
     return text.rstrip(".!?")
 
 
@@ -152,15 +199,9 @@ def _shorten(text: str) -> str:
     return text.rstrip(" ,;:-–—").strip()
 
 
-def find_owner(text: str) -> str | None:
-    for pattern in _OWNER:
-        match = pattern.search(text)
-        if match:
-            return match.group(1).rstrip(".")
-    return None
-
-
 def find_priority(text: str) -> str | None:
+    if not _PRIORITY_HINT.search(text):
+        return None
     for pattern in _PRIORITY:
         match = pattern.search(text)
         if match:

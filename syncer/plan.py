@@ -86,9 +86,9 @@ def plan_changes(docs: Sequence[Postmortem], state: SyncState, config: Config) -
         limit = config.parser.max_items
         if len(items) > limit:
             plan.warnings.append(
-                f"{doc.path}: {len(items)} action items, more than parser.max_items "
-                f"({limit}): only the first {limit} are pushed and none of its issues is "
-                "closed; raise parser.max_items if they are all real"
+                f"{doc.path}: more action items than parser.max_items ({limit}): only the "
+                f"first {limit} are pushed and none of its issues is closed; raise "
+                "parser.max_items if they are all real"
             )
         plan.changes.extend(_plan_document(doc, items, records, config))
     return plan

@@ -112,12 +112,21 @@ class HistoryPoint(Model):
     overdue: int
 
 
+class Reminded(Model):
+    """When `pmsync remind` last named an item in a digest, and last commented on its
+    issue: each at most once every `remind.every_days`."""
+
+    digest: date | None = None
+    comment: date | None = None
+
+
 class SyncState(Model):
     version: int = SCHEMA_VERSION
     documents: dict[str, DocumentRecord] = Field(default_factory=dict)
     items: dict[str, ItemRecord] = Field(default_factory=dict)
     trackers: dict[str, TrackerRecord] = Field(default_factory=dict)
     history: list[HistoryPoint] = Field(default_factory=list)
+    reminded: dict[str, Reminded] = Field(default_factory=dict)  # by item id
 
     def find(self, item_id: str) -> tuple[str, ItemRecord] | None:
         """The record for an item id, also under an alias (an item whose wording changed)."""

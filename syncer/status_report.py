@@ -10,6 +10,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from pmsync.drafts import neutralize_mentions
 from pmsync.status import StatusRow
 
 
@@ -49,7 +50,12 @@ def _by_doc(rows: list[StatusRow]) -> list[tuple[str, list[StatusRow]]]:
 
 def _completion(rows: list[StatusRow]) -> str:
     closed = sum(1 for r in rows if r.state == "closed")
-    return f"{closed}/{len(rows)} done ({100 * closed // max(len(rows), 1)}%)"
+    return f"{closed}/{len(rows)} done ({percent(closed, len(rows))}%)"
+
+
+def percent(part: int, whole: int) -> int:
+    """Rounded half up, as people read it: 1 in 6 is 17%, not 16%."""
+    return (200 * part + whole) // (2 * whole) if whole else 0
 
 
 def _state_text(row: StatusRow) -> str:
@@ -96,7 +102,7 @@ def status_markdown(rows: list[StatusRow]) -> str:
             link = f"[{issue.key}]({issue.url})" if issue else ""
             state = f"**{_state_text(row)}**" if row.overdue or row.missing else _state_text(row)
             due = row.due.isoformat() if row.due else ""
-            title = row.title.replace("|", "\\|")
+            title = neutralize_mentions(row.title).replace("|", "\\|")
             lines.append(f"| {state} | {title} | {link} | {due} | {row.assignee or ''} |")
     return "\n".join(lines) + "\n"
 

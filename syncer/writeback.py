@@ -77,7 +77,14 @@ def apply_edits(data: str, edits: Iterable[LineEdit], left: list[LineEdit] | Non
 def write_back(path: Path, edits: list[LineEdit], left: list[LineEdit] | None = None) -> bool:
     """Apply the edits to a file in place (atomically); False when nothing changed.
     A symlink stays a symlink: its target is the file rewritten. Edits that could not be
-    applied are added to `left`."""
+    applied are added to `left`. HTML postmortems (exports of Confluence or Google Docs)
+    are refused: their source is the wiki or the document, and a link written into the
+    export would be lost with the next one."""
+    if path.suffix.lower() in (".html", ".htm"):
+        raise InputError(
+            f"{path}: write-back into HTML postmortems is not supported; the links stay in "
+            "the state file and the tracker (run without --write-back for this file)"
+        )
     path = path.resolve()
     try:
         raw = path.read_bytes()

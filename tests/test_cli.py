@@ -139,7 +139,7 @@ def test_push_json_then_status_fail_on_overdue(tmp_path: Path, fake_github: Fake
         env=env,
     )
     status = json.loads(out)
-    assert code == 1 and status["summary"]["overdue"] == 39
+    assert code == 3 and status["summary"]["overdue"] == 39
     code, out, _ = run(
         "status",
         "--format",

@@ -46,13 +46,15 @@ def test_year_less_without_incident_date_is_a_problem() -> None:
 @pytest.mark.parametrize(
     ("text", "word"),
     [
-        ("Due: next week", "relative"),
-        ("due Q3", "relative"),
+        ("Due: next week", "vague"),
         ("Deadline: end of sprint", "relative"),
-        ("Due: TBD", "cannot read"),
+        ("Due: TBD", "vague"),
+        ("ETA: ASAP", "vague"),
+        ("Target: soon", "vague"),
         ("Due: 03/04", "ambiguous"),
         ("Due: Feb 30, 2024", "not a calendar date"),
-        ("finish by next month", "relative"),
+        ("finish by next month", "vague"),
+        ("due next sprint", "vague"),
     ],
 )
 def test_unreadable_due_text_is_a_problem_never_a_guess(text: str, word: str) -> None:
@@ -60,9 +62,42 @@ def test_unreadable_due_text_is_a_problem_never_a_guess(text: str, word: str) ->
     assert found is not None and found.value is None and word in (found.problem or "")
 
 
+# INCIDENT is Wednesday 2024-06-05.
+@pytest.mark.parametrize(
+    ("text", "due"),
+    [
+        ("due Q3", date(2024, 9, 30)),
+        ("Due by end of Q3", date(2024, 9, 30)),
+        ("due: end of Q1", date(2025, 3, 31)),  # Q1 2024 is over: next year's
+        ("Due: Q1 2024", date(2024, 3, 31)),
+        ("due end of month", date(2024, 6, 30)),
+        ("Due: EOW", date(2024, 6, 7)),
+        ("Deadline: end of the year", date(2024, 12, 31)),
+        ("due next Friday", date(2024, 6, 7)),
+        ("ETA: Monday", date(2024, 6, 10)),
+        ("Target: in two weeks", date(2024, 6, 19)),
+        ("due within 10 days", date(2024, 6, 15)),
+        ("ETA in 2 months", date(2024, 8, 5)),
+        ("by end of July", date(2024, 7, 31)),
+        ("Target: 2026-09-30", date(2026, 9, 30)),
+        ("Target date - H2", date(2024, 12, 31)),
+    ],
+)
+def test_relative_due_dates_count_from_the_incident_date(text: str, due: date) -> None:
+    found = find_due(text, INCIDENT)
+    assert found is not None and (found.value, found.problem) == (due, None)
+
+
+def test_relative_due_date_without_incident_date_is_a_problem() -> None:
+    found = find_due("due end of month", None)
+    assert found is not None and found.value is None
+    assert "incident date is unknown" in (found.problem or "")
+
+
 @pytest.mark.parametrize(
     "text",
     [
+        "Target the cluster in Q3",
         "Freeze production until 2015-11-20 due to error budget",
         "Caused by the 2 new nodes",
         "due diligence on vendors",

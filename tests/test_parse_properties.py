@@ -19,6 +19,11 @@ FRAGMENTS = [
     "Q3", "next week", "Owner: @x", "(@y)", "[P1]", "OPS-12", "acme/ops#3", "[l](http://x)",
     "Task 1: ", "Fix the thing.", "Conclusion:", ":", "\ufeff", "id: [", "title: t\n",
     "<!-- ", " -->", "<pre>", "</pre>", "Next steps", "1. ", "   ",
+    "<h2>", "</h2>", "<p>", "</p>", "<table><tr><th>Action item</th><th>Owner</th></tr>",
+    "<tr><td>", "</td><td>", "</tr></table>", "<ul>", "</ul>", "<b>", "</b>", "<br>",
+    "<input type=checkbox checked>", "<div>", "</div>", "<!DOCTYPE html>", "&amp;",
+    "What are we doing about it?", "- **Review actions**:", "TODO(x): ", "@x to ", "EOW",
+    "end of Q3", "| # | Action item | Owner |\n|---|---|---|\n", "{{ summary }}",
 ]  # fmt: skip
 WORDS = ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel", "india"]
 
@@ -29,6 +34,13 @@ markdownish = st.lists(st.sampled_from(FRAGMENTS) | st.text(max_size=12), max_si
 @given(st.text(max_size=400))
 def test_parse_never_raises_on_arbitrary_text(text: str) -> None:
     parse_postmortem(text, "x.md")
+
+
+@settings(max_examples=200, deadline=None)
+@given(markdownish)
+def test_parse_never_raises_on_html_documents(text: str) -> None:
+    doc = parse_postmortem(text, "x.html")
+    assert all(item.line >= 1 and item.title for item in doc.items)
 
 
 @settings(max_examples=400, deadline=None)

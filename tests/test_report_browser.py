@@ -1,8 +1,9 @@
 """The HTML report in a real browser: headless Chromium opens the page from disk.
 
 Needs Debian's `chromium` and `chromium-driver` (`.ci/install-browser` installs them) and
-the `selenium` package (the `test` extra). Where they are missing the test fails and says
-what to install: a silently skipped browser test would hide a broken dashboard.
+the `selenium` package (the `test` extra). Where they are missing the test is skipped
+with one line saying what to install, or fails under PMSYNC_REQUIRE_SYSTEM_TOOLS=1,
+which `.ci/run` sets: CI never passes a broken dashboard by skipping it.
 $PMSYNC_CHROMIUM and $PMSYNC_CHROMEDRIVER point it at another build of both.
 """
 
@@ -29,6 +30,7 @@ from pmsync.state import (
 )
 from pmsync.status import StatusRow, status_rows
 from pmsync.status_report import status_json
+from tests.system_tools import missing_tool
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples" / "postmortems"
@@ -138,7 +140,7 @@ def _find(name: str, override: str) -> str:
     found = given or shutil.which(name) or f"/usr/bin/{name}"
     if not (os.path.isfile(found) and os.access(found, os.X_OK)):
         where = f"${override}={given}" if given else f"{name} on PATH or in /usr/bin"
-        pytest.fail(f"browser test: {where} not found; {INSTALL_HINT}", pytrace=False)
+        missing_tool(f"browser test: {where} not found; {INSTALL_HINT}")
     return found
 
 
@@ -150,7 +152,7 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
         from selenium import webdriver
         from selenium.webdriver.chrome.service import Service
     except ImportError:
-        pytest.fail(f"selenium is not installed; {INSTALL_HINT}", pytrace=False)
+        missing_tool(f"selenium is not installed; {INSTALL_HINT}")
     options = webdriver.ChromeOptions()
     # Both paths given: Selenium Manager (which would download a driver) never runs.
     options.binary_location = chromium

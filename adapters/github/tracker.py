@@ -383,6 +383,12 @@ class GitHubTracker:
             payload["milestone"] = self.catalog.milestone(repo, draft.due) if draft.due else None
         return payload
 
+    def comment(self, ref: IssueRef, text: str, mention: str | None) -> None:
+        repo, number = parse_key(ref.key)
+        body = f"@{mention} {text}" if mention else text
+        self._call(f"comment on {ref.key}", "POST", f"/repos/{repo}/issues/{number}/comments",
+                   body={"body": body}, write=True)  # fmt: skip
+
     def finish(self) -> list[str]:
         """Send the writes queued for batching (Projects v2 due dates); their warnings."""
         return self.project.finish() if self.project is not None else []

@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from pmsync.adapters.jira.config import JiraConfig
+from pmsync.adapters.jira.doctor import diagnose, init_settings
 from pmsync.adapters.jira.refs import GRAMMAR
 from pmsync.adapters.jira.tracker import JiraTracker, connect
 from pmsync.adapters.spec import TrackerSpec
@@ -29,4 +30,6 @@ SPEC = TrackerSpec(
     required=("url", "project"),
     container=container,
     refs=GRAMMAR,
+    diagnose=diagnose,
+    init_settings=init_settings,
 )

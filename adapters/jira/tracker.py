@@ -318,6 +318,18 @@ class JiraTracker:
             raise NotFound(f"{ref.key} disappeared right after its update")
         return found
 
+    def comment(self, ref: IssueRef, text: str, mention: str | None) -> None:
+        self._ready()
+        if self.cloud:
+            body: Any = markdown_to_adf(text)
+            if mention:  # ADF notifies only through a mention node
+                node = {"type": "mention", "attrs": {"id": mention}}
+                body["content"].insert(0, {"type": "paragraph", "content": [node]})
+        else:
+            body = (f"[~{mention}] " if mention else "") + markdown_to_wiki(text)
+        key = ref.id or ref.key
+        self._rest("POST", f"issue/{key}/comment", {"body": body}, what=f"comment on {ref.key}")
+
     def prefetch(self, refs: Sequence[IssueRef]) -> None:
         """Read the current descriptions of the issues about to be updated, 100 a search
         (instead of one read each). A failed search reads nothing: each update then reads

@@ -331,6 +331,7 @@ class FakeJira(FakeServer):
             self.users: dict[str, str] | None = None  # None: any assignee is accepted
             self.disabled_transitions: set[str] = set()
             self.rejected_summaries: list[str] = []
+            self.denied_permissions: set[str] = set()  # keys mypermissions answers false
             self.clock = lambda: datetime.now(timezone.utc)
             self.user_tz = timezone.utc
             self.requests.clear()
@@ -409,6 +410,8 @@ class FakeJira(FakeServer):
             ("GET", f"{api}/project/{{projectIdOrKey}}", self.get_project, cloud),
             # not in the subset; the jira library's searches look field names up here
             ("GET", f"{api}/field", self.list_fields, False),
+            # not in the subset either; `pmsync doctor` reads the permissions here
+            ("GET", f"{api}/mypermissions", self.my_permissions, False),
         ]
         if cloud:
             routes += [
@@ -495,6 +498,23 @@ class FakeJira(FakeServer):
         else:
             body.update(name="pmsync-bot", key="JIRAUSER10100")
         return FakeResponse(200, body)
+
+    def my_permissions(self, req: FakeRequest) -> FakeResponse:
+        """Jira's answer shape: {permissions: {KEY: {id, key, name, type, description,
+        havePermission}}}; `permissions` is required, and a project must exist."""
+        keys = [k for k in req.params.get("permissions", "").split(",") if k]
+        if not keys:
+            return _error(400, "The 'permissions' query parameter is required.")
+        project = req.params.get("projectKey")
+        if project and project not in self.projects:
+            return _error(404, f"No project could be found with key '{project}'.")
+        granted = {
+            key: {"id": str(n), "key": key, "name": key.replace("_", " ").title(),
+                  "type": "PROJECT", "description": "",
+                  "havePermission": key not in self.denied_permissions}
+            for n, key in enumerate(keys, start=10)
+        }  # fmt: skip
+        return FakeResponse(200, {"permissions": granted})
 
     def list_fields(self, req: FakeRequest) -> FakeResponse:
         names = sorted(SYSTEM_FIELDS | READ_ONLY_FIELDS)

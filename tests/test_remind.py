@@ -1,0 +1,181 @@
+"""`pmsync remind` against a local webhook receiver (real HTTP on 127.0.0.1) and the
+fake trackers: each webhook format, the once-per-N-days rule, a failing webhook, the
+dry run, and comments on overdue issues."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from pmsync.cli import app
+from pmsync.errors import DeliveryError
+from pmsync.remind import RemindResult, remind_command
+from tests.fakes.github import FakeGitHub
+from tests.fakes.jira import FakeJira
+from tests.fakes.webhook import WebhookReceiver
+from tests.workspace import Workspace, make_workspace
+
+DAY = date(2024, 7, 10)  # the examples' items fall due in June and July 2024
+runner = CliRunner()
+
+
+@pytest.fixture
+def webhook() -> Iterator[WebhookReceiver]:
+    with WebhookReceiver() as receiver:
+        yield receiver
+
+
+def pushed(tmp_path: Path, fake: FakeGitHub, hook: WebhookReceiver, **remind: Any) -> Workspace:
+    env = {"GITHUB_TOKEN": fake.token, "PMSYNC_WEBHOOK_URL": hook.url}
+    github = {"repo": "acme/ops", "api_url": fake.api_url, "writes_per_minute": 0}
+    ws = make_workspace(tmp_path, env, github=github, remind=remind)
+    assert not any(o.action == "fail" for o in ws.push().outcomes)
+    return ws
+
+
+def remind(ws: Workspace, today: date = DAY, **options: Any) -> RemindResult:
+    args = {"refresh": False, "dry_run": False} | options
+    return remind_command(ws.config(), today=today, env=ws.env, sleep=lambda s: None, **args)
+
+
+def test_slack_digest_grouped_by_owner_with_links(
+    tmp_path: Path, fake_github: FakeGitHub, webhook: WebhookReceiver
+) -> None:
+    ws = pushed(tmp_path, fake_github, webhook)
+    result = remind(ws)
+    (posted,) = webhook.posts
+    assert result.delivered and posted == result.payload
+    assert posted["text"].startswith("Postmortem action items: ")
+    sections = [b["text"]["text"] for b in posted["blocks"] if b["type"] == "section"]
+    assert sections and all(s.startswith("*") for s in sections)  # one per owner
+    assert "overdue by" in sections[0] and "<http://" in sections[0]
+    items = result.digest.items
+    assert items and all(i.due <= date(2024, 7, 17) for i in items)
+    assert ws.state().reminded[items[0].item_id].digest == DAY
+
+
+@pytest.mark.parametrize("fmt", ["teams", "mattermost", "json"])
+def test_other_formats(
+    tmp_path: Path, fake_github: FakeGitHub, webhook: WebhookReceiver, fmt: str
+) -> None:
+    ws = pushed(tmp_path, fake_github, webhook, format=fmt)
+    result = remind(ws)
+    (posted,) = webhook.posts
+    count = len(result.digest.items)
+    if fmt == "teams":
+        card = posted["attachments"][0]["content"]
+        assert card["type"] == "AdaptiveCard" and "](http" in card["body"][0]["text"]
+    elif fmt == "mattermost":
+        assert posted["text"].count("\n- [") == count
+    else:
+        listed = [i for o in posted["owners"] for d in o["postmortems"] for i in d["items"]]
+        assert len(listed) == count and posted["today"] == DAY.isoformat()
+        assert sum(posted["summary"].values()) == count
+
+
+def test_once_every_n_days(
+    tmp_path: Path, fake_github: FakeGitHub, webhook: WebhookReceiver
+) -> None:
+    ws = pushed(tmp_path, fake_github, webhook, every_days=3)
+    first = len(remind(ws).digest.items)
+    again = remind(ws)
+    assert not again.digest.items and not again.delivered and len(webhook.posts) == 1
+    assert not remind(ws, date(2024, 7, 12)).digest.items  # two days later: still quiet
+    later = remind(ws, date(2024, 7, 13))
+    assert len(later.digest.items) >= first and len(webhook.posts) == 2
+
+
+def test_failing_webhook_records_nothing(
+    tmp_path: Path, fake_github: FakeGitHub, webhook: WebhookReceiver
+) -> None:
+    ws = pushed(tmp_path, fake_github, webhook)
+    webhook.status = 500
+    with pytest.raises(DeliveryError, match=r"PMSYNC_WEBHOOK_URL answered HTTP 500"):
+        remind(ws)
+    assert ws.state().reminded == {}
+    webhook.status = 200
+    assert remind(ws).delivered  # the next run sends what failed
+
+
+def test_cli_failure_is_one_line_exit_1_and_never_shows_the_url(
+    tmp_path: Path, fake_github: FakeGitHub, webhook: WebhookReceiver
+) -> None:
+    ws = pushed(tmp_path, fake_github, webhook)
+    config = str(ws.root / "pmsync.yaml")
+    args = ["remind", "-c", config, "--no-refresh", "--today", "2024-07-10"]
+    webhook.status = 404
+    bad = runner.invoke(app, args, env=ws.env)
+    assert bad.exit_code == 1 and bad.stderr.count("\n") == 1, bad.stderr
+    assert "HTTP 404" in bad.stderr and webhook.url not in bad.stdout + bad.stderr
+    refused = {**ws.env, "PMSYNC_WEBHOOK_URL": "http://127.0.0.1:9/hooks/secret-part"}
+    down = runner.invoke(app, args, env=refused)
+    assert down.exit_code == 1 and "did not answer" in down.stderr
+    assert "secret-part" not in down.stdout + down.stderr
+    unset = runner.invoke(app, args, env={"GITHUB_TOKEN": fake_github.token})
+    assert unset.exit_code == 2 and "$PMSYNC_WEBHOOK_URL" in unset.stderr
+
+
+def test_dry_run_prints_and_sends_nothing(
+    tmp_path: Path, fake_github: FakeGitHub, webhook: WebhookReceiver
+) -> None:
+    ws = pushed(tmp_path, fake_github, webhook, comment=True)
+    config = str(ws.root / "pmsync.yaml")
+    before = fake_github.count()
+    args = ["remind", "-c", config, "--dry-run", "--no-refresh", "--today", "2024-07-10"]
+    done = runner.invoke(app, args, env={})
+    assert done.exit_code == 0, done.stderr
+    payload = json.loads(done.stdout.split("\nwould comment")[0])
+    assert payload["blocks"] and "would comment" in done.stdout
+    assert webhook.posts == [] and fake_github.count() == before
+    assert ws.state().reminded == {}
+
+
+def test_refresh_skips_closed_issues(
+    tmp_path: Path, fake_github: FakeGitHub, webhook: WebhookReceiver
+) -> None:
+    ws = pushed(tmp_path, fake_github, webhook)
+    stale = {i.key for i in remind(ws, dry_run=True).digest.items}
+    number = min(int(k.split("#")[1]) for k in stale)
+    fake_github.close_issue("acme/ops", number)
+    fresh = {i.key for i in remind(ws, refresh=True).digest.items}
+    assert fresh == stale - {f"acme/ops#{number}"}
+
+
+def test_comments_on_overdue_issues_once(
+    tmp_path: Path, fake_github: FakeGitHub, webhook: WebhookReceiver
+) -> None:
+    ws = pushed(tmp_path, fake_github, webhook, comment=True, webhook_env=None)
+    fake_github.edit_issue("acme/ops", 1, assignees=["alice-gh"])
+    result = remind(ws, refresh=True)
+    assert webhook.posts == [] and not result.delivered
+    overdue = [i for i in result.digest.items if i.overdue_days > 0]
+    assert len(result.comments) == len(overdue) > 0
+    comments = fake_github.repo("acme/ops").issues[1].comments
+    assert len(comments) == 1 and "overdue by" in comments[0].body
+    assert "@\u200dalice-gh" in comments[0].body  # allow_mentions is false: no ping
+    assert remind(ws, refresh=True).comments == []  # same day: nothing twice
+    assert len(fake_github.repo("acme/ops").issues[1].comments) == 1
+
+
+def test_jira_comment_mentions_the_assignee(
+    tmp_path: Path, fake_jira: FakeJira, webhook: WebhookReceiver
+) -> None:
+    env = {**fake_jira.env(), "PMSYNC_WEBHOOK_URL": webhook.url}
+    ws = make_workspace(
+        tmp_path, env, tracker="jira", jira=fake_jira.config(),
+        remind={"comment": True}, defaults={"allow_mentions": True},
+    )  # fmt: skip
+    ws.push()
+    key = fake_jira.issues()[0]["key"]
+    fake_jira.edit(key, assignee="acc-1")
+    result = remind(ws, refresh=True)
+    assert result.delivered and any(line.startswith(key) for line in result.comments)
+    (comment,) = fake_jira.comments(key)
+    nodes = json.dumps(comment["body"])
+    assert '"type": "mention"' in nodes and "acc-1" in nodes
