@@ -24,10 +24,12 @@ from tests.test_faults import (  # noqa: E402
     ITEMS,
     Cell,
     cells,
+    edit_cells,
     item_ids,
     make_run,
     postmortem,
     run_cell,
+    run_edit_cell,
     tally,
 )
 
@@ -41,6 +43,14 @@ def matrix(fakes: dict[str, FakeServer], scratch: Path) -> list[Cell]:
         fake.reset()  # type: ignore[attr-defined]
         run = make_run(scratch / f"cell-{n}", tracker, fake)
         done.append(run_cell(run, Cell(tracker, fault, step)))
+    # edit-then-fault rows: an ordinary edit (reword, retitle), then a fault on its write
+    for n, (tracker, fault, step) in enumerate(edit_cells()):
+        fake = fakes[tracker]
+        fake.reset()  # type: ignore[attr-defined]
+        run = make_run(scratch / f"edit-{n}", tracker, fake)
+        cell = run_edit_cell(run, Cell(tracker, fault, step))
+        cell.fault, cell.step = f"edit: {step}", fault  # one table row per edit
+        done.append(cell)
     return done
 
 

@@ -40,6 +40,7 @@ class Finding:
 def check_documents(documents: list[Postmortem], config: Config) -> list[Finding]:
     """Every finding of every document, sorted by file and line."""
     findings = [f for doc in documents for f in _check_document(doc, config)]
+    findings.extend(_shared_title_and_date(documents))
     return sorted(findings, key=lambda f: (f.path, f.line, f.level, f.message))
 
 
@@ -49,6 +50,24 @@ def _check_document(doc: Postmortem, config: Config) -> Iterator[Finding]:
     yield from _weak_rule_items(doc)
     yield from _unknown_owners(doc, config)
     yield from _duplicate_titles(doc)
+
+
+def _shared_title_and_date(documents: list[Postmortem]) -> Iterator[Finding]:
+    """Two postmortems with one title and incident date: kept apart (their identities
+    come from their paths), but most likely a copy someone forgot to edit."""
+    first: dict[tuple[str, object], str] = {}
+    for doc in documents:
+        if not doc.title:
+            continue
+        key = (doc.title.casefold(), doc.incident_date)
+        other = first.setdefault(key, doc.path)
+        if other != doc.path:
+            yield Finding(
+                doc.path, 1,
+                f"same title and incident date as {other}: a copy? (they stay two "
+                "postmortems; give each an `id:` to make that explicit)",
+                "warning",
+            )  # fmt: skip
 
 
 def _parser_warnings(doc: Postmortem) -> Iterator[Finding]:

@@ -206,6 +206,13 @@ def push(
             "--changed-since", help="Only postmortems changed since this git ref.", metavar="REF"
         ),
     ] = None,
+    force_new: Annotated[
+        bool,
+        typer.Option(
+            "--force-new",
+            help="Treat postmortems pmsync cannot pair with a vanished one as new.",
+        ),
+    ] = False,
 ) -> None:
     """Create and update one issue per action item, and record it in the state file.
 
@@ -234,6 +241,7 @@ def push(
                 prune=prune,
                 report=progress.report,
                 announce=lambda message: typer.echo(f"pmsync: {message}", err=True),
+                force_new=force_new,
             )
         )
     finally:

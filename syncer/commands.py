@@ -4,31 +4,34 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from pmsync.adapters import TRACKERS
 from pmsync.adapters.base import RetryPolicy, Tracker
 from pmsync.check import Finding, check_documents
 from pmsync.config import Config, find_config, load_config
 from pmsync.documents import expand_globs, parse_command
-from pmsync.errors import ConfigError, InputError
+from pmsync.errors import ConfigError, ContainerError, InputError, StateError
 from pmsync.gitdiff import changed_since
 from pmsync.group import Outcome
 from pmsync.html_report import render_report
-from pmsync.model import Postmortem
+from pmsync.identity import explicit_id
+from pmsync.model import ActionItem, Postmortem
+from pmsync.pairing import Resolution, fresh_key, orphaned_documents, resolve_documents
 from pmsync.parse import SectionSynonyms
 from pmsync.plan import Plan, plan_changes
 from pmsync.rebuild import rebuild_state
 from pmsync.state import DocumentRecord, Journal, SyncState, load_state, locked, save_state
 from pmsync.status import StatusRow, record_history, refresh_status, status_rows
 from pmsync.sync import apply_plan
-from pmsync.writeback import LineEdit, write_back
+from pmsync.writeback import LineEdit, tick_to_write, write_back
 
 Sleep = Callable[[float], None]
+T = TypeVar("T")
 NO_CONFIG = "no pmsync.yaml found (run `pmsync init`"
 
 
@@ -67,10 +70,24 @@ def postmortem_paths(paths: list[str], config: Config) -> list[str]:
 
 
 def load_documents(paths: list[str], config: Config) -> tuple[list[Postmortem], list[str]]:
+    """The postmortems parsed, with repository-relative paths and keys from them."""
     documents, errors = parse_command(
         postmortem_paths(paths, config), synonyms_of(config), config.parser.max_items
     )
-    return [replace(doc, path=project_path(doc.path, config)) for doc in documents], errors
+    keyed = [fresh_key(replace(doc, path=project_path(doc.path, config))) for doc in documents]
+    return keyed, errors
+
+
+def known_documents(
+    paths: list[str], config: Config, state: SyncState, *, force_new: bool = False
+) -> tuple[Resolution, list[str]]:
+    """The postmortems keyed as the state knows them (see `pairing`)."""
+    documents, errors = load_documents(paths, config)
+    return resolve_documents(documents, state, exists_in(config), force_new=force_new), errors
+
+
+def exists_in(config: Config) -> Callable[[str], bool]:
+    return lambda path: (config.root / path).exists()
 
 
 def project_path(path: str, config: Config) -> str:
@@ -91,9 +108,11 @@ def source_file(doc_path: str, config: Config) -> Path:
 
 def plan_command(config: Config, paths: list[str]) -> PlanResult:
     """The plan, from the documents and the state alone: no tracker is consulted."""
-    documents, errors = load_documents(paths, config)
     state = load_state(config.state_path())
-    return PlanResult(plan_changes(documents, state, config), documents, errors)
+    resolution, errors = known_documents(paths, config, state)
+    documents = resolution.documents
+    orphaned = orphaned_documents(state, exists_in(config))
+    return PlanResult(plan_changes(documents, state, config, orphaned), documents, errors)
 
 
 @dataclass
@@ -112,22 +131,27 @@ def push_command(
     env: Mapping[str, str] = os.environ,
     announce: Callable[[str], None] = lambda message: None,
     sleep: Sleep = time.sleep,
+    force_new: bool = False,
 ) -> PushResult:
-    documents, errors = load_documents(paths, config)
     path = config.state_path()
     with locked(path, config.limits.lock_timeout, announce):
         state = load_state(path)
         before = state.model_dump_json()
-        plan = plan_changes(documents, state, config)
+        resolution, errors = known_documents(paths, config, state, force_new=force_new)
+        documents = resolution.documents
+        plan = plan_changes(documents, state, config, orphaned_documents(state, exists_in(config)))
+        for old, new in resolution.renamed:
+            announce(f"{new}: recognised as {old}, renamed")
         for warning in plan.warnings:
             announce(warning)
-        record_documents(state, documents)
+        record_documents(state, documents, resolution.retired)
         connect = TrackerConnector(config, env, announce, sleep)
         journal = Journal(path) if plan.writes_needed else None
         try:
-            outcomes = apply_plan(
-                plan, state, connect, journal, prune=prune, report=report, stopped=announce
-            )
+            outcomes = checked_container(config, lambda: apply_plan(
+                plan, state, connect, journal, prune=prune, report=report, stopped=announce,
+                intent_grace=config.limits.intent_grace,
+            ))  # fmt: skip
         finally:
             if state.model_dump_json() != before:
                 save_state(state, path)
@@ -136,9 +160,35 @@ def push_command(
     return PushResult(plan, outcomes, errors)
 
 
-def record_documents(state: SyncState, documents: list[Postmortem]) -> None:
+def checked_container(config: Config, run: Callable[[], T]) -> T:
+    """`run`, with a ContainerError told in the settings' words: which URL, which
+    settings and which token variable to check."""
+    try:
+        return run()
+    except ContainerError as exc:
+        name = str(exc).split(" ", 1)[0]
+        section = getattr(config, name, None)
+        url_key = "api_url" if hasattr(section, "api_url") else "url"
+        place = "repo" if hasattr(section, "repo") else "project"
+        url, token = getattr(section, url_key, None), getattr(section, "token_env", "")
+        raise ContainerError(
+            f"{exc} (at {url}); check `{name}.{place}`, `{name}.{url_key}` and the token "
+            f"in ${token}"
+        ) from None
+
+
+def record_documents(
+    state: SyncState, documents: list[Postmortem], retired: Sequence[str] = ()
+) -> None:
     for doc in documents:
-        state.documents[doc.key] = DocumentRecord(path=doc.path, title=doc.title)
+        # A document pmsync keyed anew takes its path over from any older record of it.
+        for key, record in state.documents.items():
+            if record.path == doc.path and key != doc.key:
+                record.retired = True
+        explicit = explicit_id(doc.front_matter)
+        state.documents[doc.key] = DocumentRecord(path=doc.path, title=doc.title, id=explicit)
+    for key in retired:
+        state.documents[key].retired = True
 
 
 class TrackerConnector:
@@ -217,7 +267,8 @@ def status_command(
     path = config.state_path()
     if not refresh and not write:
         state = load_state(path)
-        rows = in_document_order(status_rows(state, today), config, paths, state)
+        orphaned = orphaned_documents(state, exists_in(config))
+        rows = in_document_order(status_rows(state, today, orphaned), config, paths, state)
         return StatusResult(rows, [], [])
     with locked(path, config.limits.lock_timeout, announce):
         state = load_state(path)
@@ -226,12 +277,13 @@ def status_command(
         if refresh:
             connect = TrackerConnector(config, env, announce, sleep)
             errors = refresh_status(state, connect, progress, full=full, announce=announce)
-        rows = in_document_order(status_rows(state, today), config, paths, state)
+        orphaned = orphaned_documents(state, exists_in(config))
+        rows = in_document_order(status_rows(state, today, orphaned), config, paths, state)
         record_history(state, rows, today)
+        left: list[str] = []
+        written = write_back_documents(config, paths, state, left) if write else []
         if state.model_dump_json() != before:
             save_state(state, path)
-    left: list[str] = []
-    written = write_back_documents(config, paths, state, left) if write else []
     return StatusResult(rows, errors, written, left)
 
 
@@ -248,18 +300,12 @@ def write_back_documents(
     config: Config, paths: list[str], state: SyncState, left: list[str] | None = None
 ) -> list[str]:
     """Put each tracked item's issue link and checkbox into its postmortem; `left` hears
-    about the items whose line could not take them."""
-    documents, _ = load_documents(paths, config)
+    about the items whose line could not take them. A tick the person moved since the
+    last sync is left alone (`tick_to_write`); the state learns the ticks written."""
+    documents = known_documents(paths, config, state)[0].documents
     written = []
     for doc in documents:
-        edits = []
-        for item in doc.items:
-            found = state.find(item.id)
-            record = found[1] if found else None
-            if record is None or record.issue is None or record.doc != doc.key:
-                continue
-            closed = record.status is not None and record.status.state == "closed"
-            edits.append(LineEdit(item.line, record.issue.key, record.issue.url, closed))
+        edits = [edit for item in doc.items if (edit := _line_edit(item, doc, state))]
         skipped: list[LineEdit] = []
         if edits and write_back(source_file(doc.path, config), edits, skipped):
             written.append(doc.path)
@@ -269,7 +315,33 @@ def write_back_documents(
                 "Ticket column and cannot take one (add one, framed by pipes)"
                 for e in skipped
             )
+    if written:
+        _learn_ticks(config, written, state)
     return written
+
+
+def _line_edit(item: ActionItem, doc: Postmortem, state: SyncState) -> LineEdit | None:
+    found = state.find(item.id)
+    if found is None or found[1].issue is None or found[1].doc != doc.key:
+        return None
+    record, issue = found[1], found[1].issue
+    return LineEdit(item.line, issue.key, issue.url, tick_to_write(record, item.done))
+
+
+def _learn_ticks(config: Config, written: list[str], state: SyncState) -> None:
+    """Where the written files now agree with their issues, that tick is the baseline
+    the next push compares the person's ticks with (a line that cannot show a tick, or
+    a tick the person moved, keeps the old one)."""
+    files = [str(source_file(path, config)) for path in written]
+    for doc in known_documents(files, config, state)[0].documents:
+        for item in doc.items:
+            found = state.find(item.id)
+            if found is None or found[1].status is None:
+                continue
+            key, record = found
+            closed = record.status is not None and record.status.state == "closed"
+            if item.done == closed and record.done != closed:
+                state.items[key] = record.model_copy(update={"done": closed})
 
 
 def rebuild_command(
@@ -280,9 +352,10 @@ def rebuild_command(
     sleep: Sleep = time.sleep,
 ) -> tuple[int, list[str]]:
     """Reconstruct the state from the trackers' markers → (items recorded, errors)."""
-    documents, errors = load_documents(paths, config)
     path = config.state_path()
     with locked(path, config.limits.lock_timeout, announce):
+        resolution, errors = known_documents(paths, config, _readable_state(path))
+        documents = resolution.documents
         plan = plan_changes(documents, SyncState(), config)
         state, tracker_errors = rebuild_state(plan, TrackerConnector(config, env, announce, sleep))
         if tracker_errors:
@@ -291,6 +364,14 @@ def rebuild_command(
         record_documents(state, documents)
         save_state(state, path)
     return len(state.items), errors
+
+
+def _readable_state(path: Path) -> SyncState:
+    """The state for the documents' identities only; none when it cannot be read."""
+    try:
+        return load_state(path)
+    except StateError:
+        return SyncState()
 
 
 def report_command(
@@ -340,7 +421,7 @@ def item_lines(
     """Each tracked item's current line in its postmortem (for links to the source) and
     the owner the postmortem names for it."""
     try:
-        documents, _ = load_documents(paths, config)
+        documents = known_documents(paths, config, state)[0].documents
     except (InputError, ConfigError):
         return {}, {}
     lines, owners = {}, {}

@@ -45,6 +45,8 @@ class DefaultsConfig(Strict):
     due_days: int | None = Field(default=30, ge=0, le=36500)  # past 100 years: a typo
     sections: list[Section] = Field(default_factory=lambda: list(get_args(Section)))
     allow_mentions: bool = False
+    # An item written done ("- [x]"): its issue is created, then closed; or not created.
+    create_done: Literal["closed", "skip"] = "closed"
 
 
 class PersonConfig(BaseModel):
@@ -99,6 +101,9 @@ class ParserConfig(Strict):
 class LimitsConfig(Strict):
     lock_timeout: float = Field(default=60, ge=0)
     max_wait: float = Field(default=300, ge=0)
+    # A create sent without an answer may still be landing: it is reconciled again, not
+    # re-created, until this many seconds have passed.
+    intent_grace: float = Field(default=60, ge=0)
 
 
 class RemindConfig(Strict):

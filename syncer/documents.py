@@ -8,7 +8,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from pmsync.adapters import TRACKERS
 from pmsync.errors import InputError
+from pmsync.front_matter import validate_front_matter
 from pmsync.model import ParseWarning, Postmortem
 from pmsync.parse import SectionSynonyms, parse_postmortem
 
@@ -97,7 +99,10 @@ def explain_notes(path: str) -> list[Note]:
 def load_postmortem(
     path: str, synonyms: SectionSynonyms | None = None, max_items: int | None = None
 ) -> Postmortem:
+    """Read, check the front matter (FrontMatterError stops the command: nothing is
+    written), parse."""
     source = read_source(path)
+    validate_front_matter(source.text, path, tuple(TRACKERS))
     doc = parse_postmortem(source.text, path, synonyms=synonyms, max_items=max_items)
     if source.decode_warning:
         doc = replace(doc, warnings=(ParseWarning(1, source.decode_warning), *doc.warnings))

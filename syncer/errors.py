@@ -3,7 +3,11 @@
     PmsyncError
     ├─ UserError            one line, no traceback, exit 2
     │  ├─ ConfigError       bad config file, unknown key, missing token variable
-    │  └─ InputError        missing or unreadable postmortem, bad argument
+    │  ├─ InputError        missing or unreadable postmortem, bad argument
+    │  │  └─ IdentityUnclear  a postmortem pmsync cannot pair with the one it replaced
+    │  ├─ FrontMatterError  the front matter of a postmortem is wrong
+    │  └─ ContainerError    the tracker refuses the repository or project itself (missing,
+    │                       no access, bad token, wrong URL): stop at once, not per item
     ├─ DeliveryError        a webhook refused or did not answer: exit 1
     ├─ StateError           exit 2
     │  ├─ StateLocked       another run holds the state file lock
@@ -40,6 +44,19 @@ class InputError(UserError):
 class DeliveryError(PmsyncError):
     """A message (a `remind` digest) could not be delivered; the message names the
     environment variable holding the webhook URL, never the URL."""
+
+
+class IdentityUnclear(InputError):
+    """A new postmortem appeared while a tracked one's file is gone, and pmsync cannot
+    tell whether it is that one renamed: nothing is pushed (`--force-new` creates)."""
+
+
+class FrontMatterError(UserError):
+    """A postmortem's front matter is wrong (unknown key, bad value, unclosed block)."""
+
+
+class ContainerError(UserError):
+    """The repository or project cannot be used at all: nothing per item would succeed."""
 
 
 class StateError(PmsyncError):

@@ -2,12 +2,17 @@
 
 Scheme
 ------
-* **Document key** — the front matter ``id`` when present (slugged); otherwise
-  ``slug(title)-YYYY-MM-DD`` (title and incident date), or ``slug(title)`` without a date;
-  only a document with no title falls back to its file stem. With a title, the key never
-  depends on the file's folder or name, so renaming or moving a file keeps its identity.
-* **Item id** — the first 12 hex digits of ``sha256(doc_key + "\\0" + normalize_text(title))``.
-  The 2nd, 3rd... item with the same normalized title in one document gets ``-2``, ``-3``.
+* **Document key** — given once, when pmsync first sees a postmortem, then kept in the
+  state beside the file's path (see `pairing` for how a known document is recognised
+  after edits, renames and a lost state). A new document's key is its front matter
+  ``id`` when present (slugged), else derived from its repository-relative path:
+  ``slug(file stem)-<8 hex of sha256(path)>``. Never from the title or the incident
+  date: fixing either must not make a second issue, and two postmortems with the same
+  title and date, or with titles in a script that slugs to nothing, stay apart.
+* **Item id** — the first 12 hex digits of ``sha256(doc_key + "\\0" + name)``, where the
+  name is the item's whole identifying text normalised (its title before the display
+  cut at 120 characters: two items sharing a long opening keep apart).
+  The 2nd, 3rd... item with the same name in one document gets ``-2``, ``-3``.
   So ids survive whitespace, emphasis, punctuation and checkbox edits and the reordering of
   different items; two identical items still get distinct ids. Ids are ``[a-z0-9-]``, at
   most 24 characters: safe in URLs, labels and markers.
@@ -23,10 +28,14 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import date
 from pathlib import PurePath
 from typing import Any
+
+from pmsync.model import ActionItem
 
 # Linear (see parse_text._LINK): no scan runs past the next `[` or `](`.
 _LINK = re.compile(r"!?\[([^\[\]]*)\]\((?:(?!\]\()[^)])*\)")
@@ -64,23 +73,43 @@ def slug(text: str) -> str:
     return out or "-".join(words)[:_SLUG_MAX].strip("-")
 
 
-def document_key(
-    front_matter: Mapping[str, Any], title: str | None, incident_date: date | None, path: str
-) -> str:
-    """The postmortem's identity (see the module docstring)."""
-    explicit = front_matter.get("id")
-    if explicit not in (None, "") and (key := slug(str(explicit))):
-        return key
-    if title and (key := slug(title)):
-        return f"{key}-{incident_date.isoformat()}" if incident_date else key
-    return slug(PurePath(path).stem) or "postmortem"
+def document_key(front_matter: Mapping[str, Any], path: str) -> str:
+    """A new postmortem's key (see the module docstring): its explicit id, else its path."""
+    explicit = explicit_id(front_matter)
+    if explicit is not None:
+        return explicit
+    stem = slug(PurePath(path).stem) or "postmortem"
+    return f"{stem[:40].strip('-')}-{_short_hash(PurePath(path).as_posix(), 8)}"
 
 
-def item_id(doc_key: str, title: str, occurrence: int) -> str:
-    """A short stable id for the `occurrence`-th item (1-based) with this title."""
-    seed = f"{doc_key}\0{normalize_text(title)}".encode()
-    digest = hashlib.sha256(seed).hexdigest()[:_ID_HEX]
+def explicit_id(front_matter: Mapping[str, Any]) -> str | None:
+    """The front matter `id`, slugged; a hash of it when it has no ASCII letter or digit."""
+    value = front_matter.get("id")
+    if value in (None, ""):
+        return None
+    text = str(value).strip()
+    return slug(text) or f"id-{_short_hash(text, 12)}"
+
+
+def item_id(doc_key: str, name: str, occurrence: int) -> str:
+    """A short stable id for the `occurrence`-th item (1-based) with this name."""
+    digest = _short_hash(f"{doc_key}\0{normalize_text(name)}", _ID_HEX)
     return digest if occurrence <= 1 else f"{digest}-{occurrence}"
+
+
+def rekey_items(items: Sequence[ActionItem], doc_key: str) -> tuple[ActionItem, ...]:
+    """The items with their ids derived from another document key."""
+    seen: Counter[str] = Counter()
+    out = []
+    for item in items:
+        name = item.name or normalize_text(item.title)
+        seen[name] += 1
+        out.append(replace(item, id=item_id(doc_key, name, seen[name])))
+    return tuple(out)
+
+
+def _short_hash(text: str, digits: int) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:digits]
 
 
 def content_hash(

@@ -70,4 +70,8 @@ def _pair_by_similarity(
 
 
 def _similarity(item: ActionItem, record: ItemRecord) -> float:
-    return SequenceMatcher(None, item.title.casefold(), record.title.casefold()).ratio()
+    return title_similarity(item.title, record.title)
+
+
+def title_similarity(one: str, other: str) -> float:
+    return SequenceMatcher(None, one.casefold(), other.casefold()).ratio()

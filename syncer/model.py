@@ -31,6 +31,7 @@ class ActionItem:
     # The parser rule that took it ("list item", "plain line"…): for `parse --explain` and
     # `check`, never part of its identity or content.
     rule: str = field(default="", compare=False)
+    name: str = ""  # the normalised text its id is derived from (not cut for display)
 
     def to_json(self) -> dict[str, Any]:
         return {

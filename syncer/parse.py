@@ -24,9 +24,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-import yaml
-
 from pmsync.dates import as_date, full_dates
+from pmsync.front_matter import read_front_matter
 from pmsync.identity import document_key, normalize_text
 from pmsync.lines import split_lines
 from pmsync.model import ParseWarning, Postmortem, Section
@@ -154,7 +153,7 @@ def parse_postmortem(
     synonyms = synonyms or SectionSynonyms()
     front_matter, warnings, title, lines, nodes = _read(text, path, synonyms)
     incident = _incident_date(front_matter, lines)
-    key = document_key(front_matter, title, incident, path)
+    key = document_key(front_matter, path)
     pairs = (
         (entry, block.kind)
         for block, entries, _ in block_entries(section_blocks(nodes, synonyms.kind))
@@ -185,7 +184,7 @@ def _read(
     if is_html(text, path):
         title, lines, nodes = _read_html(text, synonyms)
         return {}, [], title, lines, nodes
-    front_matter, lines, warnings = _front_matter(split_lines(text))
+    front_matter, lines, warnings = read_front_matter(split_lines(text))
     title, lines, nodes = _read_markdown(front_matter, lines, synonyms)
     return front_matter, warnings, title, lines, nodes
 
@@ -226,27 +225,6 @@ def _bounded_depth(line: str) -> str:
 
 
 # -- front matter, title, incident date -------------------------------------------------
-
-
-def _front_matter(lines: list[str]) -> tuple[dict[str, Any], list[str], list[ParseWarning]]:
-    if not lines or lines[0].strip() != "---":
-        return {}, lines, []
-    end = next((i for i in range(1, len(lines)) if lines[i].strip() in ("---", "...")), None)
-    if end is None:
-        return {}, lines, []
-    blanked = [""] * (end + 1) + lines[end + 1 :]
-    try:
-        data = yaml.safe_load("\n".join(lines[1:end]))
-    except Exception as exc:  # any text may reach the YAML parser: report, never raise
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 2 if mark is not None else 1
-        problem = getattr(exc, "problem", None) or type(exc).__name__
-        return {}, blanked, [ParseWarning(line, f"invalid front matter: {problem}")]
-    if data is None:
-        return {}, blanked, []
-    if not isinstance(data, dict):
-        return {}, lines, [ParseWarning(1, "front matter is not a mapping; ignored")]
-    return {str(k): v for k, v in data.items()}, blanked, []
 
 
 def _title_line(lines: list[str], synonyms: SectionSynonyms) -> int:

@@ -17,7 +17,7 @@ from pmsync.identity import content_hash, item_id, normalize_text
 from pmsync.links import find_links
 from pmsync.model import ActionItem, ParseWarning, Section
 from pmsync.parse_owners import find_owner, lead_owner
-from pmsync.parse_text import Entry, find_priority, item_title, plain_text
+from pmsync.parse_text import Entry, find_priority, item_name, item_title, plain_text
 
 # An item's text past this is cut (with a warning): GitHub refuses issue bodies over
 # 65,536 characters, and a huge item is a pasted log or a runaway nested list.
@@ -59,7 +59,7 @@ def build_items(
 ) -> list[ActionItem]:
     """The items, in order; past `max_items` + 1 collection stops (the plan tells the rest)."""
     items: list[ActionItem] = []
-    seen: Counter[str] = Counter()  # normalized title -> occurrences so far
+    seen: Counter[str] = Counter()  # item name -> occurrences so far
     for entry, kind in pairs:
         if max_items is not None and len(items) > max_items:
             warnings.append(ParseWarning(entry.line, f"more than {max_items} items: rest not read"))
@@ -71,13 +71,15 @@ def build_items(
         title = item_title(head) or item_title(plain_text(entry.body))
         if title[:1].islower() and (owner or plain_text(head)[:1].isupper()):
             title = title[0].upper() + title[1:]  # a lead was cut: "@kim to rotate" → "Rotate"
-        normalized = normalize_text(title)
-        if normalized:
-            seen[normalized] += 1
-            item_key = item_id(doc_key, title, seen[normalized])
+        # The id comes from the whole name, not the title cut for display.
+        name = normalize_text(item_name(head) or item_name(plain_text(entry.body)))
+        if name and normalize_text(title):
+            seen[name] += 1
+            item_key = item_id(doc_key, name, seen[name])
             entry = _bounded(entry, warnings)
             due = _due(entry, incident, warnings)
-            items.append(_item(entry, kind, item_key, title, due, entry.owner or owner))
+            item = _item(entry, kind, item_key, title, due, entry.owner or owner)
+            items.append(dataclasses.replace(item, name=name))
         elif shown := (title.strip() or plain_text(entry.body).strip()):
             warnings.append(ParseWarning(entry.line, f"item {shown[:40]!r} has no words "
                                          "(only symbols or emoji): not tracked"))  # fmt: skip

@@ -134,16 +134,21 @@ def checkbox_state(text: str) -> tuple[bool | None, str]:
 
 
 def item_title(head: str) -> str:
+    """The item's name cut to TITLE_MAX characters for display."""
+    return _shorten(item_name(head))
+
+
+def item_name(head: str) -> str:
     """The item's name: a bold lead phrase, a short "Label:" lead, else the first sentence."""
     head = _TASK_PREFIX.sub("", strip_lead_glyphs(strip_writeback(head.strip())))
     bold = _BOLD_LEAD.match(head)
     if bold and (bold["lead"].rstrip().endswith(":") or _LEAD_SEPARATOR.match(bold["after"])):
-        return _shorten(plain_text(bold["lead"]).rstrip(":").strip())
+        return plain_text(bold["lead"]).rstrip(":").strip()
     text = plain_text(_strip_meta(head)) or plain_text(head)  # all annotation: keep it
     label = _LABEL.match(text)
     if label and is_label(label["label"]) and not _TASK_PREFIX.match(text):
-        return _shorten(label["label"].strip())
-    return _shorten(first_sentence(text))
+        return label["label"].strip()
+    return first_sentence(text)
 
 
 def is_label(text: str) -> bool:

@@ -10,6 +10,7 @@ The decision table, per item:
 | issue, pushed == draft  | present                 | unchanged                       |
 | issue, pushed != draft  | present                 | update (the fields that differ) |
 | issue                   | gone from its document  | remove (close only with prune)  |
+| issue                   | its document is gone    | orphan (reported, never closed) |
 
 "Gone" is only concluded for documents parsed in this run that still have items: a
 document that suddenly has no items changes nothing (a guard against a bad edit or a
@@ -20,7 +21,7 @@ with a warning, and nothing concluded "gone": it was not taken in whole.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
@@ -32,13 +33,16 @@ from pmsync.matching import match_items
 from pmsync.model import ActionItem, IssueDraft, IssueRef, Postmortem
 from pmsync.state import ItemRecord, Pushed, SyncState
 
-Action = Literal["create", "update", "unchanged", "remove", "adopt"]
+Action = Literal["create", "update", "unchanged", "remove", "adopt", "orphan"]
+# The fields that carry an issue's marker: the body's block (GitHub), the identity label
+# and the description's marker (Jira). Rewritten when an item's id changes.
+REMARK_FIELDS = ("body", "labels")
 
 
 @dataclass(frozen=True)
 class Change:
     action: Action
-    item_id: str  # the record's id: the one the issue's marker carries
+    item_id: str  # the item's id: the one its issue's marker carries after this change
     doc_key: str
     doc_path: str
     title: str
@@ -48,7 +52,8 @@ class Change:
     body_hash: str = ""
     fields: tuple[str, ...] = ()
     issue: IssueRef | None = None
-    alias: str | None = None  # the item's new id when it was reworded
+    previous: str | None = None  # the record's id when the item was reworded
+    done: bool = False  # the item is ticked in its postmortem
     warnings: tuple[str, ...] = ()
 
 
@@ -72,8 +77,14 @@ class Plan:
         return any(c.action in ("create", "update", "remove") for c in self.changes)
 
 
-def plan_changes(docs: Sequence[Postmortem], state: SyncState, config: Config) -> Plan:
-    plan = Plan()
+def plan_changes(
+    docs: Sequence[Postmortem],
+    state: SyncState,
+    config: Config,
+    orphaned: Collection[str] = (),
+) -> Plan:
+    """The changes for `docs`; `orphaned`: keys of recorded documents whose file is gone."""
+    plan = Plan(_orphans(state, orphaned, {doc.key for doc in docs}))
     for doc in docs:
         items = [i for i in doc.items if i.section in config.defaults.sections]
         records = {k: r for k, r in state.items.items() if r.doc == doc.key}
@@ -94,6 +105,25 @@ def plan_changes(docs: Sequence[Postmortem], state: SyncState, config: Config) -
     return plan
 
 
+def _orphans(state: SyncState, orphaned: Collection[str], read: set[str]) -> list[Change]:
+    """Open issues of items whose postmortem is gone: reported, never closed (their
+    document cannot be read, so nothing about them is concluded)."""
+    changes = []
+    for key, record in state.items.items():
+        if record.doc not in orphaned or record.doc in read or record.issue is None:
+            continue
+        if record.status is not None and record.status.state == "closed":
+            continue
+        doc = state.documents.get(record.doc)
+        ref = record.issue.ref()
+        path = doc.path if doc else record.doc
+        changes.append(
+            Change("orphan", key, record.doc, path, record.title, ref.tracker, record.container,
+                   issue=ref)
+        )  # fmt: skip
+    return changes
+
+
 def _plan_document(
     doc: Postmortem, items: list[ActionItem], records: dict[str, ItemRecord], config: Config
 ) -> list[Change]:
@@ -105,7 +135,7 @@ def _plan_document(
     changes = [
         _plan_item(doc, m.item, m.record_id, records.get(m.record_id or ""), config)
         for m in matches
-        if id(m.item) in kept
+        if id(m.item) in kept and not _skipped(m.item, m.record_id, config)
     ]
     if len(items) > limit:
         return changes
@@ -127,6 +157,11 @@ def _plan_document(
     return changes
 
 
+def _skipped(item: ActionItem, record_id: str | None, config: Config) -> bool:
+    """An item written done and never tracked, with `defaults.create_done: skip`."""
+    return item.done and record_id is None and config.defaults.create_done == "skip"
+
+
 def _plan_item(
     doc: Postmortem,
     item: ActionItem,
@@ -134,7 +169,9 @@ def _plan_item(
     record: ItemRecord | None,
     config: Config,
 ) -> Change:
-    item_id = record_id or item.id
+    # A reworded item takes its new id, and its issue's marker follows (see `_compare`):
+    # a later push without the state still finds the issue by the id the item has.
+    item_id = item.id
     result = build_draft(item, doc, config, item_id)
     tracker = tracker_of(doc, config)
     base = Change(
@@ -147,7 +184,8 @@ def _plan_item(
         container_of(doc, config, tracker),
         result.draft,
         result.body_hash,
-        alias=item.id if record_id and record_id != item.id else None,
+        previous=record_id if record_id and record_id != item.id else None,
+        done=item.done,
         warnings=result.warnings,
     )
     if record is not None and record.issue is not None:
@@ -166,6 +204,10 @@ def _compare(base: Change, record: ItemRecord, result: DraftResult) -> Change:
     if record.adopted or record.pushed is None:
         return _replace(base, action="unchanged", issue=issue)
     fields = changed_fields(record.pushed, result)
+    if base.previous is not None:
+        fields = tuple(dict.fromkeys((*fields, *REMARK_FIELDS)))
+    if record.done is not None and record.done != base.done:
+        fields = (*fields, "state")  # the person ticked or unticked it: the tick wins
     action: Action = "update" if fields else "unchanged"
     return _replace(base, action=action, fields=fields, issue=issue)
 

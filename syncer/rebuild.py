@@ -15,6 +15,7 @@ from pmsync.adapters.base import Tracker
 from pmsync.errors import TrackerError
 from pmsync.group import found_record, list_by_item
 from pmsync.plan import Plan
+from pmsync.recovery import hash_of, spare_by_hash
 from pmsync.state import SyncState
 
 TrackerFactory = Callable[[str], Tracker]
@@ -30,8 +31,9 @@ def rebuild_state(plan: Plan, connect: TrackerFactory) -> tuple[SyncState, list[
         except TrackerError as exc:
             errors.append(f"{name} {container}: not rebuilt: {exc}")
             continue
+        by_hash = spare_by_hash(remote, state, changes)
         for change in changes:
-            found = remote.get(change.item_id)
+            found = remote.get(change.item_id) or by_hash.pop(hash_of(change), None)
             if found is not None and change.draft is not None:
                 state.items[change.item_id] = found_record(change, found)[0]
     return state, errors

@@ -13,7 +13,7 @@ if TYPE_CHECKING:  # rendering needs only their shape: keep `pmsync parse` start
     from pmsync.group import Outcome
     from pmsync.plan import Action, Change, Plan
 
-ACTIONS: tuple[Action, ...] = ("create", "update", "unchanged", "remove", "adopt")
+ACTIONS: tuple[Action, ...] = ("create", "update", "unchanged", "remove", "adopt", "orphan")
 
 
 def print_documents(documents: list[Postmortem], console: Console | None = None) -> None:
@@ -45,11 +45,7 @@ DEFAULTED_NOTE = "* due date from defaults.due_days: none is written in the post
 def defaulted_dues(plan: Plan, documents: list[Postmortem]) -> set[str]:
     """Ids of the changes whose due date comes from `defaults.due_days`, not the text."""
     unwritten = {item.id for doc in documents for item in doc.items if item.due is None}
-    return {
-        c.item_id
-        for c in plan.changes
-        if c.draft and c.draft.due and (c.alias or c.item_id) in unwritten
-    }
+    return {c.item_id for c in plan.changes if c.draft and c.draft.due and c.item_id in unwritten}
 
 
 def _due_text(change: Change, defaulted: set[str]) -> str:
@@ -148,6 +144,8 @@ OUTCOME_SUMMARY = {
     "unchanged": "unchanged",
     "adopt": "adopted",
     "remove": "removed",
+    "orphan": "orphaned",
+    "pending": "pending",
     "fail": "failed",
 }
 

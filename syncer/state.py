@@ -87,6 +87,9 @@ class ItemRecord(Model):
     issue: IssueRecord | None = None
     adopted: bool = False
     intent: datetime | None = None  # a create was sent and its outcome is not known
+    # The item's tick as pmsync last synced it between the postmortem and the issue
+    # (None: not known yet). The side that moved away from it since wins (see writeback).
+    done: bool | None = None
     pushed: Pushed | None = None
     status: Status | None = None
 
@@ -94,6 +97,8 @@ class ItemRecord(Model):
 class DocumentRecord(Model):
     path: str
     title: str | None = None
+    id: str | None = None  # its front matter `id`, slugged, when it has one
+    retired: bool = False  # its file is gone and --force-new said a new one is not it
 
 
 class TrackerRecord(Model):

@@ -15,8 +15,8 @@ FULL_EVERY (and with `status --full`) the listing is complete, and its cost is a
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Collection, Iterable
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
 from pmsync.adapters.base import Tracker
@@ -39,6 +39,7 @@ class StatusRow:
     assignee: str | None
     overdue: bool
     missing: bool
+    orphan: bool = False  # its postmortem is gone
 
 
 def refresh_status(
@@ -126,6 +127,8 @@ class Group:
     ) -> Status | None:
         """The item's status now; None when this read says nothing about it."""
         assert record.issue is not None
+        if record.adopted and record.status is not None and record.status.missing:
+            return None  # verified missing when adopted: reported once, not re-read every run
         if remote is None and (record.adopted or unlisted_is_news):
             # Not in the listing: adopted (no label), or gone from the tracker.
             remote = self.tracker.get(record.issue.ref())
@@ -142,7 +145,7 @@ def _news(before: Status | None, after: Status) -> bool:
     """Whether a status read tells anything new (when it was seen is not news)."""
     if before is None:
         return True
-    ignore = {"last_seen"}
+    ignore = {"last_seen", "updated_at"}  # a comment is not news about the item
     return before.model_dump(exclude=ignore) != after.model_dump(exclude=ignore)
 
 
@@ -170,12 +173,14 @@ def _missing(previous: Status | None, at: datetime) -> Status:
     return base.model_copy(update={"missing": True, "last_seen": at})
 
 
-def status_rows(state: SyncState, today: date) -> list[StatusRow]:
+def status_rows(state: SyncState, today: date, orphaned: Collection[str] = ()) -> list[StatusRow]:
+    """One row per tracked item; `orphaned`: documents whose file is gone."""
     rows = []
     for item_id, record in sorted(state.items.items(), key=lambda kv: (kv[1].doc, kv[0])):
         if record.issue is None:
             continue
-        rows.append(_row(state, item_id, record, today))
+        row = _row(state, item_id, record, today)
+        rows.append(replace(row, orphan=True) if record.doc in orphaned else row)
     return rows
 
 

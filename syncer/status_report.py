@@ -41,6 +41,7 @@ def _row_json(row: StatusRow) -> dict[str, Any]:
         "assignee": row.assignee,
         "overdue": row.overdue,
         "missing": row.missing,
+        "orphan": row.orphan,
     }
 
 
@@ -61,7 +62,8 @@ def percent(part: int, whole: int) -> int:
 def _state_text(row: StatusRow) -> str:
     if row.missing:
         return "missing"
-    return "OVERDUE" if row.overdue else row.state
+    state = "OVERDUE" if row.overdue else row.state
+    return f"{state}, orphan" if row.orphan else state
 
 
 def print_status(rows: list[StatusRow], console: Console) -> None:
@@ -76,10 +78,12 @@ def print_status(rows: list[StatusRow], console: Console) -> None:
             table.add_row(_state_text(row), row.title, issue, due, row.assignee or "", style=style)
         console.print(table)
     summary = status_summary(rows)
+    orphans = sum(1 for r in rows if r.orphan)
     console.print(
         f"{summary['total']} items: {summary['open']} open, {summary['closed']} closed, "
         f"{summary['overdue']} overdue"
         + (f", {summary['missing']} missing" if summary["missing"] else "")
+        + (f", {orphans} orphan (postmortem gone)" if orphans else "")
     )
 
 

@@ -17,8 +17,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from pmsync.adapters.base import Tracker, finish_writes
-from pmsync.errors import TrackerError
-from pmsync.group import GroupRun, Outcome, record_adoption
+from pmsync.errors import AuthError, ContainerError, NotFound, TrackerError
+from pmsync.group import GroupRun, Outcome
 from pmsync.plan import Change, Plan
 from pmsync.state import Journal, SyncState, precise_now
 
@@ -34,6 +34,7 @@ def apply_plan(
     prune: bool = False,
     report: Callable[[Outcome], None] = lambda outcome: None,
     stopped: Callable[[str], None] = lambda message: None,
+    intent_grace: float = 60.0,
 ) -> list[Outcome]:
     """Every group in turn; `stopped` hears once why a group's run was cut short, and
     what writes the adapter batched could not make."""
@@ -45,12 +46,16 @@ def apply_plan(
         started = precise_now()
         try:
             tracker = connect(tracker_name)
+        except (AuthError, NotFound) as exc:
+            raise ContainerError(f"{tracker_name} {container}: {exc}") from None
         except TrackerError as exc:
             outcomes.extend(_fail_all(changes, str(exc), report))
             continue
         record = state.tracker(tracker_name, container)
         tracker.recall(container, record.memo)
-        run = GroupRun(tracker, container, state, journal, report, prune=prune)
+        run = GroupRun(
+            tracker, container, state, journal, report, prune=prune, intent_grace=intent_grace
+        )
         run.run(changes)
         for warning in finish_writes(tracker):
             stopped(f"{tracker_name} {container}: {warning}")
@@ -65,8 +70,9 @@ def apply_plan(
 
 
 def _needs_tracker(changes: list[Change], prune: bool) -> bool:
+    # An adoption verifies its issue once (one read), so it needs the tracker too.
     return any(
-        c.action in ("create", "update") or (prune and c.action == "remove" and c.issue)
+        c.action in ("create", "update", "adopt") or (prune and c.action == "remove" and c.issue)
         for c in changes
     )
 
@@ -77,11 +83,9 @@ def _local_outcomes(
     journal: Journal | None,
     report: Callable[[Outcome], None],
 ) -> list[Outcome]:
-    """Changes that need no tracker call: unchanged, adopted, removed without prune."""
+    """Changes that need no tracker call: unchanged, orphan, removed without prune."""
     outcomes = []
     for change in changes:
-        if change.action == "adopt":
-            record_adoption(change, state, journal)
         outcome = Outcome(change, change.action, change.issue, warnings=change.warnings)
         outcomes.append(outcome)
         report(outcome)

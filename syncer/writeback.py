@@ -19,6 +19,7 @@ from pathlib import Path
 
 from pmsync.errors import InputError
 from pmsync.lines import split_lines_keepends
+from pmsync.state import ItemRecord
 from pmsync.writeback_tables import RowEdit, edit_table, table_bounds
 
 _LIST_ITEM = re.compile(r"^(?P<lead>\s*(?:[-*+]|\d{1,9}[.)])[ \t]+)(?P<box>\[[ xX]\][ \t]+)?")
@@ -31,7 +32,19 @@ class LineEdit:
     line: int  # 1-based
     key: str
     url: str
-    closed: bool
+    closed: bool | None  # None: leave the checkbox as the person wrote it
+
+
+def tick_to_write(record: ItemRecord, ticked: bool) -> bool | None:
+    """The checkbox write-back sets, by the conflict rule: since the tick pmsync last
+    synced (`record.done`), the side that moved wins; when both moved (a file's time
+    is its checkout's, so the two cannot be ordered), the document wins. None: leave
+    the person's tick alone (the next push takes it to the tracker)."""
+    closed = record.status is not None and record.status.state == "closed"
+    synced = record.done if record.done is not None else closed
+    if ticked != synced:
+        return None
+    return closed
 
 
 def edit_line(text: str, edit: LineEdit) -> str:
@@ -41,7 +54,7 @@ def edit_line(text: str, edit: LineEdit) -> str:
     if not body.endswith(link):
         body = body.rstrip() + link
     match = _LIST_ITEM.match(body)
-    if match:
+    if match and edit.closed is not None:
         box = "[x] " if edit.closed else "[ ] "
         current = match.group("box")
         if current is None or current.strip().lower() != box.strip().lower():

@@ -26,7 +26,7 @@ class RowEdit:
     index: int  # 0-based line of the row
     key: str
     url: str
-    closed: bool
+    closed: bool | None  # None: leave the status cell as the person wrote it
 
 
 def table_bounds(lines: list[str], index: int) -> tuple[int, int] | None:
@@ -94,7 +94,9 @@ def _join(cell: str, link: str) -> str:
     return f"{cell.strip()} {link}" if cell.strip() else link
 
 
-def _status(cell: str, closed: bool) -> str:
+def _status(cell: str, closed: bool | None) -> str:
+    if closed is None:
+        return cell.strip()
     done = bool(_DONE.match(cell))
     if closed and not done:
         return "Done"

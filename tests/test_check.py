@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Any
 
@@ -128,6 +129,7 @@ def test_findings_are_sorted_by_file_and_line() -> None:
         path="a.md",
         warnings=(ParseWarning(2, "invalid front matter: bad"),),
     )
+    second = dataclasses.replace(second, title="Another outage")  # not a copy of the first
     findings = check_documents([second, first], Config())
     assert [(f.path, f.line) for f in findings] == [("a.md", 2), ("a.md", 9), ("b.md", 1)]
 

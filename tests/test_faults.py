@@ -129,7 +129,10 @@ def make_run(root: Path, tracker: str, fake: FakeServer, **settings: Any) -> Run
     else:
         assert isinstance(fake, FakeJira)
         env, section = fake.env(), {"tracker": "jira", "jira": fake.config()}
-    config = {"postmortems": ["postmortems/**/*.md"], **section, **settings}
+    # Each re-run here stands for the next scheduled push, past limits.intent_grace (the
+    # grace itself, a re-run while a create may still be landing, is in test_identity_push).
+    limits = {"intent_grace": 0}
+    config = {"postmortems": ["postmortems/**/*.md"], "limits": limits, **section, **settings}
     root.mkdir(parents=True, exist_ok=True)
     (root / "pmsync.yaml").write_text(yaml.safe_dump(config))
     return Run(root, tracker, fake, env)
@@ -330,6 +333,85 @@ def close_in_tracker(run: Run, key: str) -> None:
         run.fake.transition(key, "Done")
 
 
+def reworded(items: int) -> str:
+    text = postmortem(items)
+    return text.replace(
+        "**Fix part 0 of the checkout path**", "**Fix part 0 of the whole checkout path**"
+    )
+
+
+def scenario_reword_lost_state(run: Run, cell: Cell) -> set[str]:
+    """An item reworded, its update hit by the fault, then the state lost: the next push
+    finds the issue by its marker (rewritten, or not, by the update)."""
+    run.write(postmortem(ITEMS))
+    run.push()
+    text = reworded(ITEMS)
+    run.write(text)
+    start = len(run.fake.requests)
+    inject_at(run, cell, "update")
+    run.push()
+    check_hit_at(run, cell, start, "update")
+    run.fake.clear_faults()
+    run.forget_state()
+    run.push()
+    cell.runs += 3
+    return item_ids(text)
+
+
+def scenario_title_edit(run: Run, cell: Cell) -> set[str]:
+    """The postmortem retitled and two items added, a create hit by the fault, then a
+    clean push: the retitled document keeps its issues, the new items get one each."""
+    run.write(postmortem(ITEMS - 2))
+    run.push()
+    text = postmortem(ITEMS).replace("# Checkout outage", "# Checkout path outage (payments)")
+    run.write(text)
+    start = len(run.fake.requests)
+    inject_at(run, cell, "create")
+    run.push()
+    check_hit_at(run, cell, start, "create")
+    run.fake.clear_faults()
+    run.push()
+    cell.runs += 3
+    return item_ids(text)
+
+
+# Edit-then-fault rows: an ordinary edit, then a fault on the write it causes.
+EDIT_ROWS: dict[str, Callable[[Run, Cell], set[str]]] = {
+    "reword + lost state": scenario_reword_lost_state,
+    "title edit + dropped response": scenario_title_edit,
+}
+EDIT_FAULTS = ("drop-before", "drop-after-commit", "502-after-commit")
+
+
+def edit_cells() -> Iterator[tuple[str, str, str]]:
+    for tracker in ("github", "jira"):
+        for step in EDIT_ROWS:
+            for fault in EDIT_FAULTS:
+                yield tracker, fault, step
+
+
+def run_edit_cell(run: Run, cell: Cell) -> Cell:
+    expected = EDIT_ROWS[cell.step](run, cell)
+    result = tally(run, expected)
+    cell.duplicates, cell.lost = result.duplicates, result.lost
+    return cell
+
+
+def inject_at(run: Run, cell: Cell, step: str) -> None:
+    method, path = STEP_TARGETS[cell.tracker][step]
+    run.fake.inject(method, path, fault_of(cell.fault, cell.tracker), times=1)
+
+
+def check_hit_at(run: Run, cell: Cell, start: int, step: str) -> None:
+    method, path = STEP_TARGETS[cell.tracker][step]
+    pattern = re.compile(path)
+    if not any(
+        r.method == method and pattern.search(r.path + ("?" if r.params else ""))
+        for r in run.fake.requests[start:]
+    ):
+        cell.notes.append("the fault was never met")
+
+
 SCENARIOS: dict[str, Callable[[Run, Cell], set[str]]] = {
     "reconcile": scenario_reconcile,
     "create": scenario_create,
@@ -364,6 +446,18 @@ def test_fault_matrix(tmp_path: Path, tracker_fake: FakeServer, fault: str, step
     cell = run_cell(run, Cell(tracker, fault, step))
     assert (cell.duplicates, cell.lost, cell.notes) == (0, 0, [])
     assert all(wait <= 60 for wait in run.waits)
+
+
+@pytest.mark.parametrize(
+    ("tracker_fake", "fault", "step"),
+    [pytest.param(t, f, s, id=f"{t}-{s}-{f}") for t, f, s in edit_cells()],
+    indirect=["tracker_fake"],
+)
+def test_edit_then_fault(tmp_path: Path, tracker_fake: FakeServer, fault: str, step: str) -> None:
+    tracker = "github" if isinstance(tracker_fake, FakeGitHub) else "jira"
+    run = make_run(tmp_path, tracker, tracker_fake)
+    cell = run_edit_cell(run, Cell(tracker, fault, step))
+    assert (cell.duplicates, cell.lost, cell.notes) == (0, 0, [])
 
 
 # --- no request is retried by two layers ------------------------------------------------

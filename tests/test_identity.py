@@ -5,7 +5,14 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from pmsync.identity import content_hash, document_key, item_id, normalize_text, slug
+from pmsync.identity import (
+    content_hash,
+    document_key,
+    explicit_id,
+    item_id,
+    normalize_text,
+    slug,
+)
 
 
 def test_normalize_text_strips_markup_and_punctuation() -> None:
@@ -14,17 +21,23 @@ def test_normalize_text_strips_markup_and_punctuation() -> None:
     assert normalize_text("Café, ÉTÉ") == "café été"
 
 
-def test_document_key_prefers_front_matter_id_then_title_and_date() -> None:
-    assert document_key({"id": "PM 42"}, "T", None, "x.md") == "pm-42"
-    assert document_key({}, "Web Outage!", date(2024, 6, 1), "a/b.md") == "web-outage-2024-06-01"
-    assert document_key({}, "Web Outage", None, "a/b.md") == "web-outage"
-    assert document_key({}, None, date(2024, 6, 1), "a/Some File.md") == "some-file"
-    assert document_key({}, "!!!", None, "///") == "postmortem"
+def test_document_key_is_the_explicit_id_else_derived_from_the_path() -> None:
+    assert document_key({"id": "PM 42"}, "x.md") == "pm-42"
+    key = document_key({}, "postmortems/Some File.md")
+    assert re.fullmatch(r"some-file-[0-9a-f]{8}", key)
+    assert document_key({}, "a/README.md") != document_key({}, "b/README.md")
+    assert re.fullmatch(r"postmortem-[0-9a-f]{8}", document_key({}, "!!!.md"))
 
 
-def test_document_key_does_not_depend_on_path_when_titled() -> None:
-    keys = {document_key({}, "DB down", None, p) for p in ("a.md", "x/y/z.md", "q/DB.md")}
-    assert len(keys) == 1
+def test_ids_in_any_script_are_non_empty_and_distinct() -> None:
+    first, second = explicit_id({"id": "инцидент"}), explicit_id({"id": "障害"})
+    assert first and second and first != second
+    assert document_key({}, "постмортем.md") != document_key({}, "障害.md")
+
+
+def test_item_ids_use_the_whole_name() -> None:
+    opening = "Add an alert on the replication lag of the orders database cluster " * 2
+    assert item_id("k", opening + "east", 1) != item_id("k", opening + "west", 1)
 
 
 def test_slug_is_label_safe_and_short() -> None:

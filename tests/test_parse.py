@@ -429,10 +429,12 @@ def test_deep_nesting_does_not_break() -> None:
     assert titles(doc)[0] == "level"
 
 
-def test_document_key_ignores_path_when_titled() -> None:
+def test_document_key_comes_from_the_path_not_the_title_or_date() -> None:
     text = "# DB Outage\n\nStart: June 5, 2024\n"
-    assert parse(text, "a/x.md").key == parse(text, "b/y.md").key == "db-outage-2024-06-05"
-    assert parse("no heading here\n", "dir/My File.md").key == "my-file"
+    edited = "# Database outage\n\nStart: June 6, 2024\n"
+    assert parse(text, "a/x.md").key == parse(edited, "a/x.md").key
+    assert parse(text, "a/x.md").key != parse(text, "b/x.md").key
+    assert parse("no heading here\n", "dir/My File.md").key.startswith("my-file-")
 
 
 def test_fixture_documents() -> None:

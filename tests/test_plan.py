@@ -89,8 +89,9 @@ def test_reworded_title_updates_the_same_issue() -> None:
     document = doc(item("a", "Add latency alerts for checkout"))
     reworded = doc(item("z", "Add latency alerts for the checkout service"))
     (change,) = plan_changes([reworded], pushed_state(document), CONFIG).changes
-    assert (change.action, change.item_id, change.alias) == ("update", "a", "z")
-    assert "title" in change.fields
+    # the item keeps its new id; the issue's marker follows it (body and labels)
+    assert (change.action, change.item_id, change.previous) == ("update", "z", "a")
+    assert {"title", "body", "labels"} <= set(change.fields)
 
 
 def test_unrelated_new_item_is_a_create_and_the_old_one_removed() -> None:

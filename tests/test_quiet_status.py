@@ -9,6 +9,7 @@ from pathlib import Path
 
 from pmsync.state import save_state
 from tests.fakes.github import FakeGitHub
+from tests.fakes.jira import FakeJira
 from tests.workspace import Workspace, make_workspace
 
 REPO = "acme/ops"
@@ -107,3 +108,17 @@ def test_a_state_from_before_gets_its_gitignore_on_the_next_run(
     ws.status(DAY)  # nothing new: the state is not saved, the lock is still taken
     ignored = (ws.state_file().parent / ".gitignore").read_text()
     assert "/state.json.lock" in ignored and "/state.json.bak" in ignored
+
+
+def test_a_quiet_night_on_jira_changes_no_byte(tmp_path: Path, fake_jira: FakeJira) -> None:
+    ws = make_workspace(tmp_path, fake_jira.env(), tracker="jira", jira=fake_jira.config())
+    ws.push()
+    fake_jira.transition(fake_jira.issues()[0]["key"], "Done")
+    ws.status(DAY, write=True)
+    files = [ws.state_file(), *sorted(ws.postmortems.glob("*.md"))]
+    before = [f.read_bytes() for f in files]
+    for night in (DAY, DAY + timedelta(days=1)):
+        fake_jira.reset_log()
+        ws.status(night, write=True)
+        assert len(fake_jira.requests) <= 2, night
+        assert [f.read_bytes() for f in files] == before, night

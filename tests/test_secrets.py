@@ -116,7 +116,8 @@ PATHS: dict[str, Callable[[Run], None]] = {
     "drops": drop_creates_and_one_read,
     "corrupt-state": corrupt_state,
 }
-EXPECTED_EXIT = {"corrupt-state": 2, "bad-config": 2, "missing-token": 2}
+# A rejected token is the container refusing the run: one line, exit 2 (issue 12 point 8).
+EXPECTED_EXIT = {"corrupt-state": 2, "bad-config": 2, "missing-token": 2, "401": 2, "403": 2}
 
 
 @pytest.mark.parametrize("path", [*PATHS, "bad-config", "missing-token"])
@@ -191,7 +192,7 @@ def test_a_rejected_token_through_the_console_script(
         [PMSYNC, "push", "--config", str(run.root / "pmsync.yaml")],
         capture_output=True, text=True, env=env, timeout=60,
     )  # fmt: skip
-    assert result.returncode == 1
+    assert result.returncode == 2
     assert_no_secret(result.stdout + result.stderr)
     expected = "$GITHUB_TOKEN" if tracker == "github" else "JIRA_EMAIL and JIRA_API_TOKEN"
     assert expected in result.stdout + result.stderr

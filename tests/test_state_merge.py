@@ -54,7 +54,9 @@ def test_git_merges_two_diverged_states_without_losing_a_record(
     # Meanwhile on main, the push run: a new item pushed.
     git(ws.root, "switch", "-q", "main")
     learning = "continuous learning.\n"
-    ws.edit("web-stack-orders-index.md", learning, learning + "6. **Add a canary:**\n")
+    ws.edit(
+        "web-stack-orders-index.md", learning, learning + "6. **Add a canary:** before deploys.\n"
+    )
     ws.push()
     git(ws.root, "commit", "-qam", "push")
     git(ws.root, "merge", "-q", "--no-edit", "nightly")

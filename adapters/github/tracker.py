@@ -406,6 +406,15 @@ class GitHubTracker:
         resp = self._call(f"close {ref.key}", "PATCH", url, body=body, write=True)
         return to_remote(repo, resp.data)
 
+    def reopen(self, ref: IssueRef, comment: str) -> RemoteIssue:
+        """Comment, then reopen. Reopening an open issue succeeds."""
+        repo, number = parse_key(ref.key)
+        url = f"/repos/{repo}/issues/{number}"
+        self._call(f"comment on {ref.key}", "POST", f"{url}/comments",
+                   body={"body": comment}, write=True)  # fmt: skip
+        resp = self._call(f"reopen {ref.key}", "PATCH", url, body={"state": "open"}, write=True)
+        return to_remote(repo, resp.data)
+
     # --- plumbing ---------------------------------------------------------------------
 
     def _repo(self) -> str:

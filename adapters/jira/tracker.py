@@ -394,6 +394,28 @@ class JiraTracker:
                           what=f"read the comments of {ref.key}") or {}  # fmt: skip
         return any(CLOSE_MARKER in plain_text(c.get("body")) for c in page.get("comments") or [])
 
+    def reopen(self, ref: IssueRef, comment: str) -> RemoteIssue:
+        """Comment, then apply the first transition back to a to-do status. An issue not
+        done is left alone."""
+        self._ready()
+        key = ref.id or ref.key
+        params = {"fields": ",".join(FIELDS), "expand": "transitions"}
+        raw = self._rest("GET", f"issue/{key}", params=params, what=f"read {ref.key}")
+        if to_remote(self._base, raw).state == "open":
+            return to_remote(self._base, raw)
+        available = [t for t in raw.get("transitions") or [] if isinstance(t, dict)]
+        match = next((t for t in available if _category(t) == "new"), None)
+        if match is None:
+            raise TrackerError(f"{ref.key}: Jira offers no transition back to a to-do status")
+        body = markdown_to_adf(comment) if self.cloud else markdown_to_wiki(comment)
+        self._rest("POST", f"issue/{key}/comment", {"body": body}, what=f"comment on {ref.key}")
+        transition = {"transition": {"id": str(match["id"])}}
+        self._rest("POST", f"issue/{key}/transitions", transition, what=f"reopen {ref.key}")
+        reopened = self.get(ref)
+        if reopened is None:
+            raise NotFound(f"{ref.key} disappeared while being reopened")
+        return reopened
+
     # --- requests and errors ------------------------------------------------------------
     def _rest(
         self,
@@ -449,6 +471,12 @@ class JiraTracker:
         status = getattr(exc, "status_code", None)
         detail = str(getattr(exc, "text", "") or "")[:300]
         headers = getattr(getattr(exc, "response", None), "headers", None) or {}
+        if status == 403 and retry_after(headers) is not None:
+            # a rate limit (Jira Cloud's secondary limit), not a permission: wait, retry
+            return TrackerError(
+                f"{what}: Jira answered 403 with Retry-After" + (f": {detail}" if detail else ""),
+                transient=True, retry_after=retry_after(headers),
+            )  # fmt: skip
         if status in (401, 403):
             names = (
                 f"{self._config.email_env} and {self._config.token_env}"
@@ -469,3 +497,10 @@ class JiraTracker:
             )  # fmt: skip
         answer = f"Jira answered {status}" if status else "the request failed"
         return TrackerError(f"{what}: {answer}" + (f": {detail}" if detail else ""))
+
+
+def _category(transition: dict[str, Any]) -> str:
+    """The status category key ("new", "indeterminate", "done") a transition leads to."""
+    to = transition.get("to")
+    category = to.get("statusCategory") if isinstance(to, dict) else None
+    return str(category.get("key", "")) if isinstance(category, dict) else ""

@@ -52,6 +52,12 @@ class Backend(Protocol):
     def missing_ref(self) -> IssueRef:
         """A ref to an issue that does not exist in the container."""
 
+    def write_around(self, ref: IssueRef, text: str) -> None:
+        """A person adds `text` as a paragraph before and one after the issue's text."""
+
+    def text(self, ref: IssueRef) -> str:
+        """The issue's whole text (body, description) as people read it."""
+
 
 def policy(waits: Waits) -> RetryPolicy:
     return RetryPolicy(base_delay=0.01, writes_per_minute=0, sleep=waits, announce=print)
@@ -124,6 +130,18 @@ class TrackerContract:
         found = managed(tracker, backend.container)["item-1"]
         assert found.title == "Add two indexes" and found.content_hash == "00000099"
         assert found.ref.key == made.issue.ref.key
+
+    def test_text_people_write_around_pmsyncs_part_survives_an_update(
+        self, backend: Backend, tracker: Tracker
+    ) -> None:
+        [made] = created(tracker.create([draft(1, backend.container)]))
+        backend.write_around(made.issue.ref, "Notes from on-call.")
+        new = draft(1, backend.container, body="Item 1: two indexes.", content_hash="00000099")
+        update(tracker, made.issue.ref, new, {"body"})
+        text = backend.text(made.issue.ref)
+        assert text.count("Notes from on-call.") == 2 and "two indexes" in text
+        assert "orders.created_at" not in text  # pmsync's own part was replaced
+        assert managed(tracker, backend.container)["item-1"].content_hash == "00000099"
 
     def test_close_closes_and_closing_again_succeeds(
         self, backend: Backend, tracker: Tracker

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import ClassVar, TypeVar
 
-from pmsync.adapters.base import Memo, RetryPolicy
+from pmsync.adapters.base import Memo, RetryPolicy, render_block, replace_block
 from pmsync.errors import NotFound, TrackerError
 from pmsync.model import Created, Failed, IssueDraft, IssueRef, RemoteIssue
 
@@ -94,7 +94,7 @@ class MemoryTracker:
             ref=IssueRef(self.name, key, f"memory://{key}", key),
             title=draft.title,
             state="open",
-            body=draft.body,
+            body=render_block(draft.item_id, draft.content_hash, draft.body),
             item_id=draft.item_id,
             content_hash=draft.content_hash,
             assignee=draft.assignee,
@@ -119,7 +119,9 @@ class MemoryTracker:
         if "title" in fields:
             changes["title"] = draft.title
         if "body" in fields:
-            changes.update(body=draft.body, content_hash=draft.content_hash)
+            # pmsync owns only its block: text people wrote around it stays
+            block = render_block(draft.item_id, draft.content_hash, draft.body)
+            changes.update(body=replace_block(current.body, block), content_hash=draft.content_hash)
         for name in ("labels", "assignee", "due"):
             if name in fields:
                 changes[name] = getattr(draft, name)

@@ -38,6 +38,14 @@ class GitHubBackend:
     def missing_ref(self) -> IssueRef:
         return IssueRef("github", f"{REPO}#9999", f"https://github.com/{REPO}/issues/9999")
 
+    def write_around(self, ref: IssueRef, text: str) -> None:
+        number = int(ref.key.rsplit("#", 1)[1])
+        body = self.fake.issues(REPO)[number - 1].body
+        self.fake.edit_issue(REPO, number, body=f"{text}\n\n{body}\n\n{text}")
+
+    def text(self, ref: IssueRef) -> str:
+        return str(self.fake.issues(REPO)[int(ref.key.rsplit("#", 1)[1]) - 1].body)
+
 
 class TestGitHubContract(TrackerContract):
     @pytest.fixture

@@ -9,6 +9,7 @@ import pytest
 
 from pmsync.adapters.base import RetryPolicy
 from pmsync.adapters.jira import JiraConfig, JiraTracker, connect
+from pmsync.adapters.jira.adf import plain_text
 from pmsync.model import IssueRef
 from tests.adapters.contract import TrackerContract
 from tests.fakes.jira import FakeJira
@@ -35,6 +36,18 @@ class JiraBackend:
 
     def missing_ref(self) -> IssueRef:
         return IssueRef("jira", "OPS-9999", f"{self.fake.url}/browse/OPS-9999")
+
+    def write_around(self, ref: IssueRef, text: str) -> None:
+        description = self.fake.issue(ref.key)["fields"]["description"]
+        if isinstance(description, str):  # wiki markup (Data Center)
+            self.fake.edit(ref.key, description=f"{text}\n\n{description}\n\n{text}")
+            return
+        note = {"type": "paragraph", "content": [{"type": "text", "text": text}]}
+        content = [note, *description["content"], note]
+        self.fake.edit(ref.key, description={**description, "content": content})
+
+    def text(self, ref: IssueRef) -> str:
+        return plain_text(self.fake.issue(ref.key)["fields"]["description"])
 
 
 class TestJiraCloudContract(TrackerContract):

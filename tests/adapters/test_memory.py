@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 import pytest
@@ -31,6 +32,14 @@ class MemoryBackend:
 
     def missing_ref(self) -> IssueRef:
         return IssueRef("memory", "OPS-9999", "memory://OPS-9999", "OPS-9999")
+
+    def write_around(self, ref: IssueRef, text: str) -> None:
+        issue = self.store.issues[ref.key]
+        body = f"{text}\n\n{issue.body}\n\n{text}"
+        self.store.issues[ref.key] = dataclasses.replace(issue, body=body)
+
+    def text(self, ref: IssueRef) -> str:
+        return self.store.issues[ref.key].body or ""
 
 
 class TestMemoryTracker(TrackerContract):
