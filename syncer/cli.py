@@ -11,7 +11,7 @@ from typing import Annotated, Any, NoReturn, TypeVar
 import typer
 
 from pmsync import __version__
-from pmsync.errors import DeliveryError, PmsyncError, UserError
+from pmsync.errors import DeliveryError, PmsyncError
 
 EXAMPLES = """\b
 Examples:
@@ -52,8 +52,6 @@ def guarded(fn: Callable[[], T]) -> T:
     """Run a command body, turning pmsync's errors into one line and an exit code."""
     try:
         return fn()
-    except UserError as exc:
-        fail(str(exc), EXIT_USAGE)
     except DeliveryError as exc:  # the run's own failure, not bad input
         fail(str(exc), EXIT_FAILED)
     except PmsyncError as exc:

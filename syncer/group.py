@@ -8,16 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta, timezone
 from typing import Literal
 
-from pmsync.adapters.base import (
-    Tracker,
-    chunks,
-    prefetch_bodies,
-    render_block,
-    split_outside,
-)
+from pmsync.adapters.base import Tracker, chunks, prefetch_bodies
 from pmsync.errors import (
     AuthError,
     ContainerError,
@@ -35,12 +28,9 @@ from pmsync.state import (
     Journal,
     Status,
     SyncState,
-    precise_now,
     utcnow,
 )
 
-# Below one listing page of writes, settling would cost the next push nothing to save.
-SETTLE_AFTER = 100
 OutcomeAction = Literal[
     "create", "update", "unchanged", "remove", "fail", "adopt", "orphan", "pending"
 ]
@@ -80,7 +70,6 @@ class GroupRun:
     outcomes: list[Outcome] = field(default_factory=list)
     aborted: str | None = None
     writes: int = 0  # issues created or updated in this run
-    ahead: timedelta = timedelta(0)  # how far this machine's clock runs ahead of the tracker's
 
     # --- the steps -----------------------------------------------------------------
 
@@ -174,7 +163,7 @@ class GroupRun:
             return
         fields = ("title", "body") if remote.item_id == change.item_id else REMARK_ALL
         update = replace(change, action="update", fields=fields, issue=remote.ref)
-        self._update_one(update, remote.body)
+        self._update_one(update)
 
     def _create(self, creates: list[Change]) -> None:
         for batch in chunks(creates, self.tracker.max_batch):
@@ -203,9 +192,7 @@ class GroupRun:
 
     def _created(self, change: Change, created: Created) -> Outcome:
         self.writes += 1
-        self._measure_clock(created.issue)
         record = new_record(change, created.issue.ref, pushed=True)
-        record.outside = outside_of(created.issue.body)
         record.done = False
         self.save(change.item_id, record)
         warnings = (*change.warnings, *created.warnings)
@@ -251,7 +238,6 @@ class GroupRun:
     def _update(self, updates: list[Change]) -> None:
         if not updates:
             return
-        edited = self._edited_since_last_push() if self.tracker.keeps_outside_text else {}
         if not self.aborted:
             bodies = [c.issue for c in updates if c.issue is not None and "body" in c.fields]
             self._prefetch(bodies)
@@ -259,12 +245,7 @@ class GroupRun:
             if self.aborted:
                 self.abort([change], self.aborted)
                 continue
-            current = edited.get(change.item_id) or edited.get(change.previous or "")
-            if current is not None:
-                base = current.body
-            else:
-                base = _base_body(self.state.items.get(change.previous or change.item_id))
-            self._update_one(change, base)
+            self._update_one(change)
 
     def _prefetch(self, refs: list[IssueRef]) -> None:
         try:
@@ -273,25 +254,12 @@ class GroupRun:
             if is_fatal(exc):
                 self.aborted = f"could not read the issues before updating them: {exc}"
 
-    def _edited_since_last_push(self) -> dict[str, RemoteIssue]:
-        """Issues changed in the tracker since pmsync last wrote: their current bodies, so
-        text people added around pmsync's block survives the update (one listing, not one
-        GET per issue)."""
-        since = self.state.tracker(self.tracker.name, self.container).last_push
-        try:
-            return {
-                i.item_id: i for i in self.tracker.list_managed(self.container, since) if i.item_id
-            }
-        except TrackerError as exc:
-            self.aborted = f"could not read the issues before updating them: {exc}"
-            return {}
-
-    def _update_one(self, change: Change, base_body: str | None) -> None:
+    def _update_one(self, change: Change) -> None:
         assert change.issue is not None and change.draft is not None
         fields = tuple(f for f in change.fields if f != "state")
         try:
             if fields:
-                remote = self.tracker.update(change.issue, change.draft, fields, base_body)
+                remote = self.tracker.update(change.issue, change.draft, fields)
             else:
                 remote = RemoteIssue(change.issue, change.title, "open")
         except TrackerError as exc:
@@ -309,7 +277,6 @@ class GroupRun:
                 "aliases": aliases,
                 "pushed": pushed_of(change.draft, change.body_hash),
                 "intent": None,
-                "outside": outside_of(remote.body) if remote.body is not None else record.outside,
                 "done": record.done if record.done is not None else change.done,
             }
         )
@@ -317,7 +284,6 @@ class GroupRun:
         if change.previous is not None:
             self.drop(change.previous)  # the record moved to the item's new id
         self.writes += 1
-        self._measure_clock(remote)
         warnings = change.warnings
         if "state" in change.fields:
             problem = self._set_state(change.item_id, change.issue, change.done)
@@ -384,42 +350,6 @@ class GroupRun:
         if self.journal is not None:
             self.journal.forget(item_id)
 
-    def settle(self, started: datetime) -> datetime:
-        """The `since` of the next push's read of people's edits. After a large push,
-        read back what changed since it started (about one request per 100 writes, once)
-        and note the text people keep around pmsync's blocks, so the next push reads only
-        what changed after this one instead of re-reading pmsync's own writes."""
-        started -= self.ahead  # in the tracker's time: it compares `since` with its clock
-        if not self.tracker.keeps_outside_text or self.writes <= SETTLE_AFTER or self.aborted:
-            return started
-        settled = precise_now() - self.ahead
-        try:
-            for issue in self.tracker.list_managed(self.container, started):
-                self._note_outside(issue)
-        except TrackerError:
-            return started  # the next push reads from the start of this one: still right
-        return settled
-
-    def _measure_clock(self, issue: RemoteIssue) -> None:
-        """Learn the clock skew from the stamp the tracker put on a write it just
-        answered (an upper bound: the answer took time). A runner ahead of the tracker
-        would otherwise ask for edits `since` a moment the tracker has not reached, miss
-        people's notes made meanwhile, and overwrite them."""
-        stamp = issue.updated_at
-        if stamp is not None:
-            stamp = stamp if stamp.tzinfo else stamp.replace(tzinfo=timezone.utc)
-            self.ahead = max(self.ahead, precise_now() - stamp)
-
-    def _note_outside(self, issue: RemoteIssue) -> None:
-        record = self.state.items.get(issue.item_id or "")
-        if record is None or record.issue is None or record.issue.key != issue.ref.key:
-            return
-        outside = outside_of(issue.body)
-        if outside != record.outside:
-            self.save(issue.item_id or "", record.model_copy(update={"outside": outside}))
-
-    # --- bookkeeping -----------------------------------------------------------------
-
     def emit(self, outcome: Outcome) -> None:
         self.outcomes.append(outcome)
         self.report(outcome)
@@ -485,7 +415,6 @@ def found_record(change: Change, remote: RemoteIssue) -> tuple[ItemRecord, bool]
         record.pushed.body_hash = ""  # unknown: differs from any draft's
     if remark:
         record.pushed.labels = []  # Jira's identity label names the old id: rewrite it
-    record.outside = outside_of(remote.body)
     return record, same_text and not remark and remote.title == change.title
 
 
@@ -518,19 +447,3 @@ def record_adoption(
 
 def is_fatal(exc: TrackerError) -> bool:
     return isinstance(exc, _FATAL)
-
-
-def outside_of(body: str | None) -> str | None:
-    """People's text around pmsync's block, kept in the state only when there is some."""
-    before, after = split_outside(body)
-    return f"{before}\0{after}" if (before.strip() or after.strip()) else None
-
-
-def _base_body(record: ItemRecord | None) -> str | None:
-    """The issue body as pmsync last left it: people's text (if any) around a placeholder
-    block. Called only for issues the read of edits since the last push did not return,
-    so the body is still what pmsync wrote: no need to fetch it."""
-    if record is None or record.issue is None:
-        return None
-    before, _, after = (record.outside or "\0").partition("\0")
-    return f"{before}{render_block('x', '', '')}{after}"

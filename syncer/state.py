@@ -91,7 +91,6 @@ class ItemRecord(Model):
     # (None: not known yet). The side that moved away from it since wins (see writeback).
     done: bool | None = None
     pushed: Pushed | None = None
-    outside: str | None = None  # text people wrote around pmsync's block (GitHub)
     status: Status | None = None
 
 
@@ -106,7 +105,9 @@ class TrackerRecord(Model):
     last_push: datetime | None = None
     last_status: datetime | None = None
     last_full: datetime | None = None  # the last status that listed every issue
-    etags: dict[str, str] = Field(default_factory=dict)  # conditional requests, by URL
+    # What the tracker's adapter keeps about this container between runs; only the
+    # adapter reads it (pmsync.adapters.base.Tracker.recall / memo).
+    memo: dict[str, Any] = Field(default_factory=dict)
 
 
 class HistoryPoint(Model):

@@ -108,10 +108,11 @@ def _merge_tracker(
     base: TrackerRecord, ours: TrackerRecord, theirs: TrackerRecord
 ) -> TrackerRecord:
     newer = theirs if _later(theirs.last_status, ours.last_status) else ours
+    pushed = theirs if _later(theirs.last_push, ours.last_push) else ours
+    # The adapter's memo goes with the push that wrote it: what it noted is consistent
+    # with itself (the other side's listing cache lost costs one full answer, no more).
     return TrackerRecord(
-        last_push=theirs.last_push if _later(theirs.last_push, ours.last_push) else ours.last_push,
-        last_status=newer.last_status,
-        etags=dict(newer.etags),
+        last_push=pushed.last_push, last_status=newer.last_status, memo=dict(pushed.memo)
     )
 
 

@@ -104,7 +104,7 @@ class Group:
     def refresh(self, full: bool) -> None:
         marker = self.state.tracker(self.tracker.name, self.container)
         started = precise_now()
-        self.tracker.etags = dict(marker.etags)
+        self.tracker.recall(self.container, marker.memo)
         since = None if full else marker.last_status
         listed = list(self.tracker.list_managed(self.container, since))
         seen = {i.item_id: i for i in listed if i.item_id}
@@ -117,7 +117,7 @@ class Group:
             if status is not None and _news(record.status, status):
                 record.status, changed = status, True
         if changed or full or marker.last_status is None:
-            marker.etags = dict(self.tracker.etags)
+            marker.memo = self.tracker.memo(self.container)
             marker.last_status = next_since(marker.last_status, listed)
         if full:
             marker.last_full = started

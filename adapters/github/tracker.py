@@ -7,27 +7,29 @@ import queue
 from collections import deque
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any, ClassVar, TypeGuard, TypeVar
 from urllib.parse import urlencode
 
 from pmsync.adapters.base import (
+    Memo,
     RetryPolicy,
     neutralize,
     render_block,
-    replace_block,
+    split_outside,
+    wrap_block,
 )
+from pmsync.adapters.github.catalog import Catalog
 from pmsync.adapters.github.client import GitHubClient, Response
 from pmsync.adapters.github.config import GitHubConfig
+from pmsync.adapters.github.memo import RepoMemo
 from pmsync.adapters.github.project import GitHubProject
 from pmsync.adapters.github.values import (
-    DUE_TITLE_RE,
     dropped_fields,
     iso_z,
     issues_of,
     label_names,
     later_page_urls,
-    milestone_title,
     parse_key,
     same_repo,
     to_remote,
@@ -42,12 +44,6 @@ CLOSE_MARKER = "<!-- pmsync:closed -->"
 # --- the tracker ----------------------------------------------------------------------
 
 TRACKING_LABEL = "pmsync"  # every issue pmsync creates carries it; listings filter on it
-# GitHub keeps only a calendar date of `due_on`: it floors the instant to midnight US
-# Pacific time (a due_on of 2024-06-15T00:00:00Z becomes June 14). Noon UTC is the same
-# calendar day from UTC-11 to UTC+11, Pacific included, so the milestone shows the item's
-# date. Same workaround: wordpress-mobile/release-toolkit#419 (T12:00:00Z);
-# microsoft/PowerShellForGitHub#133 (midnight UTC + 9 h).
-DUE_ON_TIME = "T12:00:00Z"
 READ_WORKERS = 8  # listing pages fetched at a time once the last page number is known
 T = TypeVar("T")
 # A create ready to send: the draft, its repository and the POST body.
@@ -103,7 +99,6 @@ class GitHubTracker:
 
     name: ClassVar[str] = "github"
     max_batch: ClassVar[int] = 1
-    keeps_outside_text: ClassVar[bool] = True  # people write around pmsync's block
 
     def __init__(
         self,
@@ -116,24 +111,42 @@ class GitHubTracker:
         self.client = client
         self.policy = policy
         self.project = project  # due dates in a Projects v2 date field (due_dates: project)
-        # Listing URL (without `since`) → ETag of its first page. The engine loads and
-        # saves it with the state; a 304 costs no rate limit.
+        # Listing URL (without `since`) → ETag of its first page, kept in each
+        # repository's memo between runs; a 304 costs no rate limit.
         self.etags: dict[str, str] = {}
-        self.not_modified = False  # the last list_managed was answered 304
+        self._memos: dict[str, RepoMemo] = {}  # repository → what is kept about it
         self.push_access: bool | None = None  # known after check()
-        self._labels: dict[str, set[str]] = {}  # repo → lower-case label names
-        self._milestones: dict[str, dict[date, int]] = {}  # repo → due date → number
+        self.catalog = Catalog(self._call, lambda: self.push_access)  # labels, milestones
         self._spares: queue.SimpleQueue[GitHubClient] = queue.SimpleQueue()  # for threads
         self._stopped: TrackerError | None = None  # a fatal error ends every later call
 
-    @property
-    def conditional(self) -> dict[str, str]:
-        """The ETag cache under its other name (same dict as `etags`)."""
-        return self.etags
+    # --- the memo the state keeps per repository ----------------------------------------
+
+    def recall(self, container: str, memo: Memo) -> None:
+        loaded = self._memos[container] = RepoMemo.load(memo)
+        self.etags.update(loaded.etags)
+
+    def memo(self, container: str) -> Memo:
+        memo = self._memo(container)
+        prefix = f"/repos/{container}/"
+        memo.etags = {k: v for k, v in self.etags.items() if k.startswith(prefix)}
+        return memo.dump()
+
+    def settle(self, container: str, started: datetime) -> None:
+        """A push that started at `started` ended: people's edits before it are known.
+        After many writes, read them back now (one request per 100) so the next push's
+        listing of edits does not return pmsync's own writes."""
+        self._memo(container).settle(started, lambda since: self._listing(container, since))
+
+    def _memo(self, container: str) -> RepoMemo:
+        return self._memos.setdefault(container, RepoMemo())
 
     # --- reads ------------------------------------------------------------------------
 
     def check(self) -> None:
+        """Read the token's push access to the repository (one request). Not part of the
+        Tracker protocol: a run learns what it needs from its writes' answers (dropped
+        fields are named in warnings) without this extra request."""
         repo = self._repo()
         resp = self._call(f"read repository {repo}", "GET", f"/repos/{repo}")
         permissions = resp.data.get("permissions") or {}
@@ -145,20 +158,33 @@ class GitHubTracker:
         With `since`, the first page is a conditional request: the ETag is kept per URL
         *without* `since` (GitHub's ETag covers the answer, so an unchanged answer, e.g.
         still nothing updated, matches across runs whose `since` moved on). A 304 means
-        "the same answer as last time, already recorded": nothing is yielded and
-        `not_modified` is set. Without `since` no conditional request is made: an
-        empty result must only ever mean "no issues"."""
-        if since is None and TRACKING_LABEL not in self._known_labels(container):
+        "the same answer as last time, already recorded": nothing is yielded. Without
+        `since` no conditional request is made: an empty result must only ever mean
+        "no issues"."""
+        return self._listing(container, since, conditional=since is not None)
+
+    def _listing(
+        self, container: str, since: datetime | None, *, conditional: bool = False
+    ) -> Iterator[RemoteIssue]:
+        """The listing; the text people keep around each issue's block is noted."""
+        memo = self._memo(container)
+        for issue in self._pages(container, since, conditional):
+            memo.note(issue.ref.key, issue.body)
+            yield issue
+
+    def _pages(
+        self, container: str, since: datetime | None, conditional: bool
+    ) -> Iterator[RemoteIssue]:
+        if since is None and TRACKING_LABEL not in self.catalog.known_labels(container):
             return  # no issue can carry a label the repository does not have
         params = self._list_params(since)
         url = f"/repos/{container}/issues"
         key = f"{url}?{urlencode({k: v for k, v in params.items() if k != 'since'})}"
-        etag = self.etags.get(key) if since is not None else None
+        etag = self.etags.get(key) if conditional else None
         headers = {"If-None-Match": etag} if etag else {}
         what = f"list issues of {container}"
         resp = self._call(what, "GET", url, params=params, headers=headers)
-        self.not_modified = resp.status == 304
-        if self.not_modified:
+        if resp.status == 304:
             return
         if "etag" in resp.headers and not resp.link("next"):
             self.etags[key] = resp.headers["etag"]  # single-page answers only (see above)
@@ -271,29 +297,49 @@ class GitHubTracker:
             # Queued: sent in batches (a failure there is a warning of finish(); the issue
             # exists whatever happens, so it must never become a Failed).
             self.project.set_due(str(outcome.data["node_id"]), draft.due)
-        return Created(draft.item_id, to_remote(repo, outcome.data), tuple(warnings))
+        issue = to_remote(repo, outcome.data)
+        self._memo(repo).wrote(issue.ref.key, issue.body, issue.updated_at)
+        return Created(draft.item_id, issue, tuple(warnings))
 
     def _create_payload(self, repo: str, draft: IssueDraft) -> dict[str, Any]:
         body = render_block(draft.item_id, draft.content_hash, neutralize(draft.body))
         payload: dict[str, Any] = {"title": draft.title, "body": body}
         if draft.labels:
-            self._ensure_labels(repo, draft.labels)
+            self.catalog.ensure_labels(repo, draft.labels)
             payload["labels"] = list(dict.fromkeys(draft.labels))
         if draft.assignee:
             payload["assignees"] = [draft.assignee]
         if draft.due and self.config.due_dates == "milestone":
-            payload["milestone"] = self._milestone(repo, draft.due)
+            payload["milestone"] = self.catalog.milestone(repo, draft.due)
         return payload
 
     def update(
-        self, ref: IssueRef, draft: IssueDraft, fields: Collection[str], base_body: str | None
+        self,
+        ref: IssueRef,
+        draft: IssueDraft,
+        fields: Collection[str],
+        base_body: str | None = None,
+    ) -> RemoteIssue:
+        """Only pmsync's block of the body is replaced: people's text around it is kept.
+        It comes from `base_body` (the current body, when a caller has it), else from the
+        repository's memo (after one listing of the issues edited since the last push),
+        else from a GET of the issue."""
+        repo, number = parse_key(ref.key)
+        outside = split_outside(base_body) if base_body is not None else self._known(repo, ref)
+        current = None
+        if ("body" in fields and outside is None) or "labels" in fields:
+            current = self._call(f"read {ref.key}", "GET", f"/repos/{repo}/issues/{number}").data
+            outside = split_outside(current.get("body")) if outside is None else outside
+        updated = self._apply(
+            ref, draft, fields, self._update_payload(repo, draft, fields, outside, current)
+        )
+        self._memo(repo).wrote(updated.ref.key, updated.body, updated.updated_at)
+        return updated
+
+    def _apply(
+        self, ref: IssueRef, draft: IssueDraft, fields: Collection[str], payload: dict[str, Any]
     ) -> RemoteIssue:
         repo, number = parse_key(ref.key)
-        current = None
-        if ("body" in fields and base_body is None) or "labels" in fields:
-            current = self._call(f"read {ref.key}", "GET", f"/repos/{repo}/issues/{number}").data
-            base_body = current.get("body") if base_body is None else base_body
-        payload = self._update_payload(repo, draft, fields, base_body, current)
         if not payload:
             found = self.get(ref)
             if found is None:
@@ -309,12 +355,16 @@ class GitHubTracker:
             self.project.set_due(str(resp.data["node_id"]), draft.due)
         return to_remote(repo, resp.data)
 
+    def _known(self, repo: str, ref: IssueRef) -> tuple[str, str] | None:
+        memo = self._memos.get(repo)
+        return memo.around(ref.key, lambda since: self._listing(repo, since)) if memo else None
+
     def _update_payload(
         self,
         repo: str,
         draft: IssueDraft,
         fields: Collection[str],
-        base_body: str | None,
+        outside: tuple[str, str] | None,
         current: dict[str, Any] | None,
     ) -> dict[str, Any]:
         payload: dict[str, Any] = {}
@@ -322,15 +372,15 @@ class GitHubTracker:
             payload["title"] = draft.title
         if "body" in fields:
             block = render_block(draft.item_id, draft.content_hash, neutralize(draft.body))
-            payload["body"] = replace_block(base_body, block)
+            payload["body"] = wrap_block(outside or ("", ""), block)
         if "labels" in fields:
-            self._ensure_labels(repo, draft.labels)
+            self.catalog.ensure_labels(repo, draft.labels)
             kept = label_names(current or {})
             payload["labels"] = list(dict.fromkeys([*draft.labels, *kept]))
         if "assignee" in fields:
             payload["assignees"] = [draft.assignee] if draft.assignee else []
         if "due" in fields and self.config.due_dates == "milestone":
-            payload["milestone"] = self._milestone(repo, draft.due) if draft.due else None
+            payload["milestone"] = self.catalog.milestone(repo, draft.due) if draft.due else None
         return payload
 
     def comment(self, ref: IssueRef, text: str, mention: str | None) -> None:
@@ -348,7 +398,7 @@ class GitHubTracker:
         then close as not planned."""
         repo, number = parse_key(ref.key)
         url = f"/repos/{repo}/issues/{number}"
-        comments = self._get_all(f"read the comments of {ref.key}", f"{url}/comments")
+        comments = self.catalog.get_all(f"read the comments of {ref.key}", f"{url}/comments")
         if not any(CLOSE_MARKER in str(c.get("body") or "") for c in comments):
             self._call(f"comment on {ref.key}", "POST", f"{url}/comments",
                        body={"body": f"{comment}\n\n{CLOSE_MARKER}"}, write=True)  # fmt: skip
@@ -365,59 +415,6 @@ class GitHubTracker:
         resp = self._call(f"reopen {ref.key}", "PATCH", url, body={"state": "open"}, write=True)
         return to_remote(repo, resp.data)
 
-    # --- labels and milestones, looked up once per run --------------------------------
-
-    def _ensure_labels(self, repo: str, names: Sequence[str]) -> None:
-        """Create the labels the repository lacks (one listing per run)."""
-        known = self._known_labels(repo)
-        for name in dict.fromkeys(names):
-            if name.lower() in known or self.push_access is False:
-                continue
-            try:
-                self._call(f"create label {name!r} in {repo}", "POST", f"/repos/{repo}/labels",
-                           body={"name": name, "color": "ededed"}, write=True)  # fmt: skip
-            except TrackerError as exc:
-                if "already_exists" not in str(exc):
-                    raise
-            known.add(name.lower())
-
-    def _known_labels(self, repo: str) -> set[str]:
-        """The repository's label names, lower-case, listed once per run."""
-        known = self._labels.get(repo)
-        if known is None:
-            listed = self._get_all(f"list labels of {repo}", f"/repos/{repo}/labels")
-            known = self._labels[repo] = {str(lab["name"]).lower() for lab in listed}
-        return known
-
-    def _milestone(self, repo: str, due: date) -> int:
-        """The number of the "Due YYYY-MM-DD" milestone, created once when missing."""
-        by_date = self._milestones.get(repo)
-        if by_date is None:
-            by_date = self._milestones[repo] = self._list_milestones(repo)
-        if due not in by_date:
-            body = {"title": milestone_title(due), "due_on": due.isoformat() + DUE_ON_TIME,
-                    "description": "Due date of postmortem action items (pmsync)."}  # fmt: skip
-            try:
-                resp = self._call(f"create milestone {body['title']!r} in {repo}", "POST",
-                                  f"/repos/{repo}/milestones", body=body, write=True)  # fmt: skip
-                by_date[due] = int(resp.data["number"])
-            except TrackerError as exc:
-                if "already_exists" not in str(exc):
-                    raise
-                by_date.update(self._list_milestones(repo))  # created meanwhile: reuse it
-        return by_date[due]
-
-    def _list_milestones(self, repo: str) -> dict[date, int]:
-        listed = self._get_all(
-            f"list milestones of {repo}", f"/repos/{repo}/milestones", {"state": "all"}
-        )
-        found: dict[date, int] = {}
-        for ms in listed:
-            match = DUE_TITLE_RE.match(str(ms.get("title", "")))
-            if match:
-                found.setdefault(date.fromisoformat(match.group(1)), int(ms["number"]))
-        return found
-
     # --- plumbing ---------------------------------------------------------------------
 
     def _repo(self) -> str:
@@ -432,14 +429,6 @@ class GitHubTracker:
         if since is not None:
             params["since"] = iso_z(since)
         return params
-
-    def _get_all(self, what: str, url: str, params: dict[str, Any] | None = None) -> list[Any]:
-        resp = self._call(what, "GET", url, params={**(params or {}), "per_page": 100})
-        items = list(resp.data)
-        while (next_url := resp.link("next")) is not None:
-            resp = self._call(what, "GET", next_url)
-            items.extend(resp.data)
-        return items
 
     def _call(
         self,
