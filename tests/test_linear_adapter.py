@@ -90,7 +90,7 @@ def test_update_sends_only_the_changed_fields(fake_linear: FakeLinear) -> None:
     [made] = linear.create([draft(1, priority="P2")])
     assert isinstance(made, Created)
     fake_linear.reset_log()
-    linear.update(made.issue.ref, draft(1, priority="P1", title="Ignored"), ["priority"], None)
+    linear.update(made.issue.ref, draft(1, priority="P1", title="Ignored"), ["priority"])
     [request] = fake_linear.requests
     assert request.json()["variables"]["input"] == {"priority": 2}
     assert fake_linear.issues()[0]["title"] == "Item 1"

@@ -14,7 +14,7 @@ from collections.abc import Collection, Iterator, Sequence
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from pmsync.adapters.base import chunks
+from pmsync.adapters.base import Memo, chunks
 from pmsync.adapters.linear import queries as q
 from pmsync.adapters.linear.values import (
     TEAM_KEY_RE,
@@ -41,18 +41,28 @@ class DraftRefused(Exception):
 class LinearTracker:
     name: ClassVar[str] = "linear"
     max_batch: ClassVar[int] = 50  # issueBatchCreate takes at most 50 issues
-    keeps_outside_text: ClassVar[bool] = False  # pmsync owns the whole description
 
     def __init__(self, config: LinearConfig, client: LinearClient) -> None:
         self._config = config
         self._client = client
-        self.etags: dict[str, str] = {}  # Linear has no conditional requests
         self._teams: dict[str, q.Team] = {}
         self._labels: dict[str, dict[str, str]] = {}  # team id → folded name → label id
         self._users: dict[str, str | None] = {}  # folded email or id → user id (None: unknown)
         self._project: tuple[str | None] | None = None
         # issue id → as last read: a prune follows a full listing, whose states it trusts
         self._seen: dict[str, RemoteIssue] = {}
+
+    # --- the memo the state keeps per team ----------------------------------------------
+    # Linear has no conditional requests and pmsync owns the whole description: nothing
+    # to keep between runs.
+    def recall(self, container: str, memo: Memo) -> None:
+        pass
+
+    def memo(self, container: str) -> Memo:
+        return {}
+
+    def settle(self, container: str, started: datetime) -> None:
+        pass
 
     # --- team, labels, people -------------------------------------------------------
     def check(self) -> None:
@@ -247,9 +257,7 @@ class LinearTracker:
                 else Failed(draft.item_id, "Linear did not return the issue", maybe_applied=True)
             )
 
-    def update(
-        self, ref: IssueRef, draft: IssueDraft, fields: Collection[str], base_body: str | None
-    ) -> RemoteIssue:
+    def update(self, ref: IssueRef, draft: IssueDraft, fields: Collection[str]) -> RemoteIssue:
         """One issueUpdate with the changed fields; the description is replaced whole.
         Labels are added, never removed: people's labels stay."""
         self._resolve_people([draft])
