@@ -41,7 +41,9 @@ class RepoMemo:
     edits_read: bool = False  # the issues edited since `since` were listed in this run
     edits_failed: TrackerError | None = None
     writes: int = 0
-    ahead: timedelta = timedelta(0)  # how far this machine's clock runs ahead of GitHub's
+    # How far this machine's clock may run ahead of GitHub's: the least of the bounds the
+    # writes gave (None before any write).
+    bound: timedelta | None = None
 
     @classmethod
     def load(cls, memo: Mapping[str, Any]) -> RepoMemo:
@@ -62,13 +64,15 @@ class RepoMemo:
     def wrote(self, key: str, body: str | None, stamp: datetime | None) -> None:
         """pmsync just wrote this issue: note its text, count the write, and learn the
         clock skew from the stamp GitHub put on it (an upper bound: the answer took
-        time). A runner ahead of GitHub would otherwise ask for edits `since` a moment
+        time, and GitHub's stamp is cut to the second, so the least bound is the best).
+        A runner ahead of GitHub would otherwise ask for edits `since` a moment
         GitHub has not reached, miss people's notes made meanwhile, and overwrite them."""
         self.note(key, body)
         self.writes += 1
         if stamp is not None:
             stamp = stamp if stamp.tzinfo else stamp.replace(tzinfo=timezone.utc)
-            self.ahead = max(self.ahead, now() - stamp)
+            sample = now() - stamp
+            self.bound = sample if self.bound is None else min(self.bound, sample)
 
     def around(self, key: str, listing: Listing) -> tuple[str, str] | None:
         """People's text around the block of issue `key`, after reading the issues
@@ -94,6 +98,11 @@ class RepoMemo:
             )
             raise self.edits_failed from None
         self.edits_read = True
+
+    @property
+    def ahead(self) -> timedelta:
+        """Never less than zero: a runner behind GitHub just reads a little more."""
+        return max(timedelta(0), self.bound or timedelta(0))
 
     def settle(self, started: datetime, listing: Listing) -> None:
         """A push that started at `started` ended: people's edits before it are known.
