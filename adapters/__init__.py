@@ -7,7 +7,11 @@ from __future__ import annotations
 import importlib
 from types import ModuleType
 
-TRACKERS = {"github": "pmsync.adapters.github", "jira": "pmsync.adapters.jira"}
+TRACKERS = {
+    "github": "pmsync.adapters.github",
+    "jira": "pmsync.adapters.jira",
+    "gitlab": "pmsync.adapters.gitlab",
+}
 
 
 def adapter_module(name: str) -> ModuleType:

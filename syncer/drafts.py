@@ -29,13 +29,15 @@ class DraftResult:
 
 def tracker_of(doc: Postmortem, config: Config) -> str:
     chosen = doc.front_matter.get("tracker")
-    return chosen if chosen in ("github", "jira") else config.tracker
+    return chosen if chosen in ("github", "jira", "gitlab") else config.tracker
 
 
 def container_of(doc: Postmortem, config: Config, tracker: str) -> str:
     if tracker == "jira":
         project = doc.front_matter.get("jira_project") or config.jira.project
         return str(project or "")
+    if tracker == "gitlab":
+        return str(doc.front_matter.get("gitlab_project") or config.gitlab.project or "")
     return config.github.repo or ""
 
 
