@@ -230,7 +230,8 @@ def test_get_moved_and_deleted(fake_gitlab: FakeGitLab) -> None:
     assert conn.get(one) is None and conn.get(two) is None
     found = conn.get(three)
     assert found is not None and found.item_id == "item-2" and found.state == "open"
-    assert [i.item_id for i in conn.list_managed(PATH)] == ["item-2"]
+    listed = {i.item_id: (i.state, i.state_reason) for i in conn.list_managed(PATH)}
+    assert listed == {"item-0": ("closed", "moved"), "item-2": ("open", None)}
 
 
 # --- update and close -----------------------------------------------------------------------

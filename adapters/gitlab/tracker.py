@@ -103,8 +103,8 @@ class GitLabTracker:
     def list_managed(self, container: str, since: datetime | None = None) -> Iterator[RemoteIssue]:
         """Every pmsync issue of project `container`, 100 a page, oldest first (issues
         created while the pages are read land on the last page); with `since`, only
-        those updated at or after it. A moved issue (closed, `moved_to_id`) is left out:
-        it lives on in its new project."""
+        those updated at or after it. A moved issue stays in the listing as GitLab keeps
+        it (closed, `moved_to_id`), reported closed with the reason "moved"."""
         path = container or self._project()
         params: dict[str, Any] = {"labels": TRACKING_LABEL, "state": "all", "per_page": PAGE,
                                   "order_by": "created_at", "sort": "asc"}  # fmt: skip
@@ -112,8 +112,7 @@ class GitLabTracker:
             params["updated_after"] = _utc(since)
         url = f"/projects/{project_id(path)}/issues"
         for data in self.client.pages(f"list issues of {path}", url, params):
-            if not data.get("moved_to_id"):
-                yield to_remote(data)
+            yield to_remote(data)
 
     def get(self, ref: IssueRef) -> RemoteIssue | None:
         path, iid = parse_key(ref.key)
