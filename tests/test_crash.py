@@ -23,6 +23,7 @@ import filelock
 import pytest
 
 from tests.fakes.github import FakeGitHub
+from tests.fakes.gitlab import FakeGitLab
 from tests.fakes.jira import FakeJira
 from tests.fakes.server import FakeResponse, FakeServer, Latency
 from tests.test_faults import (
@@ -37,7 +38,11 @@ from tests.test_faults import (
 
 PMSYNC = str(Path(sys.executable).with_name("pmsync"))
 JIRA_ITEMS = 120  # three bulk creates of at most 50
-CREATE = {"github": ("POST", "/repos/acme/ops/issues"), "jira": ("POST", "/rest/api/3/issue/bulk")}
+CREATE = {
+    "github": ("POST", "/repos/acme/ops/issues"),
+    "jira": ("POST", "/rest/api/3/issue/bulk"),
+    "gitlab": ("POST", "/projects/acme%2Fplatform%2Fops/issues"),
+}
 
 
 @pytest.fixture
@@ -47,6 +52,8 @@ def tracker_fake(request: pytest.FixtureRequest) -> FakeServer:
 
 
 def tracker_of(fake: FakeServer) -> str:
+    if isinstance(fake, FakeGitLab):
+        return "gitlab"
     return "github" if isinstance(fake, FakeGitHub) else "jira"
 
 
@@ -104,6 +111,8 @@ CRASHES = [
     ("github", 0, False), ("github", 1, False), ("github", ITEMS // 2, False),
     ("github", ITEMS - 1, False), ("github", 2, True), ("github", ITEMS - 1, True),
     ("jira", 0, False), ("jira", 1, False), ("jira", 2, False), ("jira", 1, True),
+    ("gitlab", 0, False), ("gitlab", ITEMS // 2, False), ("gitlab", 2, True),
+    ("gitlab", ITEMS - 1, True),
 ]  # fmt: skip
 
 
@@ -116,12 +125,12 @@ def test_sigkill_after_k_creates_then_rerun_converges(
     tmp_path: Path, tracker_fake: FakeServer, k: int, after_commit: bool
 ) -> None:
     tracker = tracker_of(tracker_fake)
-    items = ITEMS if tracker == "github" else JIRA_ITEMS
+    items = JIRA_ITEMS if tracker == "jira" else ITEMS
     run = make_run(tmp_path, tracker, tracker_fake)
     status = crash_then_rerun(run, k, after_commit=after_commit, items=items)
     assert status == -signal.SIGKILL
     committed = sum(len(v) for v in run.issues_by_item().values())
-    per_create = 1 if tracker == "github" else 50
+    per_create = 50 if tracker == "jira" else 1
     assert committed == min(items, (k + after_commit) * per_create)
     start = len(tracker_fake.requests)
     rerun = run.push()

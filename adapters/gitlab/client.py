@@ -124,6 +124,7 @@ class GitLabClient:
         detail = _detail(exc)
         if status == 429:
             wait = self.retry_after()
+            self._last.headers = {}  # this wait covers the window: not waited again
             return TrackerError(f"GitLab rate limit on {what} (HTTP 429)", transient=True,
                                 retry_after=wait if wait is not None else 60.0)  # fmt: skip
         if status == 401:

@@ -572,10 +572,19 @@ def _matches(issue: Issue, p: dict[str, str]) -> bool:
         return False
     if p.get("updated_after") and issue.updated_at < parse_stamp(p["updated_after"]):
         return False
+    if p.get("search") and not _found_text(issue, p["search"], p.get("in", "title,description")):
+        return False
     iids = p.get("iids[]") or p.get("iids")
     if iids and str(issue.iid) not in iids.split(","):
         return False
     return not ("confidential" in p and (p["confidential"] == "true") != issue.confidential)
+
+
+def _found_text(issue: Issue, text: str, fields: str) -> bool:
+    """GitLab's `search` (case-insensitive substring) in the fields `in` names."""
+    wanted = text.casefold()
+    haystacks = [getattr(issue, name, None) or "" for name in fields.split(",")]
+    return any(wanted in str(hay).casefold() for hay in haystacks)
 
 
 def _title_problem(title: Any) -> FakeResponse | None:
