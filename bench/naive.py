@@ -1,6 +1,6 @@
 """The naive baseline: the script people write by hand with PyGithub, the `jira`
-library or python-gitlab. To avoid duplicates it searches for each item before creating it; for status
-it fetches each issue by number or key. No state file, no marker, no bulk calls.
+library or python-gitlab. To avoid duplicates it searches for each item before creating
+it; for status it fetches each issue by number or key. No state file, no marker, no bulk calls.
 
 The search is the part that decides duplicates:
 - GitHub: `GET /search/issues` with the item title (`in:title "…"`). The real search

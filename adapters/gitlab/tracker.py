@@ -89,10 +89,7 @@ class GitLabTracker:
         try:
             data = self.client.get(f"read project {path}", f"/projects/{project_id(path)}")
         except NotFound:
-            raise NotFound(
-                f"GitLab project {path} (gitlab.project) does not exist on {self.config.url} "
-                f"or the token in ${self.config.token_env} cannot see it"
-            ) from None
+            raise self._missing(path) from None
         level = access_level(data)
         if level is not None and level < REPORTER:
             self.warnings.append(
@@ -111,8 +108,11 @@ class GitLabTracker:
         if since is not None:
             params["updated_after"] = _utc(since)
         url = f"/projects/{project_id(path)}/issues"
-        for data in self.client.pages(f"list issues of {path}", url, params):
-            yield to_remote(data)
+        try:
+            for data in self.client.pages(f"list issues of {path}", url, params):
+                yield to_remote(data)
+        except NotFound:
+            raise self._missing(path) from None
 
     def get(self, ref: IssueRef) -> RemoteIssue | None:
         path, iid = parse_key(ref.key)
@@ -221,6 +221,13 @@ class GitLabTracker:
         if draft.assignee and self._user_id(draft.assignee) is None:
             return [f"GitLab has no user {draft.assignee!r} (from `people`): left unassigned"]
         return []
+
+    def _missing(self, path: str) -> NotFound:
+        setting = "gitlab.project" if path == self.config.project else "front matter gitlab_project"
+        return NotFound(
+            f"GitLab project {path} ({setting}) does not exist on {self.config.url} or the "
+            f"token in ${self.config.token_env} cannot see it"
+        )
 
     def _project(self) -> str:
         if not self.config.project:
