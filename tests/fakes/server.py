@@ -472,4 +472,6 @@ def _loggable(headers: dict[str, str]) -> dict[str, str]:
     out = dict(headers)
     if "authorization" in out:
         out["authorization"] = out["authorization"].split(" ", 1)[0] + " ***"
+    if "private-token" in out:  # GitLab's token header
+        out["private-token"] = "***"
     return out
