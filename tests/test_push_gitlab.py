@@ -112,3 +112,36 @@ def test_moved_and_deleted_issues_are_reported(pushed: Workspace, fake_gitlab: F
     assert moved.state == "closed" and moved.record.status is not None
     assert moved.record.status.state_reason == "moved" and not moved.missing
     assert deleted.missing and len(rows) == ITEMS
+
+
+def test_gitlab_references_are_adopted_not_created(tmp_path: Path, fake_gitlab: FakeGitLab) -> None:
+    ws = gitlab_workspace(tmp_path, fake_gitlab, items=0)
+    fake_gitlab.add_issue("Existing one")
+    fake_gitlab.add_issue("Existing two")
+    url = f"{fake_gitlab.url}/{PATH}/-/issues/2"
+    (ws.postmortems / "refs.md").write_text(
+        "# Outage\n\nDate: 2024-06-01\n\n## Action items\n\n"
+        f"- **Add an index**: tracked in {PATH}#1\n"
+        f"- **Rotate keys**: see {url}\n"
+        "- **Elsewhere**: see https://gitlab.example.org/acme/platform/ops/-/issues/9\n"
+        "- **Other project**: acme/other#4\n"
+    )
+    result = ws.push()
+    assert actions(result) == {"adopt": 2, "create": 2}
+    adopted = sorted(o.issue.key for o in result.outcomes if o.action == "adopt" and o.issue)
+    assert adopted == [f"{PATH}#1", f"{PATH}#2"]
+    assert len(fake_gitlab.issues()) == 4  # two adopted, two created; none written twice
+
+
+def test_confidential_from_front_matter(tmp_path: Path, fake_gitlab: FakeGitLab) -> None:
+    ws = gitlab_workspace(tmp_path, fake_gitlab, items=0)
+    (ws.postmortems / "breach.md").write_text(
+        "---\ntitle: Key leak\ndate: 2024-06-01\nconfidential: true\n---\n\n# Key leak\n\n"
+        "## Action items\n\n- Rotate the signing keys\n"
+    )
+    (ws.postmortems / "outage.md").write_text(
+        "# Outage\n\nDate: 2024-06-01\n\n## Action items\n\n- Add an index\n"
+    )
+    assert actions(ws.push()) == {"create": 2}
+    by_title = {i.title: i.confidential for i in fake_gitlab.issues()}
+    assert by_title == {"Rotate the signing keys": True, "Add an index": False}

@@ -152,7 +152,7 @@ class GitLabTracker:
         user_id = self._user_id(draft.assignee)
         if user_id is not None:
             payload["assignee_ids"] = [user_id]
-        if self.config.confidential:
+        if self.config.confidential or draft.confidential:
             payload["confidential"] = True
         return payload
 
