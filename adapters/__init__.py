@@ -7,11 +7,7 @@ from __future__ import annotations
 import importlib
 from types import ModuleType
 
-TRACKERS = {
-    "github": "pmsync.adapters.github",
-    "jira": "pmsync.adapters.jira",
-    "gitlab": "pmsync.adapters.gitlab",
-}
+TRACKERS = {"github": "pmsync.adapters.github", "jira": "pmsync.adapters.jira"}
 
 
 def adapter_module(name: str) -> ModuleType:

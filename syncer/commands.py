@@ -156,7 +156,7 @@ class TrackerConnector:
 
 
 def require_tracker_settings(name: str, section: Any) -> None:
-    required = {"github": ("repo",), "jira": ("url", "project"), "gitlab": ("project",)}[name]
+    required = {"github": ("repo",), "jira": ("url", "project")}[name]
     for key in required:
         if not getattr(section, key):
             raise ConfigError(f"setting '{name}.{key}' is required to push to {name}")

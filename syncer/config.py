@@ -16,13 +16,12 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from pmsync.adapters.github import GitHubConfig
-from pmsync.adapters.gitlab.config import GitLabConfig
 from pmsync.adapters.jira import JiraConfig
 from pmsync.errors import ConfigError
 from pmsync.model import Section
 
 CONFIG_NAMES = ("pmsync.yaml", "pmsync.yml")
-TrackerName = Literal["github", "jira", "gitlab"]
+TrackerName = Literal["github", "jira"]
 
 
 class Strict(BaseModel):
@@ -43,7 +42,6 @@ class DefaultsConfig(Strict):
 class PersonConfig(Strict):
     github: str | None = None
     jira: str | None = None
-    gitlab: str | None = None
 
 
 class ParserConfig(Strict):
@@ -68,7 +66,6 @@ class Config(Strict):
     limits: LimitsConfig = Field(default_factory=LimitsConfig)
     github: GitHubConfig = Field(default_factory=GitHubConfig)
     jira: JiraConfig = Field(default_factory=JiraConfig)
-    gitlab: GitLabConfig = Field(default_factory=GitLabConfig)
     root: Path = Field(default=Path("."), exclude=True)
     source: str | None = Field(default=None, exclude=True)
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from pmsync.adapters.gitlab.values import parse_reference
 from pmsync.config import Config
 from pmsync.model import IssueRef
 
@@ -19,10 +18,7 @@ _JIRA_KEY = re.compile(r"^([A-Z][A-Z0-9_]+-\d+)$")
 def adoptable_ref(links: Iterable[str], tracker: str, config: Config) -> IssueRef | None:
     """The first link that names an issue in the tracker this item syncs to."""
     for link in links:
-        if tracker == "gitlab":
-            ref = parse_reference(link, config.gitlab.url, config.gitlab.project)
-        else:
-            ref = _github_ref(link, config) if tracker == "github" else _jira_ref(link, config)
+        ref = _github_ref(link, config) if tracker == "github" else _jira_ref(link, config)
         if ref is not None:
             return ref
     return None

@@ -69,9 +69,7 @@ _PRIORITY = (
 )
 _PRIORITY_CELL = re.compile(r"^\s*(P[0-4]|high|medium|low)\b", re.IGNORECASE)
 _GITHUB_URL = re.compile(r"https?://github\.com/([\w.-]+/[\w.-]+)/(?:issues|pull)/(\d+)")
-_GITHUB_REF = re.compile(r"(?<![\w/.:-])([A-Za-z0-9][\w.-]*(?:/[\w.-]+)+)#(\d+)\b")
-# GitLab issue URLs, any host, nested groups: https://HOST/group/sub/project/-/issues/12
-_GITLAB_URL = re.compile(r"https?://[^\s/)\]>|]+/([\w.-]+(?:/[\w.-]+)+?)/-/issues/(\d+)\b")
+_GITHUB_REF = re.compile(r"(?<![\w/.:-])([A-Za-z0-9][\w.-]*/[\w.-]+)#(\d+)\b")
 _JIRA_URL = re.compile(r"https?://[^\s)\]>|]+/browse/([A-Z][A-Z0-9]+-\d+)\b")
 # A bare KEY-123 is only a Jira key in a link's text or after a tracker word; "UTF-8",
 # "SHA-256" and "COVID-19" are not.
@@ -79,7 +77,7 @@ _JIRA_KEY_CONTEXT = (
     re.compile(r"\[([A-Z][A-Z0-9]+-\d+)\]\("),
     re.compile(r"\b(?:jira|ticket|issue|bug)s?\b[\s:#]*([A-Z][A-Z0-9]+-\d+)\b", re.IGNORECASE),
 )
-_LINK_HINT = re.compile(r"#\d|/browse/|github\.com/|/-/issues/|[A-Z]-\d")
+_LINK_HINT = re.compile(r"#\d|/browse/|github\.com/|[A-Z]-\d")
 _JIRA_KEY = re.compile(r"\b([A-Z][A-Z0-9]+-\d+)\b")
 
 
@@ -196,8 +194,6 @@ def find_links(text: str, *, bare_jira: bool = False) -> tuple[str, ...]:
         return ()
     found: list[tuple[int, str, str, bool]] = []  # position, canonical ref, as written, is URL
     for match in _GITHUB_URL.finditer(text):
-        found.append((match.start(), f"{match[1]}#{match[2]}".casefold(), match[0], True))
-    for match in _GITLAB_URL.finditer(text):
         found.append((match.start(), f"{match[1]}#{match[2]}".casefold(), match[0], True))
     for match in _GITHUB_REF.finditer(text):
         found.append((match.start(), f"{match[1]}#{match[2]}".casefold(), match[0], False))
