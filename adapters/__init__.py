@@ -1,14 +1,30 @@
-"""Tracker registry: name → adapter module. Each module exposes `CONFIG_MODEL` (its
-pydantic config section) and `connect(config, env, policy) -> Tracker`. Modules import
-their client libraries only inside `connect()`."""
+"""The tracker registry: name → `TrackerSpec` (see `pmsync.adapters.spec`).
+
+Each tracker is one subpackage `adapters/<name>/` exporting `SPEC`; registering it is one
+line below. The core reads everything tracker-specific from here: config sections, people's
+accounts, references in postmortems, routing, connection. No spec imports its client
+library: `connect()` does.
+"""
 
 from __future__ import annotations
 
 import importlib
-from types import ModuleType
 
-TRACKERS = {"github": "pmsync.adapters.github", "jira": "pmsync.adapters.jira"}
+from pmsync.adapters.spec import TrackerSpec
+
+TRACKERS: dict[str, TrackerSpec] = {}
 
 
-def adapter_module(name: str) -> ModuleType:
-    return importlib.import_module(TRACKERS[name])
+def register(module: str) -> None:
+    spec: TrackerSpec = importlib.import_module(f"pmsync.adapters.{module}").SPEC
+    TRACKERS[spec.name] = spec
+
+
+# One line per tracker; the first is the default `tracker:`.
+register("github")
+register("jira")
+register("gitlab")
+
+
+def tracker_spec(name: str) -> TrackerSpec:
+    return TRACKERS[name]

@@ -1,8 +1,8 @@
 """The tracker protocol every adapter implements, the issue marker, and the one
 retry/pacing policy that owns all waiting.
 
-Adding a tracker = one module beside this one exposing `CONFIG_MODEL` and
-`connect(config, env, policy) -> Tracker`, plus one line in `adapters/__init__.py`.
+Adding a tracker = one subpackage `adapters/<name>/` exporting a `TrackerSpec` (see
+`spec.py`), plus one line in `adapters/__init__.py` (CONTRIBUTING.md lists the files).
 Adapters import their client library inside `connect()` so `pmsync --help` stays fast,
 and convert every library object and exception at the boundary: nothing but the
 types of `pmsync.model` and `pmsync.errors` leaves an adapter.

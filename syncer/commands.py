@@ -10,7 +10,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from pmsync.adapters import adapter_module
+from pmsync.adapters import TRACKERS
 from pmsync.adapters.base import RetryPolicy, Tracker
 from pmsync.check import Finding, check_documents
 from pmsync.config import Config, find_config, load_config
@@ -143,7 +143,7 @@ class TrackerConnector:
         return self.trackers[name]
 
     def _connect(self, name: str) -> Tracker:
-        section = getattr(self.config, name)
+        section = self.config.section(name)
         require_tracker_settings(name, section)
         policy = RetryPolicy(
             max_wait=self.config.limits.max_wait,
@@ -151,13 +151,11 @@ class TrackerConnector:
             announce=self.announce,
             sleep=self.sleep,
         )
-        tracker: Tracker = adapter_module(name).connect(section, self.env, policy)
-        return tracker
+        return TRACKERS[name].connect(section, self.env, policy)
 
 
 def require_tracker_settings(name: str, section: Any) -> None:
-    required = {"github": ("repo",), "jira": ("url", "project")}[name]
-    for key in required:
+    for key in TRACKERS[name].required:
         if not getattr(section, key):
             raise ConfigError(f"setting '{name}.{key}' is required to push to {name}")
 

@@ -10,18 +10,26 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal, get_args
+from typing import TYPE_CHECKING, Any, get_args
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    ValidatorFunctionWrapHandler,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
-from pmsync.adapters.github import GitHubConfig
-from pmsync.adapters.jira import JiraConfig
+from pmsync.adapters import TRACKERS
 from pmsync.errors import ConfigError
 from pmsync.model import Section
 
 CONFIG_NAMES = ("pmsync.yaml", "pmsync.yml")
-TrackerName = Literal["github", "jira"]
 
 
 class Strict(BaseModel):
@@ -39,9 +47,47 @@ class DefaultsConfig(Strict):
     allow_mentions: bool = False
 
 
-class PersonConfig(Strict):
-    github: str | None = None
-    jira: str | None = None
+class PersonConfig(BaseModel):
+    """A person's account on each tracker, under the tracker's name (`people.alice.<name>`)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _known_trackers(cls, data: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+        if isinstance(data, dict):
+            errors = [_account_error(key, value) for key, value in data.items()]
+            if any(errors):
+                found = [e for e in errors if e is not None]
+                raise ValidationError.from_exception_data(cls.__name__, found)
+        return handler(data)
+
+    def account(self, tracker: str) -> str | None:
+        value = (self.model_extra or {}).get(tracker)
+        return str(value) if value is not None else None
+
+
+def _account_error(key: str, value: Any) -> InitErrorDetails | None:
+    if key not in TRACKERS:
+        return {"type": "extra_forbidden", "loc": (key,), "input": value}
+    if value is not None and not isinstance(value, str):
+        return {"type": "string_type", "loc": (key,), "input": value}
+    return None
+
+
+def _under(section: str, exc: ValidationError) -> list[InitErrorDetails]:
+    """A section's errors, located under the section's name (`github.token_env`)."""
+    errors: list[InitErrorDetails] = []
+    for error in exc.errors():
+        located: InitErrorDetails = {
+            "type": error["type"],
+            "loc": (section, *error["loc"]),
+            "input": error["input"],
+        }
+        if "ctx" in error:
+            located["ctx"] = error["ctx"]
+        errors.append(located)
+    return errors
 
 
 class ParserConfig(Strict):
@@ -58,16 +104,46 @@ class LimitsConfig(Strict):
 class Config(Strict):
     postmortems: list[str] = Field(default_factory=lambda: ["postmortems/**/*.md"])
     state: str = ".pmsync/state.json"
-    tracker: TrackerName = "github"
+    tracker: str = next(iter(TRACKERS))
     links: LinksConfig = Field(default_factory=LinksConfig)
     defaults: DefaultsConfig = Field(default_factory=DefaultsConfig)
     people: dict[str, PersonConfig] = Field(default_factory=dict)
     parser: ParserConfig = Field(default_factory=ParserConfig)
     limits: LimitsConfig = Field(default_factory=LimitsConfig)
-    github: GitHubConfig = Field(default_factory=GitHubConfig)
-    jira: JiraConfig = Field(default_factory=JiraConfig)
     root: Path = Field(default=Path("."), exclude=True)
     source: str | None = Field(default=None, exclude=True)
+    # One section per registered tracker, each validated by the tracker's own model.
+    _sections: dict[str, BaseModel] = PrivateAttr(default_factory=dict)
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _tracker_sections(cls, data: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+        if not isinstance(data, dict):
+            return handler(data)
+        core = {k: v for k, v in data.items() if k not in TRACKERS}
+        sections: dict[str, BaseModel] = {}
+        errors: list[InitErrorDetails] = []
+        for name, spec in TRACKERS.items():
+            try:
+                sections[name] = spec.config_model.model_validate(data.get(name, {}))
+            except ValidationError as exc:
+                errors += _under(name, exc)
+        if errors:
+            raise ValidationError.from_exception_data(cls.__name__, errors)
+        config = handler(core)
+        config._sections = sections
+        return config
+
+    @field_validator("tracker")
+    @classmethod
+    def _registered(cls, value: str) -> str:
+        if value not in TRACKERS:
+            names = [repr(name) for name in TRACKERS]
+            expected = " or ".join([", ".join(names[:-1]), names[-1]] if len(names) > 1 else names)
+            raise PydanticCustomError(
+                "literal_error", "Input should be {expected}", {"expected": expected}
+            )
+        return value
 
     @field_validator("people")
     @classmethod
@@ -77,11 +153,24 @@ class Config(Strict):
     def state_path(self) -> Path:
         return self.root / self.state
 
+    def section(self, tracker: str) -> Any:
+        """The config section of a registered tracker (its own pydantic model)."""
+        return self._sections[tracker]
+
+    if not TYPE_CHECKING:
+
+        def __getattr__(self, name: str) -> Any:
+            # Tracker sections read like the core settings: `config.<tracker>.<setting>`.
+            sections = (self.__pydantic_private__ or {}).get("_sections") or {}
+            if name in sections:
+                return sections[name]
+            return super().__getattr__(name)
+
     def person(self, owner: str | None, tracker: str) -> str | None:
         if not owner:
             return None
         person = self.people.get(owner.lstrip("@").casefold())
-        return getattr(person, tracker, None) if person else None
+        return person.account(tracker) if person else None
 
 
 def find_config(explicit: str | None, env: Mapping[str, str] = os.environ) -> Path | None:

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from pmsync.adapters import TRACKERS
 from pmsync.config import Config
 from pmsync.model import ActionItem, IssueDraft, Postmortem
 
@@ -28,17 +29,14 @@ class DraftResult:
 
 
 def tracker_of(doc: Postmortem, config: Config) -> str:
+    """`tracker` in the front matter when it names a registered tracker, else the config's."""
     chosen = doc.front_matter.get("tracker")
-    return chosen if chosen in ("github", "jira", "gitlab") else config.tracker
+    return chosen if isinstance(chosen, str) and chosen in TRACKERS else config.tracker
 
 
 def container_of(doc: Postmortem, config: Config, tracker: str) -> str:
-    if tracker == "jira":
-        project = doc.front_matter.get("jira_project") or config.jira.project
-        return str(project or "")
-    if tracker == "gitlab":
-        return str(doc.front_matter.get("gitlab_project") or config.gitlab.project or "")
-    return config.github.repo or ""
+    """Where the postmortem's issues go in `tracker` (a repository, project or team)."""
+    return TRACKERS[tracker].container(config.section(tracker), doc.front_matter)
 
 
 def effective_due(item: ActionItem, doc: Postmortem, config: Config) -> date | None:

@@ -35,12 +35,12 @@ import yaml
 
 from pmsync.dates import as_date, find_due, full_dates, parse_date
 from pmsync.identity import content_hash, document_key, item_id, normalize_text
+from pmsync.links import find_links
 from pmsync.model import ActionItem, ParseWarning, Postmortem, Section
 from pmsync.parse_blocks import Heading, Items, Lines, Node, build_nodes, prepass
 from pmsync.parse_region import first_heading, parse_start
 from pmsync.parse_text import (
     Entry,
-    find_links,
     find_owner,
     find_priority,
     has_label_lead,

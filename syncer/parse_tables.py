@@ -10,14 +10,21 @@ from __future__ import annotations
 
 import re
 
-from pmsync.parse_text import Entry, find_links, plain_text, priority_cell
+from pmsync.adapters import TRACKERS
+from pmsync.links import find_links
+from pmsync.parse_text import Entry, plain_text, priority_cell
 
+# Columns named after a tracker ("Jira") hold references too: the trackers say so.
+_TRACKER_WORDS = "".join(f"{w}|" for spec in TRACKERS.values() for w in spec.refs.column_words)
 _ROLES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("owner", re.compile(r"\b(?:owners?|assignees?|assigned|who|responsible|dri)\b", re.I)),
     ("priority", re.compile(r"\b(?:priority|prio|importance)\b", re.I)),
     ("due", re.compile(r"\b(?:due|deadline|date|eta|target|by when)\b", re.I)),
     ("status", re.compile(r"\b(?:status|state|done|progress)\b", re.I)),
-    ("links", re.compile(r"\b(?:bugs?|issues?|tickets?|links?|jira|prs?|tracking)\b", re.I)),
+    (
+        "links",
+        re.compile(rf"\b(?:bugs?|issues?|tickets?|links?|{_TRACKER_WORDS}prs?|tracking)\b", re.I),
+    ),
     ("title", re.compile(r"\b(?:action|item|task|description|what|title|summary|todo)", re.I)),
 )
 _DONE = re.compile(
@@ -70,5 +77,5 @@ def row_entry(header: list[str], roles: list[str], cells: list[str], line: int) 
         owner=owner,
         priority=priority_cell(by_role.get("priority", "")),
         due_text=plain_text(by_role.get("due", "")) or None,
-        links=find_links(by_role.get("links", ""), bare_jira=True),
+        links=find_links(by_role.get("links", ""), column=True),
     )

@@ -68,17 +68,6 @@ _PRIORITY = (
     re.compile(r"\bpriority\s*[:=]?\s*(P[0-4]|high|medium|low)\b", re.IGNORECASE),
 )
 _PRIORITY_CELL = re.compile(r"^\s*(P[0-4]|high|medium|low)\b", re.IGNORECASE)
-_GITHUB_URL = re.compile(r"https?://github\.com/([\w.-]+/[\w.-]+)/(?:issues|pull)/(\d+)")
-_GITHUB_REF = re.compile(r"(?<![\w/.:-])([A-Za-z0-9][\w.-]*/[\w.-]+)#(\d+)\b")
-_JIRA_URL = re.compile(r"https?://[^\s)\]>|]+/browse/([A-Z][A-Z0-9]+-\d+)\b")
-# A bare KEY-123 is only a Jira key in a link's text or after a tracker word; "UTF-8",
-# "SHA-256" and "COVID-19" are not.
-_JIRA_KEY_CONTEXT = (
-    re.compile(r"\[([A-Z][A-Z0-9]+-\d+)\]\("),
-    re.compile(r"\b(?:jira|ticket|issue|bug)s?\b[\s:#]*([A-Z][A-Z0-9]+-\d+)\b", re.IGNORECASE),
-)
-_LINK_HINT = re.compile(r"#\d|/browse/|github\.com/|[A-Z]-\d")
-_JIRA_KEY = re.compile(r"\b([A-Z][A-Z0-9]+-\d+)\b")
 
 
 def plain_text(markdown: str) -> str:
@@ -184,25 +173,3 @@ def priority_cell(text: str) -> str | None:
 
 def normalize_priority(value: str) -> str:
     return value.upper() if value[:1] in "pP" else value.lower()
-
-
-def find_links(text: str, *, bare_jira: bool = False) -> tuple[str, ...]:
-    """Issue references in `text`, each once, in order: GitHub URLs or owner/repo#N, Jira
-    browse URLs or keys (a URL is preferred over the bare ref it names). `bare_jira`: any
-    KEY-123 counts (a Bug/Issue table column)."""
-    if not _LINK_HINT.search(text):
-        return ()
-    found: list[tuple[int, str, str, bool]] = []  # position, canonical ref, as written, is URL
-    for match in _GITHUB_URL.finditer(text):
-        found.append((match.start(), f"{match[1]}#{match[2]}".casefold(), match[0], True))
-    for match in _GITHUB_REF.finditer(text):
-        found.append((match.start(), f"{match[1]}#{match[2]}".casefold(), match[0], False))
-    for match in _JIRA_URL.finditer(text):
-        found.append((match.start(), match[1], match[0], True))
-    for pattern in (_JIRA_KEY,) if bare_jira else _JIRA_KEY_CONTEXT:
-        found.extend((m.start(), m[1], m[1], False) for m in pattern.finditer(text))
-    refs: dict[str, str] = {}
-    for _, canonical, written, is_url in sorted(found):
-        if canonical not in refs or (is_url and "://" not in refs[canonical]):
-            refs[canonical] = written
-    return tuple(refs.values())

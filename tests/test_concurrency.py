@@ -11,9 +11,9 @@ import pytest
 
 from pmsync.adapters import github as gha
 from pmsync.adapters.base import RetryPolicy
-from pmsync.adapters.github_client import Response
-from pmsync.adapters.github_parallel import ParallelGitHubTracker
-from pmsync.adapters.github_values import later_page_urls, page_number
+from pmsync.adapters.github.client import Response
+from pmsync.adapters.github.parallel import ParallelGitHubTracker
+from pmsync.adapters.github.values import later_page_urls, page_number
 from tests.docgen import write_postmortems
 from tests.fakes.github import FakeGitHub
 from tests.fakes.github_search import enable_search

@@ -12,7 +12,7 @@ import pytest
 
 from pmsync.adapters import github as gha
 from pmsync.adapters.base import RetryPolicy
-from pmsync.adapters.github_project import graphql_url
+from pmsync.adapters.github.project import graphql_url
 from pmsync.errors import AuthError, ConfigError, NotFound
 from pmsync.model import Created, IssueDraft
 from tests.fakes.github import FakeGitHub
@@ -372,6 +372,6 @@ def test_root_fields_reads_aliases_fragments_and_directives() -> None:
 
 
 def test_module_import_loads_no_httpx() -> None:
-    code = "import pmsync.adapters.github_project, sys; print('httpx' in sys.modules)"
+    code = "import pmsync.adapters.github.project, sys; print('httpx' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"

@@ -12,7 +12,7 @@ import pytest
 
 from pmsync.adapters.base import RetryPolicy
 from pmsync.adapters.jira import JiraConfig, JiraTracker, connect
-from pmsync.adapters.jira_adf import markdown_to_adf, marker_text
+from pmsync.adapters.jira.adf import markdown_to_adf, marker_text
 from pmsync.errors import AuthError, ConfigError, TrackerError
 from pmsync.model import Created, Failed, IssueDraft, IssueRef
 from tests.fakes.jira import FakeJira, adf_problems

@@ -15,11 +15,10 @@ from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from datetime import datetime, timezone, tzinfo
 from typing import Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
-
 from pmsync.adapters.base import RetryPolicy, chunks
-from pmsync.adapters.jira_adf import markdown_to_adf, markdown_to_wiki
-from pmsync.adapters.jira_values import (
+from pmsync.adapters.jira.adf import markdown_to_adf, markdown_to_wiki
+from pmsync.adapters.jira.config import JiraConfig
+from pmsync.adapters.jira.values import (
     draft_fields,
     issue_ref,
     older_than,
@@ -31,34 +30,6 @@ from pmsync.adapters.jira_values import (
 )
 from pmsync.errors import AuthError, ConfigError, NotFound, RateLimited, TrackerError
 from pmsync.model import Created, Failed, IssueDraft, IssueRef, RemoteIssue
-
-
-class JiraConfig(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    url: str | None = None
-    project: str | None = None
-    issue_type: str = "Task"
-    auth: Literal["basic", "bearer"] = "basic"
-    email_env: str = "JIRA_EMAIL"
-    token_env: str = "JIRA_API_TOKEN"
-    priority_map: dict[str, str] = Field(
-        default_factory=lambda: {
-            "P0": "Highest",
-            "P1": "High",
-            "P2": "Medium",
-            "P3": "Low",
-            "P4": "Lowest",
-            "high": "High",
-            "medium": "Medium",
-            "low": "Low",
-        }
-    )
-    fields: dict[str, Any] = Field(default_factory=dict)
-    done_transition: str = "Done"
-
-
-CONFIG_MODEL = JiraConfig
-
 
 # --- connect ------------------------------------------------------------------------------
 

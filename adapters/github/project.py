@@ -26,7 +26,7 @@ from datetime import date
 from typing import Any
 
 from pmsync.adapters.base import RetryPolicy
-from pmsync.adapters.github_client import rate_limit_wait
+from pmsync.adapters.github.client import rate_limit_wait
 from pmsync.errors import AuthError, NotFound, TrackerError, TrackerUnavailable
 
 # One request finds the project whether `owner` is an organization or a user: the root

@@ -6,8 +6,8 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import ClassVar
 
-from pmsync.adapters.github import GitHubTracker, Prepared, is_fatal
-from pmsync.adapters.github_client import Response
+from pmsync.adapters.github.client import Response
+from pmsync.adapters.github.tracker import GitHubTracker, Prepared, is_fatal
 from pmsync.errors import TrackerError
 from pmsync.model import Created, Failed, IssueDraft
 

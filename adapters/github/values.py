@@ -9,7 +9,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from pmsync.adapters.base import read_marker
-from pmsync.adapters.github_client import Response
+from pmsync.adapters.github.client import Response
 from pmsync.errors import NotFound
 from pmsync.model import IssueRef, RemoteIssue
 

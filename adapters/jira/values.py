@@ -9,12 +9,12 @@ from datetime import date, datetime, timezone, tzinfo
 from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any
 
-from pmsync.adapters.jira_adf import markdown_to_adf, markdown_to_wiki, marker_text, read_marker
+from pmsync.adapters.jira.adf import markdown_to_adf, markdown_to_wiki, marker_text, read_marker
 from pmsync.errors import ConfigError
 from pmsync.model import IssueDraft, IssueRef, RemoteIssue
 
 if TYPE_CHECKING:
-    from pmsync.adapters.jira import JiraConfig
+    from pmsync.adapters.jira.config import JiraConfig
 
 MAX_DESCRIPTION = 30_000  # Jira refuses descriptions past 32,767 characters
 ITEM_RE = re.compile(r"^[a-z0-9-]{1,64}$")

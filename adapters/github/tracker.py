@@ -8,10 +8,8 @@ from collections import deque
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import date, datetime
-from typing import Any, ClassVar, Literal, TypeGuard, TypeVar
+from typing import Any, ClassVar, TypeGuard, TypeVar
 from urllib.parse import urlencode
-
-from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from pmsync.adapters.base import (
     RetryPolicy,
@@ -19,9 +17,10 @@ from pmsync.adapters.base import (
     render_block,
     replace_block,
 )
-from pmsync.adapters.github_client import GitHubClient, Response
-from pmsync.adapters.github_project import GitHubProject, project_due
-from pmsync.adapters.github_values import (
+from pmsync.adapters.github.client import GitHubClient, Response
+from pmsync.adapters.github.config import GitHubConfig
+from pmsync.adapters.github.project import GitHubProject, project_due
+from pmsync.adapters.github.values import (
     DUE_TITLE_RE,
     dropped_fields,
     iso_z,
@@ -35,38 +34,6 @@ from pmsync.adapters.github_values import (
 )
 from pmsync.errors import AuthError, ConfigError, NotFound, RateLimited, TrackerError
 from pmsync.model import Created, Failed, IssueDraft, IssueRef, RemoteIssue
-
-
-class ProjectConfig(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    owner: str
-    number: int
-    field: str = "Due"
-
-
-class GitHubConfig(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    repo: str | None = Field(default=None, pattern=r"^[\w.-]+/[\w.-]+$")
-    api_url: str = "https://api.github.com"
-    token_env: str = "GITHUB_TOKEN"
-    due_dates: Literal["milestone", "project", "body"] = "milestone"
-    project: ProjectConfig | None = None
-    writes_per_minute: float = Field(default=80, ge=0)
-    # Creates sent at a time. GitHub asks for serial writes (its secondary rate limit
-    # punishes concurrent ones), so more than 1 is allowed only with pacing off.
-    parallel_creates: int = Field(default=1, ge=1, le=8)
-
-    @model_validator(mode="after")
-    def _parallel_only_unpaced(self) -> GitHubConfig:
-        if self.parallel_creates > 1 and self.writes_per_minute > 0:
-            raise ValueError(
-                "github.parallel_creates above 1 needs github.writes_per_minute: 0 "
-                "(concurrent writes would defeat the pacing)"
-            )
-        return self
-
-
-CONFIG_MODEL = GitHubConfig
 
 # --- the tracker ----------------------------------------------------------------------
 
@@ -106,7 +73,7 @@ def connect(config: GitHubConfig, env: Mapping[str, str], policy: RetryPolicy) -
     paced = dataclasses.replace(policy, writes_per_minute=config.writes_per_minute)
     project = project_client(config, token, paced)
     if config.parallel_creates > 1:
-        from pmsync.adapters.github_parallel import ParallelGitHubTracker
+        from pmsync.adapters.github.parallel import ParallelGitHubTracker
 
         return ParallelGitHubTracker(config, client, paced, project)
     return GitHubTracker(config, client, paced, project)

@@ -1,0 +1,31 @@
+"""The `jira:` section of the config."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class JiraConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    url: str | None = None
+    project: str | None = None
+    issue_type: str = "Task"
+    auth: Literal["basic", "bearer"] = "basic"
+    email_env: str = "JIRA_EMAIL"
+    token_env: str = "JIRA_API_TOKEN"
+    priority_map: dict[str, str] = Field(
+        default_factory=lambda: {
+            "P0": "Highest",
+            "P1": "High",
+            "P2": "Medium",
+            "P3": "Low",
+            "P4": "Lowest",
+            "high": "High",
+            "medium": "Medium",
+            "low": "Low",
+        }
+    )
+    fields: dict[str, Any] = Field(default_factory=dict)
+    done_transition: str = "Done"

@@ -1,0 +1,139 @@
+"""An in-memory tracker: the `Tracker` protocol over a dict, for fast engine tests (plan
+and sync decision rows) without HTTP. It passes the same contract suite as the real
+adapters (tests/adapters/test_memory.py), faults included, so what the engine is tested
+against behaves like a tracker."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Collection, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import ClassVar, TypeVar
+
+from pmsync.adapters.base import RetryPolicy
+from pmsync.errors import NotFound, TrackerError
+from pmsync.model import Created, Failed, IssueDraft, IssueRef, RemoteIssue
+
+T = TypeVar("T")
+
+
+@dataclass
+class MemoryStore:
+    """The tracker's side: issues by key, the request count, and pending faults."""
+
+    issues: dict[str, RemoteIssue] = field(default_factory=dict)
+    comments: dict[str, list[str]] = field(default_factory=dict)
+    requests: int = 0
+    rate_limited: list[int] = field(default_factory=list)  # Retry-After of the next lists
+    lose_creates: int = 0  # creates that land but whose answer is lost
+
+    def next_key(self, container: str) -> str:
+        return f"{container}-{len(self.issues) + 1}"
+
+
+class MemoryTracker:
+    name: ClassVar[str] = "memory"
+    max_batch: ClassVar[int] = 10
+    keeps_outside_text: ClassVar[bool] = False
+
+    def __init__(self, store: MemoryStore, policy: RetryPolicy) -> None:
+        self.store, self.policy = store, policy
+        self.etags: dict[str, str] = {}
+
+    def _call(self, what: str, fn: Callable[[], T], *, write: bool = False) -> T:
+        def attempt() -> T:
+            self.store.requests += 1
+            return fn()
+
+        return self.policy.call(what, attempt, write=write)
+
+    def check(self) -> None:
+        self._call("check", lambda: None)
+
+    def list_managed(self, container: str, since: datetime | None = None) -> Iterator[RemoteIssue]:
+        def listing() -> list[RemoteIssue]:
+            if self.store.rate_limited:
+                wait = self.store.rate_limited.pop(0)
+                raise TrackerError("rate limited", transient=True, retry_after=wait)
+            return [
+                i
+                for key, i in self.store.issues.items()
+                if key.startswith(f"{container}-")
+                and (since is None or (i.updated_at is not None and i.updated_at >= since))
+            ]
+
+        yield from self._call(f"list {container}", listing)
+
+    def get(self, ref: IssueRef) -> RemoteIssue | None:
+        return self._call(f"read {ref.key}", lambda: self.store.issues.get(ref.key))
+
+    def create(self, drafts: Sequence[IssueDraft]) -> list[Created | Failed]:
+        results: list[Created | Failed] = []
+        for draft in drafts:
+            try:
+                issue = self._call(
+                    f"create {draft.item_id}", lambda d=draft: self._add(d), write=True
+                )
+            except TrackerError as exc:
+                results.append(Failed(draft.item_id, str(exc), exc.maybe_applied))
+                continue
+            results.append(Created(draft.item_id, issue))
+        return results
+
+    def _add(self, draft: IssueDraft) -> RemoteIssue:
+        key = self.store.next_key(draft.container)
+        issue = RemoteIssue(
+            ref=IssueRef(self.name, key, f"memory://{key}", key),
+            title=draft.title,
+            state="open",
+            body=draft.body,
+            item_id=draft.item_id,
+            content_hash=draft.content_hash,
+            assignee=draft.assignee,
+            due=draft.due,
+            labels=draft.labels,
+            updated_at=_now(),
+        )
+        self.store.issues[key] = issue
+        if self.store.lose_creates:
+            self.store.lose_creates -= 1
+            raise TrackerError("connection dropped", transient=True, maybe_applied=True)
+        return issue
+
+    def update(
+        self, ref: IssueRef, draft: IssueDraft, fields: Collection[str], base_body: str | None
+    ) -> RemoteIssue:
+        return self._call(f"update {ref.key}", lambda: self._set(ref, draft, fields), write=True)
+
+    def _set(self, ref: IssueRef, draft: IssueDraft, fields: Collection[str]) -> RemoteIssue:
+        current = self.store.issues.get(ref.key)
+        if current is None:
+            raise NotFound(f"{ref.key} is gone")
+        changes: dict[str, object] = {"updated_at": _now()}
+        if "title" in fields:
+            changes["title"] = draft.title
+        if "body" in fields:
+            changes.update(body=draft.body, content_hash=draft.content_hash)
+        for name in ("labels", "assignee", "due"):
+            if name in fields:
+                changes[name] = getattr(draft, name)
+        issue = dataclasses.replace(current, **changes)  # type: ignore[arg-type]
+        self.store.issues[ref.key] = issue
+        return issue
+
+    def close(self, ref: IssueRef, comment: str) -> RemoteIssue:
+        def closing() -> RemoteIssue:
+            current = self.store.issues.get(ref.key)
+            if current is None:
+                raise NotFound(f"{ref.key} is gone")
+            self.store.comments.setdefault(ref.key, []).append(comment)
+            closed = dataclasses.replace(current, state="closed", updated_at=_now())
+            self.store.issues[ref.key] = closed
+            return closed
+
+        return self._call(f"close {ref.key}", closing, write=True)
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)

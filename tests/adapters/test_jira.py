@@ -1,0 +1,49 @@
+"""The Jira adapter keeps the adapter contract, through the `jira` library against the
+fake, on Cloud (REST v3, ADF, /search/jql) and Data Center (REST v2, wiki, /search)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+
+from pmsync.adapters.base import RetryPolicy
+from pmsync.adapters.jira import JiraConfig, JiraTracker, connect
+from pmsync.model import IssueRef
+from tests.adapters.contract import TrackerContract
+from tests.fakes.jira import FakeJira
+from tests.fakes.server import DropAfterCommit, Status
+
+
+@dataclass
+class JiraBackend:
+    fake: FakeJira
+    container: str = "OPS"
+
+    def connect(self, policy: RetryPolicy) -> JiraTracker:
+        return connect(JiraConfig(**self.fake.config()), self.fake.env(), policy)
+
+    def rate_limit_next_list(self, retry_after: int) -> None:
+        headers = {"Retry-After": str(retry_after)}
+        self.fake.inject("POST", r"/rest/api/\d/search", Status(429, headers))
+
+    def lose_next_create(self) -> None:
+        self.fake.inject("POST", r"/issue/bulk$", DropAfterCommit())
+
+    def requests(self) -> int:
+        return len(self.fake.requests)
+
+    def missing_ref(self) -> IssueRef:
+        return IssueRef("jira", "OPS-9999", f"{self.fake.url}/browse/OPS-9999")
+
+
+class TestJiraCloudContract(TrackerContract):
+    @pytest.fixture
+    def backend(self, fake_jira: FakeJira) -> JiraBackend:
+        return JiraBackend(fake_jira)
+
+
+class TestJiraDataCenterContract(TrackerContract):
+    @pytest.fixture
+    def backend(self, fake_jira_dc: FakeJira) -> JiraBackend:
+        return JiraBackend(fake_jira_dc)
