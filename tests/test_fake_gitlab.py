@@ -223,3 +223,13 @@ def test_issue_json_matches_the_vendor_issue_entity(fake_gitlab: FakeGitLab,
     gl.projects.get(PATH, lazy=True).issues.get(1)
     gl.projects.get(PATH, lazy=True).issues.list(get_all=True)
     assert fake_gitlab.validation_errors == []
+
+
+def test_ratelimit_counts_the_current_minute(fake_gitlab: FakeGitLab) -> None:
+    clock = [datetime(2024, 5, 1, 10, 0, 30, tzinfo=timezone.utc)]
+    fake_gitlab.clock = lambda: clock[0]
+    fake_gitlab.requests_limit = 3
+    seen = [raw(fake_gitlab, "/user").headers["RateLimit-Remaining"] for _ in range(4)]
+    assert seen == ["2", "1", "0", "0"]
+    clock[0] += timedelta(minutes=1)
+    assert raw(fake_gitlab, "/user").headers["RateLimit-Remaining"] == "2"

@@ -151,6 +151,8 @@ class FakeGitLab(FakeServer):
             self.create_window = 60.0
             self._creations: list[datetime] = []
             self.requests_limit = 2000  # the RateLimit-Limit header (per minute)
+            self._window: datetime | None = None
+            self._observed = 0
             self.validation_errors.clear()
             self.reset_log()
             self.clear_faults()
@@ -343,13 +345,17 @@ class FakeGitLab(FakeServer):
         return None
 
     def _rate_headers(self) -> dict[str, str]:
-        now = self.now()
-        reset = now.replace(second=0, microsecond=0) + timedelta(minutes=1)
-        observed = min(self.requests_limit, len(self.requests))
+        """GitLab's per-user limit: requests counted in the current minute (GitLab.com
+        allows 2,000 a minute to an authenticated user)."""
+        window = self.now().replace(second=0, microsecond=0)
+        if window != self._window:
+            self._window, self._observed = window, 0
+        self._observed += 1
+        reset = window + timedelta(minutes=1)
         return {
             "RateLimit-Limit": str(self.requests_limit),
-            "RateLimit-Observed": str(observed),
-            "RateLimit-Remaining": str(self.requests_limit - observed),
+            "RateLimit-Observed": str(self._observed),
+            "RateLimit-Remaining": str(max(0, self.requests_limit - self._observed)),
             "RateLimit-Reset": str(int(reset.timestamp())),
             "RateLimit-ResetTime": format_datetime(reset, usegmt=True),
         }
