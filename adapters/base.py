@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import ClassVar, Protocol, TypeVar
+from typing import Any, ClassVar, Protocol, TypeVar
 
 from pmsync.errors import RateLimited, TrackerError
 from pmsync.model import Created, Failed, IssueDraft, IssueRef, RemoteIssue
@@ -26,27 +26,32 @@ from pmsync.model import Created, Failed, IssueDraft, IssueRef, RemoteIssue
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-# Fields the engine may ask `update` to change.
-FIELDS = ("title", "body", "labels", "assignee", "due", "priority")
+# What an adapter keeps about one container between runs: JSON values, stored in the
+# state by the engine, which never reads them.
+Memo = dict[str, Any]
 
 
 class Tracker(Protocol):
     name: ClassVar[str]
     max_batch: ClassVar[int]  # creates per request: 1 on GitHub, 50 on Jira
-    # True when people may write in the issue body around pmsync's block (GitHub), so an
-    # update must start from the current body; False when pmsync owns the whole field.
-    keeps_outside_text: ClassVar[bool]
-    # ETags of listing requests (URL → ETag), kept in the state between runs so an
-    # unchanged listing costs a 304; empty for trackers without conditional requests.
-    etags: dict[str, str]
 
-    def check(self) -> None:
-        """Verify credentials and access once a run; raise AuthError/NotFound."""
+    def recall(self, container: str, memo: Memo) -> None:
+        """Before any work in `container`: what `memo(container)` returned at the end of
+        the last run (an empty dict the first time)."""
+
+    def memo(self, container: str) -> Memo:
+        """After the work in `container`: what to keep for the next run."""
+        ...
+
+    def settle(self, container: str, started: datetime) -> None:
+        """A push to `container` that started at `started` ended without being stopped."""
 
     def list_managed(self, container: str, since: datetime | None = None) -> Iterator[RemoteIssue]:
         """Every issue pmsync manages in `container` (repo or project), updated at or
         after `since` when given, in bulk pages, pull requests excluded. Must raise
-        rather than end early: callers conclude "not there" only from a full listing."""
+        rather than end early: callers conclude "not there" only from a full listing.
+        With `since`, an adapter may yield nothing when the tracker answers that nothing
+        changed since the same read in an earlier run (a conditional request)."""
         ...
 
     def get(self, ref: IssueRef) -> RemoteIssue | None:
@@ -57,12 +62,10 @@ class Tracker(Protocol):
         that may have reached the server is `Failed(maybe_applied=True)`."""
         ...
 
-    def update(
-        self, ref: IssueRef, draft: IssueDraft, fields: Collection[str], base_body: str | None
-    ) -> RemoteIssue:
-        """Set `fields` (names from FIELDS) of an existing issue to the draft's values.
-        `base_body` is the issue's current raw body when known: only pmsync's marker
-        block in it is replaced, text people wrote around it is kept."""
+    def update(self, ref: IssueRef, draft: IssueDraft, fields: Collection[str]) -> RemoteIssue:
+        """Set `fields` (title, body, labels, assignee, due, priority) of an existing
+        issue to the draft's values. Whatever the tracker keeps beside pmsync's own text
+        (people's notes around the block) is the adapter's to keep."""
         ...
 
     def close(self, ref: IssueRef, comment: str) -> RemoteIssue:
@@ -100,7 +103,12 @@ def read_marker(body: str | None) -> tuple[str, str] | None:
 
 def replace_block(body: str | None, block: str) -> str:
     """`body` with its marker block replaced by `block`; text outside is kept."""
-    before, after = split_outside(body)
+    return wrap_block(split_outside(body), block)
+
+
+def wrap_block(outside: tuple[str, str], block: str) -> str:
+    """`block` with the text people wrote before and after it (see `split_outside`)."""
+    before, after = outside
     parts = [p for p in (before.rstrip("\n"), block, after.lstrip("\n")) if p]
     return "\n\n".join(parts)
 

@@ -11,12 +11,15 @@ from typing import Annotated, Any, NoReturn, TypeVar
 import typer
 
 from pmsync import __version__
-from pmsync.errors import PmsyncError, UserError
+from pmsync.errors import PmsyncError
 
 app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
     help="Turn postmortem action items into tracked GitHub or Jira issues, exactly once.",
+    # Locals in a traceback would print the environment and tokens (older typer
+    # versions show them by default): off, whatever typer version is installed.
+    pretty_exceptions_show_locals=False,
 )
 T = TypeVar("T")
 
@@ -32,8 +35,6 @@ def guarded(fn: Callable[[], T]) -> T:
     """Run a command body, turning pmsync's errors into one line and an exit code."""
     try:
         return fn()
-    except UserError as exc:
-        fail(str(exc), EXIT_USAGE)
     except PmsyncError as exc:
         fail(str(exc), EXIT_USAGE)
     except KeyboardInterrupt:

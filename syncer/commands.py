@@ -62,12 +62,18 @@ def load_documents(paths: list[str], config: Config) -> tuple[list[Postmortem], 
 
 def project_path(path: str, config: Config) -> str:
     """A postmortem's path relative to the config file's folder (the repository), however
-    it was named: issue links and the state must not change with the working directory."""
+    it was named: issue links and the state must not change with the working directory,
+    nor carry a machine's absolute path. `source_file` turns it back into the file."""
     absolute = Path(path).resolve()
     try:
-        return absolute.relative_to(config.root.resolve()).as_posix()
-    except ValueError:
-        return path
+        return Path(os.path.relpath(absolute, config.root.resolve())).as_posix()
+    except ValueError:  # another drive (Windows): no relative path exists
+        return absolute.as_posix()
+
+
+def source_file(doc_path: str, config: Config) -> Path:
+    """The file a postmortem was read from: the one place its recorded path is resolved."""
+    return config.root / doc_path
 
 
 def plan_command(config: Config, paths: list[str]) -> PlanResult:
@@ -224,7 +230,7 @@ def write_back_documents(config: Config, paths: list[str], state: SyncState) -> 
                 continue
             closed = record.status is not None and record.status.state == "closed"
             edits.append(LineEdit(item.line, record.issue.key, record.issue.url, closed))
-        if edits and write_back(config.root / doc.path, edits):
+        if edits and write_back(source_file(doc.path, config), edits):
             written.append(doc.path)
     return written
 

@@ -42,7 +42,7 @@ class LinksConfig(Strict):
 
 class DefaultsConfig(Strict):
     labels: list[str] = Field(default_factory=lambda: ["postmortem", "action-item"])
-    due_days: int | None = Field(default=30, ge=0)
+    due_days: int | None = Field(default=30, ge=0, le=36500)  # past 100 years: a typo
     sections: list[Section] = Field(default_factory=lambda: list(get_args(Section)))
     allow_mentions: bool = False
 
@@ -197,7 +197,22 @@ def load_config(path: Path | None) -> Config:
         config = Config.model_validate(data)
     except ValidationError as exc:
         raise ConfigError(_describe(path, exc, lines)) from None
-    return config.model_copy(update={"root": path.resolve().parent, "source": str(path)})
+    config = config.model_copy(update={"root": path.resolve().parent, "source": str(path)})
+    _check_state_inside(config, path, lines)
+    return config
+
+
+def _check_state_inside(config: Config, path: Path, lines: dict[tuple[Any, ...], int]) -> None:
+    """The state is committed with the postmortems: outside the config's folder it would
+    be a machine path, written wherever the folder happens to lead."""
+    state = os.path.normpath(config.root / config.state)
+    if os.path.commonpath([state, str(config.root)]) != str(config.root):
+        line = lines.get(("state",))
+        where = f"{path}:{line}" if line else str(path)
+        raise ConfigError(
+            f"{where}: setting 'state' points outside the config file's folder; "
+            "use a path inside it, like .pmsync/state.json"
+        )
 
 
 def _load_yaml(path: Path, text: str) -> tuple[dict[str, Any], dict[tuple[Any, ...], int]]:

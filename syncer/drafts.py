@@ -17,8 +17,12 @@ from pmsync.model import ActionItem, IssueDraft, Postmortem
 
 TRACKING_LABEL = "pmsync"
 # A zero-width joiner after "@" keeps the text readable but stops the tracker from
-# notifying the named person or team.
-_MENTION = re.compile(r"(?<![\w`/])@(?=[A-Za-z0-9][\w-]*)")
+# notifying the named person or team (`@org/team` included). Only a letter or digit
+# before "@" makes it an address rather than a mention: `_@team_` and `` `x`@bob `` ping.
+_MENTION = re.compile(r"(?<![^\W_])(?<!/)@(?=[A-Za-z0-9])")
+# Inline code spans and fenced blocks: mentions there never ping, and their text must
+# stay exactly as written.
+_CODE = re.compile(r"(?ms)^[ \t]*(`{3,}|~{3,}).*?^[ \t]*\1[ \t]*$|(?<!`)(`+)(?!`).+?(?<!`)\2(?!`)")
 
 
 @dataclass(frozen=True)
@@ -50,6 +54,8 @@ def effective_due(item: ActionItem, doc: Postmortem, config: Config) -> date | N
 
 def labels_of(doc: Postmortem, config: Config) -> tuple[str, ...]:
     extra = doc.front_matter.get("labels") or []
+    if isinstance(extra, str | int):
+        extra = [extra]  # `labels: database` is one label, not eight letters
     labels = [*config.defaults.labels, *(str(x) for x in extra if isinstance(x, str | int))]
     return tuple(dict.fromkeys([*labels, TRACKING_LABEL]))
 
@@ -104,11 +110,17 @@ def render_facts(
 
 
 def neutralize_mentions(text: str) -> str:
-    return _MENTION.sub("@\u200d", text)
+    """`text` with every @mention outside code made inert."""
+    out, end = [], 0
+    for code in _CODE.finditer(text):
+        out += [_MENTION.sub("@\u200d", text[end : code.start()]), code.group()]
+        end = code.end()
+    return "".join([*out, _MENTION.sub("@\u200d", text[end:])])
 
 
 def _source_link(doc: Postmortem, config: Config, line: int | None) -> str:
-    title = doc.title or doc.path
+    # The title goes into every issue of the postmortem: a mention in it pings per item.
+    title = neutralize_mentions(doc.title or doc.path)
     when = f" ({doc.incident_date.isoformat()})" if doc.incident_date else ""
     base = config.links.base_url
     if not base:

@@ -8,17 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime
 from typing import Literal
 
-from pmsync.adapters.base import Tracker, chunks, render_block, split_outside
+from pmsync.adapters.base import Tracker, chunks
 from pmsync.errors import AuthError, RateLimited, TrackerError, TrackerUnavailable
 from pmsync.model import Created, Failed, IssueRef, RemoteIssue
 from pmsync.plan import Change, pushed_of
-from pmsync.state import IssueRecord, ItemRecord, Journal, SyncState, precise_now, utcnow
+from pmsync.state import IssueRecord, ItemRecord, Journal, SyncState, utcnow
 
-# Below one listing page of writes, settling would cost the next push nothing to save.
-SETTLE_AFTER = 100
 OutcomeAction = Literal["create", "update", "unchanged", "remove", "fail", "adopt"]
 # After these, the rest of a group is not attempted: nothing would succeed.
 _FATAL = (AuthError, RateLimited, TrackerUnavailable)
@@ -47,7 +44,6 @@ class GroupRun:
     prune: bool = False
     outcomes: list[Outcome] = field(default_factory=list)
     aborted: str | None = None
-    writes: int = 0  # issues created or updated in this run
 
     # --- the steps -----------------------------------------------------------------
 
@@ -99,7 +95,7 @@ class GroupRun:
             self.emit(Outcome(change, "unchanged", remote.ref, warnings=change.warnings))
             return
         update = replace(change, action="update", fields=("title", "body"), issue=remote.ref)
-        self._update_one(update, remote.body)
+        self._update_one(update)
 
     def _create(self, creates: list[Change]) -> None:
         for batch in chunks(creates, self.tracker.max_batch):
@@ -125,9 +121,7 @@ class GroupRun:
                 self.emit(self._failed(change, result))
 
     def _created(self, change: Change, created: Created) -> Outcome:
-        self.writes += 1
         record = new_record(change, created.issue.ref, pushed=True)
-        record.outside = outside_of(created.issue.body)
         self.save(change.item_id, record)
         return Outcome(
             change, "create", created.issue.ref, warnings=(*change.warnings, *created.warnings)
@@ -145,36 +139,16 @@ class GroupRun:
         return Outcome(change, "fail", None, error=failed.error + note)
 
     def _update(self, updates: list[Change]) -> None:
-        if not updates:
-            return
-        edited = self._edited_since_last_push() if self.tracker.keeps_outside_text else {}
         for change in updates:
             if self.aborted:
                 self.abort([change], self.aborted)
                 continue
-            if change.item_id in edited:
-                base = edited[change.item_id].body
-            else:
-                base = _base_body(self.state.items.get(change.item_id))
-            self._update_one(change, base)
+            self._update_one(change)
 
-    def _edited_since_last_push(self) -> dict[str, RemoteIssue]:
-        """Issues changed in the tracker since pmsync last wrote: their current bodies, so
-        text people added around pmsync's block survives the update (one listing, not one
-        GET per issue)."""
-        since = self.state.tracker(self.tracker.name, self.container).last_push
-        try:
-            return {
-                i.item_id: i for i in self.tracker.list_managed(self.container, since) if i.item_id
-            }
-        except TrackerError as exc:
-            self.aborted = f"could not read the issues before updating them: {exc}"
-            return {}
-
-    def _update_one(self, change: Change, base_body: str | None) -> None:
+    def _update_one(self, change: Change) -> None:
         assert change.issue is not None and change.draft is not None
         try:
-            remote = self.tracker.update(change.issue, change.draft, change.fields, base_body)
+            remote = self.tracker.update(change.issue, change.draft, change.fields)
         except TrackerError as exc:
             self.emit(Outcome(change, "fail", change.issue, error=str(exc)))
             if is_fatal(exc):
@@ -189,11 +163,9 @@ class GroupRun:
                 "aliases": aliases,
                 "pushed": pushed_of(change.draft, change.body_hash),
                 "intent": None,
-                "outside": outside_of(remote.body) if remote.body is not None else record.outside,
             }
         )
         self.save(change.item_id, record)
-        self.writes += 1
         self.emit(Outcome(change, "update", remote.ref, warnings=change.warnings))
 
     def _remove(self, removes: list[Change]) -> None:
@@ -253,29 +225,6 @@ class GroupRun:
             self.journal.forget(change.item_id)
         self.emit(Outcome(change, "remove", change.issue))
 
-    def settle(self, started: datetime) -> datetime:
-        """The `since` of the next push's read of people's edits. After a large push,
-        read back what changed since it started (about one request per 100 writes, once)
-        and note the text people keep around pmsync's blocks, so the next push reads only
-        what changed after this one instead of re-reading pmsync's own writes."""
-        if not self.tracker.keeps_outside_text or self.writes <= SETTLE_AFTER or self.aborted:
-            return started
-        settled = precise_now()
-        try:
-            for issue in self.tracker.list_managed(self.container, started):
-                self._note_outside(issue)
-        except TrackerError:
-            return started  # the next push reads from the start of this one: still right
-        return settled
-
-    def _note_outside(self, issue: RemoteIssue) -> None:
-        record = self.state.items.get(issue.item_id or "")
-        if record is None or record.issue is None or record.issue.key != issue.ref.key:
-            return
-        outside = outside_of(issue.body)
-        if outside != record.outside:
-            self.save(issue.item_id or "", record.model_copy(update={"outside": outside}))
-
     # --- bookkeeping -----------------------------------------------------------------
 
     def emit(self, outcome: Outcome) -> None:
@@ -331,7 +280,6 @@ def found_record(change: Change, remote: RemoteIssue) -> tuple[ItemRecord, bool]
     record.pushed.title = remote.title
     if not same_text:
         record.pushed.body_hash = ""  # unknown: differs from any draft's
-    record.outside = outside_of(remote.body)
     return record, same_text and remote.title == change.title
 
 
@@ -352,19 +300,3 @@ def record_adoption(change: Change, state: SyncState, journal: Journal | None) -
 
 def is_fatal(exc: TrackerError) -> bool:
     return isinstance(exc, _FATAL)
-
-
-def outside_of(body: str | None) -> str | None:
-    """People's text around pmsync's block, kept in the state only when there is some."""
-    before, after = split_outside(body)
-    return f"{before}\0{after}" if (before.strip() or after.strip()) else None
-
-
-def _base_body(record: ItemRecord | None) -> str | None:
-    """The issue body as pmsync last left it: people's text (if any) around a placeholder
-    block. Called only for issues the read of edits since the last push did not return,
-    so the body is still what pmsync wrote: no need to fetch it."""
-    if record is None or record.issue is None:
-        return None
-    before, _, after = (record.outside or "\0").partition("\0")
-    return f"{before}{render_block('x', '', '')}{after}"

@@ -28,11 +28,12 @@ from datetime import date
 from pathlib import PurePath
 from typing import Any
 
-_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+# Linear (see parse_text._LINK): no scan runs past the next `[` or `](`.
+_LINK = re.compile(r"!?\[([^\[\]]*)\]\((?:(?!\]\()[^)])*\)")
 _CHECKBOX = re.compile(r"(?m)^(\s*(?:[-*+]|\d+[.)])?\s*)\[[ xX]?\](?=\s|$)")
 _WORD = re.compile(r"[^\W_]+")
 # The exact suffix `pmsync status --write-back` appends: " ([KEY](URL))" at a line's end.
-_WRITEBACK = re.compile(r"[ \t]*\(\[[^\]\n]+\]\(https?://[^)\s]+\)\)[ \t]*$")
+_WRITEBACK = re.compile(r"(?:(?<![ \t])[ \t]+)?\(\[[^\[\]\n]+\]\(https?://[^)\s]+\)\)[ \t]*$")
 _SLUG_MAX = 60
 _ID_HEX = 12
 

@@ -24,7 +24,6 @@ SIMILARITY = 0.6
 class Match:
     item: ActionItem
     record_id: str | None  # None: a new item
-    reworded: bool = False
 
 
 def match_items(
@@ -46,7 +45,7 @@ def match_items(
     paired = _pair_by_similarity([items[i] for i in unmatched], leftover, records)
     for index in unmatched:
         record_id = paired.get(items[index].id)
-        matches[index] = Match(items[index], record_id, reworded=record_id is not None)
+        matches[index] = Match(items[index], record_id)
     left = [key for key in leftover if key not in paired.values()]
     return [m for m in matches if m is not None], left
 

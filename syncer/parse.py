@@ -35,6 +35,7 @@ import yaml
 
 from pmsync.dates import as_date, find_due, full_dates, parse_date
 from pmsync.identity import content_hash, document_key, item_id, normalize_text
+from pmsync.lines import split_lines
 from pmsync.links import find_links
 from pmsync.model import ActionItem, ParseWarning, Postmortem, Section
 from pmsync.parse_blocks import Heading, Items, Lines, Node, build_nodes, prepass
@@ -69,7 +70,8 @@ MAX_QUOTES = 4
 _QUOTES = re.compile(r"^(?:[ \t]*>)+")
 _LIST_INDENT = re.compile(r"^[ \t]+(?=(?:[-*+]|\d{1,9}[.)])(?:[ \t]|$))")
 _NUMBERING = re.compile(r"^\s*(?:\d{1,3}|[a-hA-H]|[ivxIVX]{1,4})[.)]\s+")
-_PARTS = re.compile(r"\s*(?:/|&|\+|,|\band\b)\s*", re.IGNORECASE)
+# `(?<!\s)\s+`: whitespace is consumed from the start of its run only (linear).
+_PARTS = re.compile(r"(?:(?<!\s)\s+)?(?:/|&|\+|,|\band\b)\s*", re.IGNORECASE)
 _ATX = re.compile(r"^ {0,3}#{1,6}\s+(.+?)(?:\s+#+)?\s*$")
 _BOLD_TITLE = re.compile(r"^(\*\*|__)([^*_\n]+?)\1\s*$")
 _SETEXT = re.compile(r"^ {0,3}(?:=+|-+)\s*$")
@@ -128,7 +130,7 @@ def parse_postmortem(
 ) -> Postmortem:
     """Parse one postmortem. Never raises on any text: problems become warnings."""
     synonyms = synonyms or SectionSynonyms()
-    lines = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    lines = split_lines(text.lstrip("\ufeff"))
     front_matter, lines, warnings = _front_matter(lines)
     lines = [_bounded_depth(line) if line[:1] in " \t>" else line for line in lines]
     title_line = next((i + 1 for i, line in enumerate(lines) if line.strip()), 0)
@@ -318,6 +320,9 @@ def _items(
             item_key = item_id(doc_key, title, seen[normalized])
             entry = _bounded(entry, warnings)
             items.append(_item(entry, kind, item_key, title, _due(entry, incident, warnings)))
+        elif shown := (title.strip() or plain_text(entry.body).strip()):
+            warnings.append(ParseWarning(entry.line, f"item {shown[:40]!r} has no words "
+                                         "(only symbols or emoji): not tracked"))  # fmt: skip
     return items
 
 

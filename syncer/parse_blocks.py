@@ -58,7 +58,6 @@ class Heading:
     text: str
     line: int
     style: HeadingStyle
-    exact_only: bool = False  # a plain line: outside a section only an exact synonym counts
 
 
 class _Entries:
@@ -212,7 +211,7 @@ class _Reader:
             return None
         label = plain_text(strip_lead_glyphs(text)).rstrip(": ")
         if label and self.kind_of(label, False):
-            return Heading(self._rank(PLAIN_RANK), label, line, "plain", exact_only=True)
+            return Heading(self._rank(PLAIN_RANK), label, line, "plain")
         return None
 
     def _stands_alone(self, index: int) -> bool:

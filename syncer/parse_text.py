@@ -29,10 +29,12 @@ class Entry:
 
 
 _MARKUP = re.compile(r"[*_`\[\]<>&\\~]")
-_IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
-_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
+# Linear patterns: a class that stops at the next opening (`[^[\]]`, `(?!\]\()`) keeps a
+# line of 100,000 `[` or `[a](` from being scanned to its end once per `[` (quadratic).
+_IMAGE = re.compile(r"!\[[^\[\]]*\]\((?:(?!\]\()[^)])*\)")
+_LINK = re.compile(r"\[([^\[\]]*)\]\((?:(?!\]\()[^)])*\)")
 _AUTOLINK = re.compile(r"<(https?://[^>\s]+)>")
-_TAG = re.compile(r"</?[A-Za-z][^>]*>")
+_TAG = re.compile(r"</?[A-Za-z][^<>]*>")
 _MARKERS = re.compile(r"\*\*|__|~~|[*`]")
 _UNDERSCORE_EM = re.compile(r"(?<![\w\\])_(\S(?:[^_]*\S)?)_(?!\w)")
 _ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|<>])")
@@ -47,10 +49,10 @@ _LABEL = re.compile(r"^(?P<label>[^:]{1,60}?):(?:\s+|$)(?P<rest>.*)$", re.DOTALL
 _SENTENCE_END = re.compile(r"[.!?](?=\s|$)")
 _ABBREVIATIONS = frozenset({"e.g", "i.e", "etc", "vs", "approx", "incl", "cf", "esp", "mr", "dr"})
 _META = (
-    re.compile(r"\s*\(@[\w][\w.-]*\)"),
-    re.compile(r"\s*\[(?:owner|assignee)\s*:[^\]]*\]", re.IGNORECASE),
-    re.compile(r"\s*[\[(]\s*P[0-4]\s*[\])]", re.IGNORECASE),
-    re.compile(r"\s*\((?:due|deadline)\b[^)]*\)", re.IGNORECASE),
+    re.compile(r"(?:(?<!\s)\s+)?\(@[\w][\w.-]*\)"),
+    re.compile(r"(?:(?<!\s)\s+)?\[(?:owner|assignee)\s*:[^\[\]]*\]", re.IGNORECASE),
+    re.compile(r"(?:(?<!\s)\s+)?[\[(]\s*P[0-4]\s*[\])]", re.IGNORECASE),
+    re.compile(r"(?:(?<!\s)\s+)?\((?:due|deadline)\b(?:(?!\((?:due|deadline)\b)[^)])*\)", re.I),
     re.compile(
         r"(?:^|(?<=\s))(?:owner|assignee|due(?:\s+date)?|deadline|priority)\s*:.*$",
         re.IGNORECASE | re.DOTALL,

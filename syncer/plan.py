@@ -119,7 +119,7 @@ def _plan_document(
                 doc.key,
                 doc.path,
                 record.title,
-                tracker,
+                record.issue.tracker if record.issue else tracker,  # closed where it lives
                 record.container,
                 issue=record.issue.ref() if record.issue else None,
             )
@@ -161,11 +161,36 @@ def _plan_item(
 def _compare(base: Change, record: ItemRecord, result: DraftResult) -> Change:
     assert record.issue is not None
     issue = record.issue.ref()
+    if _moved(base, record):
+        return _stay(base, record)
     if record.adopted or record.pushed is None:
         return _replace(base, action="unchanged", issue=issue)
     fields = changed_fields(record.pushed, result)
     action: Action = "update" if fields else "unchanged"
     return _replace(base, action=action, fields=fields, issue=issue)
+
+
+def _moved(base: Change, record: ItemRecord) -> bool:
+    """The config (or the front matter) now sends the item elsewhere than its issue is."""
+    assert record.issue is not None
+    elsewhere = bool(record.container) and record.container != base.container
+    return record.issue.tracker != base.tracker or elsewhere
+
+
+def _stay(base: Change, record: ItemRecord) -> Change:
+    """Refuse to write to an issue in a place the config no longer names: updates would go
+    on silently to the old repository, or fail forever on the new tracker."""
+    assert record.issue is not None
+    old = f"{record.issue.tracker} {record.container}".strip()
+    warning = (
+        f"{base.doc_path}: '{base.title}' is tracked in {old} ({record.issue.key}) but the "
+        f"config now says {base.tracker} {base.container}: its issue is left as it is; move "
+        "it there and run `pmsync state rebuild`, or restore the setting"
+    )
+    return _replace(
+        base, action="unchanged", issue=record.issue.ref(), tracker=record.issue.tracker,
+        container=record.container, warnings=(*base.warnings, warning),
+    )  # fmt: skip
 
 
 def changed_fields(pushed: Pushed, result: DraftResult) -> tuple[str, ...]:

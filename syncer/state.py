@@ -29,7 +29,7 @@ import filelock
 import orjson
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from pmsync.errors import StateCorrupt, StateLocked
+from pmsync.errors import StateCorrupt, StateError, StateLocked
 from pmsync.model import IssueRef
 
 SCHEMA_VERSION = 1
@@ -87,7 +87,6 @@ class ItemRecord(Model):
     adopted: bool = False
     intent: datetime | None = None  # a create was sent and its outcome is not known
     pushed: Pushed | None = None
-    outside: str | None = None  # text people wrote around pmsync's block (GitHub)
     status: Status | None = None
 
 
@@ -99,7 +98,9 @@ class DocumentRecord(Model):
 class TrackerRecord(Model):
     last_push: datetime | None = None
     last_status: datetime | None = None
-    etags: dict[str, str] = Field(default_factory=dict)  # conditional requests, by URL
+    # What the tracker's adapter keeps about this container between runs; only the
+    # adapter reads it (pmsync.adapters.base.Tracker.recall / memo).
+    memo: dict[str, Any] = Field(default_factory=dict)
 
 
 class HistoryPoint(Model):
@@ -156,7 +157,7 @@ def locked(
 ) -> Iterator[None]:
     """Hold the state lock; a second run says it waits, waits up to `timeout` seconds,
     then gives up."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    make_folder(path)
     lock = filelock.FileLock(str(path.with_name(path.name + ".lock")))
     try:
         try:
@@ -178,6 +179,17 @@ def locked(
         lock.release()
 
 
+def make_folder(path: Path) -> None:
+    """The state file's folder; a path through a file is the `state` setting's fault."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StateError(
+            f"{path}: cannot create the state file's folder ({exc.strerror or exc}); "
+            "check the `state` setting"
+        ) from None
+
+
 def load_state(path: Path) -> SyncState:
     """The saved state with the journal replayed; an empty state when there is none."""
     state = _read_state_file(path) if path.exists() else SyncState()
@@ -190,8 +202,11 @@ def _read_state_file(path: Path) -> SyncState:
         data = json.loads(path.read_text(encoding="utf-8"))
         if not isinstance(data, dict):
             raise ValueError("not a JSON object")
-        if data.get("version", SCHEMA_VERSION) > SCHEMA_VERSION:
-            raise ValueError(f"schema version {data['version']} is newer than this pmsync")
+        version = data.get("version", SCHEMA_VERSION)
+        if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+            raise ValueError(f"schema version {version!r} is not a positive whole number")
+        if version > SCHEMA_VERSION:
+            raise ValueError(f"schema version {version} is newer than this pmsync")
         return SyncState.model_validate(data)
     except (OSError, ValueError, ValidationError) as exc:
         reason = str(exc).splitlines()[0]
@@ -203,7 +218,7 @@ def _read_state_file(path: Path) -> SyncState:
 
 def save_state(state: SyncState, path: Path) -> None:
     """Write atomically, keep the previous good copy, then drop the replayed journal."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    make_folder(path)
     # orjson: the standard encoder falls back to pure Python when indenting (0.8 s for
     # 5,000 items, against 20 ms).
     data = orjson.dumps(state.model_dump(mode="json"), option=_PRETTY) + b"\n"
@@ -255,7 +270,7 @@ class Journal:
 
     def __init__(self, state_file: Path) -> None:
         self.path = journal_path(state_file)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        make_folder(self.path)
         self._handle = self.path.open("a", encoding="utf-8")
 
     def append(self, item_id: str, record: ItemRecord) -> None:
@@ -274,18 +289,22 @@ class Journal:
 
 
 def replay_journal(state: SyncState, path: Path) -> int:
-    """Apply journal lines to `state`; a torn last line (crash mid-write) is ignored."""
+    """Apply journal lines to `state`; a torn line (crash mid-write) is ignored."""
     if not path.exists():
         return 0
     count = 0
-    for raw in path.read_text(encoding="utf-8").splitlines():
+    # Undecodable bytes and lines that are not entries are skipped like a torn line: a
+    # crash mid-write leaves one, and the next run appends after it.
+    for raw in path.read_bytes().decode("utf-8", errors="replace").splitlines():
         try:
             entry: dict[str, Any] = json.loads(raw)
+            if not isinstance(entry, dict):
+                continue
             if entry.get("forget"):
                 state.items.pop(entry["item"], None)
             else:
                 state.items[entry["item"]] = ItemRecord.model_validate(entry["record"])
-        except (ValueError, KeyError, ValidationError):
+        except (ValueError, KeyError, TypeError, ValidationError):
             continue
         count += 1
     return count

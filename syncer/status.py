@@ -65,8 +65,9 @@ def _refresh_group(
     marker = state.tracker(tracker.name, container)
     started = precise_now()
     full = marker.last_status is None
-    tracker.etags = dict(marker.etags)
-    seen = {i.item_id: i for i in tracker.list_managed(container, marker.last_status) if i.item_id}
+    tracker.recall(container, marker.memo)
+    listed = list(tracker.list_managed(container, marker.last_status))
+    seen = {i.item_id: i for i in listed if i.item_id}
     by_key = {i.ref.key: i for i in seen.values()}
     for item_id, record in records.items():
         assert record.issue is not None
@@ -79,8 +80,15 @@ def _refresh_group(
                 continue
         if remote is not None:
             record.status = status_of(remote, started)
-    marker.etags = dict(tracker.etags)
-    marker.last_status = started
+    marker.memo = tracker.memo(container)
+    marker.last_status = next_since(marker.last_status, listed)
+
+
+def next_since(previous: datetime | None, listed: Iterable[RemoteIssue]) -> datetime | None:
+    """The next listing's `since`, in the tracker's clock: the newest change this listing
+    saw (whatever changes after it is newer still). The runner's clock may run ahead of
+    the tracker's, so it is never what the tracker compares its stamps with."""
+    return max((i.updated_at for i in listed if i.updated_at is not None), default=previous)
 
 
 def status_of(remote: RemoteIssue, seen_at: datetime) -> Status:

@@ -47,12 +47,16 @@ def apply_plan(
         except TrackerError as exc:
             outcomes.extend(_fail_all(changes, str(exc), report))
             continue
+        record = state.tracker(tracker_name, container)
+        tracker.recall(container, record.memo)
         run = GroupRun(tracker, container, state, journal, report, prune=prune)
         run.run(changes)
         if run.aborted is None:
-            state.tracker(tracker_name, container).last_push = run.settle(started)
+            tracker.settle(container, started)
+            record.last_push = started
         else:
             stopped(f"{tracker_name} {container}: stopped: {run.aborted}")
+        record.memo = tracker.memo(container)
         outcomes.extend(run.outcomes)
     return outcomes
 

@@ -17,6 +17,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from pmsync.errors import InputError
+from pmsync.lines import split_lines_keepends
+
 _LIST_ITEM = re.compile(r"^(?P<lead>\s*(?:[-*+]|\d{1,9}[.)])[ \t]+)(?P<box>\[[ xX]\][ \t]+)?")
 # A link pmsync wrote earlier: its text is an issue key (acme/ops#12, OPS-12).
 _LINK_SUFFIX = re.compile(r" \(\[(?:[\w.-]+/[\w.-]+#\d+|[A-Z][A-Z0-9_]+-\d+)\]\([^)\s]+\)\)$")
@@ -47,7 +50,7 @@ def edit_line(text: str, edit: LineEdit) -> str:
 
 def apply_edits(data: str, edits: Iterable[LineEdit]) -> str:
     """The document text with the edits applied; line endings untouched."""
-    lines = data.splitlines(keepends=True)
+    lines = split_lines_keepends(data)
     for edit in edits:
         index = edit.line - 1
         if not 0 <= index < len(lines):
@@ -61,14 +64,21 @@ def apply_edits(data: str, edits: Iterable[LineEdit]) -> str:
 
 
 def write_back(path: Path, edits: list[LineEdit]) -> bool:
-    """Apply the edits to a file in place (atomically); False when nothing changed."""
-    raw = path.read_bytes()
+    """Apply the edits to a file in place (atomically); False when nothing changed.
+    A symlink stays a symlink: its target is the file rewritten."""
+    path = path.resolve()
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read for write-back ({exc.strerror or exc})") from None
     bom = raw.startswith(b"\xef\xbb\xbf")
-    text = raw[3:].decode("utf-8") if bom else raw.decode("utf-8")
+    # surrogateescape: a stray Latin-1 byte (which the parser reads with replacement)
+    # goes back out as the same byte.
+    text = (raw[3:] if bom else raw).decode("utf-8", errors="surrogateescape")
     changed = apply_edits(text, edits)
     if changed == text:
         return False
-    data = (b"\xef\xbb\xbf" if bom else b"") + changed.encode("utf-8")
+    data = (b"\xef\xbb\xbf" if bom else b"") + changed.encode("utf-8", errors="surrogateescape")
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
     with os.fdopen(fd, "wb") as handle:
         handle.write(data)

@@ -150,7 +150,9 @@ def test_two_pushes_in_parallel_processes_create_each_issue_once(
     run = make_run(tmp_path, "github", fake_github)
     text = postmortem(ITEMS)
     run.write(text)
-    fake_github.inject("POST", r"^/repos/acme/ops/issues$", Latency(0.1), times=None)
+    # Long enough that the second process starts (slowly, on a loaded machine) while the
+    # first still holds the lock.
+    fake_github.inject("POST", r"^/repos/acme/ops/issues$", Latency(0.6), times=None)
     first = start_push(run)
     wait_for(lambda: fake_github.count("POST") > 0)  # the first holds the lock
     second = start_push(run)

@@ -31,7 +31,9 @@ def push(
     store: MemoryStore, state: SyncState, document: Postmortem, prune: bool = False
 ) -> list[str]:
     """One push; the actions taken, in order."""
-    tracker = MemoryTracker(store, RetryPolicy(writes_per_minute=0, sleep=lambda s: None))
+    tracker = MemoryTracker(
+        store, RetryPolicy(writes_per_minute=0, sleep=lambda s: None), name="github"
+    )
     plan = plan_changes([document], state, CONFIG)
     outcomes: list[Outcome] = apply_plan(plan, state, lambda name: tracker, None, prune=prune)
     return [o.action for o in outcomes]

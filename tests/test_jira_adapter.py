@@ -213,7 +213,7 @@ def test_update_is_one_put_with_changed_fields(fake_jira: FakeJira) -> None:
     ref = created(conn.create([draft(1)]))[0].issue.ref
     fake_jira.reset_log()
     new = draft(1, title="Renamed", content_hash="ffff", labels=("postmortem", "db"))
-    issue = conn.update(ref, new, ["title", "body", "labels"], None)
+    issue = conn.update(ref, new, ["title", "body", "labels"])
     assert len(fake_jira.requests) == 1 and fake_jira.requests[0].method == "PUT"
     sent = fake_jira.requests[0].json()["fields"]
     assert set(sent) == {"summary", "description", "labels"}
@@ -226,7 +226,7 @@ def test_update_on_datacenter_reads_back(fake_jira_dc: FakeJira) -> None:
     conn = tracker(fake_jira_dc)
     ref = created(conn.create([draft(1)]))[0].issue.ref
     fake_jira_dc.reset_log()
-    issue = conn.update(ref, draft(1, due=date(2025, 1, 2)), ["due"], None)
+    issue = conn.update(ref, draft(1, due=date(2025, 1, 2)), ["due"])
     assert [r.method for r in fake_jira_dc.requests] == ["PUT", "GET"]
     assert issue.due == date(2025, 1, 2)
 
@@ -343,7 +343,7 @@ def test_update_clears_due_and_assignee_but_keeps_unmapped_priority(fake_jira: F
     ref = created(conn.create([draft(1, assignee="acc-1")]))[0].issue.ref
     fake_jira.reset_log()
     conn.update(ref, draft(1, due=None, assignee=None, priority="P9"), ["due", "assignee",
-                "priority"], None)  # fmt: skip
+                "priority"])  # fmt: skip
     assert fake_jira.requests[0].json()["fields"] == {"duedate": None, "assignee": None}
     after = fake_jira.issue("OPS-1")["fields"]
     assert after["duedate"] is None and after["assignee"] is None

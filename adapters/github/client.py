@@ -1,6 +1,12 @@
 """HTTP edge of the GitHub adapter: requests through PyGithub's Requester, and every
 failure turned into a `pmsync.errors.TrackerError` with the right retry semantics.
 
+PyGithub is used as a transport, through its public `Github.requester` (`requestJson`,
+`withAuth`): it brings the token, the Enterprise base URL, redirects and its tested HTTP
+stack, while pmsync needs what PyGithub's object API hides — status codes (304), ETags,
+`Link` page numbers and rate-limit headers of each answer — and one request per call
+(PyGithub's objects fetch lazily, which would add requests).
+
 Nothing here retries or sleeps: `RetryPolicy` owns all waiting. PyGithub's own retry
 is switched off in `connect()` (retry=None gives urllib3 `Retry(0, read=False)`), so
 a POST is never re-sent by the library after a 5xx or a dropped connection.

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from pmsync.adapters.settings import env_name, server_url
 
 
 class ProjectConfig(BaseModel):
@@ -25,6 +27,9 @@ class GitHubConfig(BaseModel):
     # Creates sent at a time. GitHub asks for serial writes (its secondary rate limit
     # punishes concurrent ones), so more than 1 is allowed only with pacing off.
     parallel_creates: int = Field(default=1, ge=1, le=8)
+
+    _api_url = field_validator("api_url")(server_url)
+    _token_env = field_validator("token_env")(env_name)
 
     @model_validator(mode="after")
     def _parallel_only_unpaced(self) -> GitHubConfig:

@@ -12,13 +12,16 @@ from typing import Any, ClassVar, TypeGuard, TypeVar
 from urllib.parse import urlencode
 
 from pmsync.adapters.base import (
+    Memo,
     RetryPolicy,
     neutralize,
     render_block,
-    replace_block,
+    split_outside,
+    wrap_block,
 )
 from pmsync.adapters.github.client import GitHubClient, Response
 from pmsync.adapters.github.config import GitHubConfig
+from pmsync.adapters.github.memo import SETTLE_AFTER, RepoMemo, now
 from pmsync.adapters.github.project import GitHubProject, project_due
 from pmsync.adapters.github.values import (
     DUE_TITLE_RE,
@@ -99,7 +102,6 @@ class GitHubTracker:
 
     name: ClassVar[str] = "github"
     max_batch: ClassVar[int] = 1
-    keeps_outside_text: ClassVar[bool] = True  # people write around pmsync's block
 
     def __init__(
         self,
@@ -112,20 +114,47 @@ class GitHubTracker:
         self.client = client
         self.policy = policy
         self.project = project  # due dates in a Projects v2 date field (due_dates: project)
-        # Listing URL (without `since`) → ETag of its first page. The engine loads and
-        # saves it with the state; a 304 costs no rate limit.
+        # Listing URL (without `since`) → ETag of its first page, kept in each
+        # repository's memo between runs; a 304 costs no rate limit.
         self.etags: dict[str, str] = {}
-        self.not_modified = False  # the last list_managed was answered 304
+        self._memos: dict[str, RepoMemo] = {}  # repository → what is kept about it
         self.push_access: bool | None = None  # known after check()
         self._labels: dict[str, set[str]] = {}  # repo → lower-case label names
         self._milestones: dict[str, dict[date, int]] = {}  # repo → due date → number
         self._spares: queue.SimpleQueue[GitHubClient] = queue.SimpleQueue()  # for threads
         self._stopped: TrackerError | None = None  # a fatal error ends every later call
 
-    @property
-    def conditional(self) -> dict[str, str]:
-        """The ETag cache under its other name (same dict as `etags`)."""
-        return self.etags
+    # --- the memo the state keeps per repository ----------------------------------------
+
+    def recall(self, container: str, memo: Memo) -> None:
+        loaded = self._memos[container] = RepoMemo.load(memo)
+        self.etags.update(loaded.etags)
+
+    def memo(self, container: str) -> Memo:
+        memo = self._memo(container)
+        prefix = f"/repos/{container}/"
+        memo.etags = {k: v for k, v in self.etags.items() if k.startswith(prefix)}
+        return memo.dump()
+
+    def settle(self, container: str, started: datetime) -> None:
+        """A push that started at `started` ended: people's edits before it are known.
+        After many writes, read them back now (one request per 100) so the next push's
+        listing of edits does not return pmsync's own writes."""
+        memo = self._memo(container)
+        started -= memo.ahead  # in GitHub's time: it compares `since` with its own clock
+        memo.since = started
+        if memo.writes <= SETTLE_AFTER:
+            return
+        settled = now() - memo.ahead
+        try:
+            for _ in self._listing(container, started):
+                pass  # each issue's text is noted on the way
+        except TrackerError:
+            return  # the next push reads from the start of this one: still right
+        memo.since = settled
+
+    def _memo(self, container: str) -> RepoMemo:
+        return self._memos.setdefault(container, RepoMemo())
 
     # --- reads ------------------------------------------------------------------------
 
@@ -141,20 +170,33 @@ class GitHubTracker:
         With `since`, the first page is a conditional request: the ETag is kept per URL
         *without* `since` (GitHub's ETag covers the answer, so an unchanged answer, e.g.
         still nothing updated, matches across runs whose `since` moved on). A 304 means
-        "the same answer as last time, already recorded": nothing is yielded and
-        `not_modified` is set. Without `since` no conditional request is made: an
-        empty result must only ever mean "no issues"."""
+        "the same answer as last time, already recorded": nothing is yielded. Without
+        `since` no conditional request is made: an empty result must only ever mean
+        "no issues"."""
+        return self._listing(container, since, conditional=since is not None)
+
+    def _listing(
+        self, container: str, since: datetime | None, *, conditional: bool = False
+    ) -> Iterator[RemoteIssue]:
+        """The listing; the text people keep around each issue's block is noted."""
+        memo = self._memo(container)
+        for issue in self._pages(container, since, conditional):
+            memo.note(issue.ref.key, issue.body)
+            yield issue
+
+    def _pages(
+        self, container: str, since: datetime | None, conditional: bool
+    ) -> Iterator[RemoteIssue]:
         if since is None and TRACKING_LABEL not in self._known_labels(container):
             return  # no issue can carry a label the repository does not have
         params = self._list_params(since)
         url = f"/repos/{container}/issues"
         key = f"{url}?{urlencode({k: v for k, v in params.items() if k != 'since'})}"
-        etag = self.etags.get(key) if since is not None else None
+        etag = self.etags.get(key) if conditional else None
         headers = {"If-None-Match": etag} if etag else {}
         what = f"list issues of {container}"
         resp = self._call(what, "GET", url, params=params, headers=headers)
-        self.not_modified = resp.status == 304
-        if self.not_modified:
+        if resp.status == 304:
             return
         if "etag" in resp.headers and not resp.link("next"):
             self.etags[key] = resp.headers["etag"]  # single-page answers only (see above)
@@ -265,7 +307,9 @@ class GitHubTracker:
         warnings = dropped_fields(payload, outcome.data, repo, self.push_access)
         if draft.due and self.project is not None:
             warnings.extend(project_due(self.project, outcome.data, draft.due))
-        return Created(draft.item_id, to_remote(repo, outcome.data), tuple(warnings))
+        issue = to_remote(repo, outcome.data)
+        self._memo(repo).wrote(issue.ref.key, issue.body, issue.updated_at)
+        return Created(draft.item_id, issue, tuple(warnings))
 
     def _create_payload(self, repo: str, draft: IssueDraft) -> dict[str, Any]:
         body = render_block(draft.item_id, draft.content_hash, neutralize(draft.body))
@@ -280,14 +324,32 @@ class GitHubTracker:
         return payload
 
     def update(
-        self, ref: IssueRef, draft: IssueDraft, fields: Collection[str], base_body: str | None
+        self,
+        ref: IssueRef,
+        draft: IssueDraft,
+        fields: Collection[str],
+        base_body: str | None = None,
+    ) -> RemoteIssue:
+        """Only pmsync's block of the body is replaced: people's text around it is kept.
+        It comes from `base_body` (the current body, when a caller has it), else from the
+        repository's memo (after one listing of the issues edited since the last push),
+        else from a GET of the issue."""
+        repo, number = parse_key(ref.key)
+        outside = split_outside(base_body) if base_body is not None else self._known(repo, ref)
+        current = None
+        if ("body" in fields and outside is None) or "labels" in fields:
+            current = self._call(f"read {ref.key}", "GET", f"/repos/{repo}/issues/{number}").data
+            outside = split_outside(current.get("body")) if outside is None else outside
+        updated = self._apply(
+            ref, draft, fields, self._update_payload(repo, draft, fields, outside, current)
+        )
+        self._memo(repo).wrote(updated.ref.key, updated.body, updated.updated_at)
+        return updated
+
+    def _apply(
+        self, ref: IssueRef, draft: IssueDraft, fields: Collection[str], payload: dict[str, Any]
     ) -> RemoteIssue:
         repo, number = parse_key(ref.key)
-        current = None
-        if ("body" in fields and base_body is None) or "labels" in fields:
-            current = self._call(f"read {ref.key}", "GET", f"/repos/{repo}/issues/{number}").data
-            base_body = current.get("body") if base_body is None else base_body
-        payload = self._update_payload(repo, draft, fields, base_body, current)
         if not payload:
             found = self.get(ref)
             if found is None:
@@ -303,12 +365,38 @@ class GitHubTracker:
             self.project.set_due(str(resp.data["node_id"]), draft.due)
         return to_remote(repo, resp.data)
 
+    def _known(self, repo: str, ref: IssueRef) -> tuple[str, str] | None:
+        """People's text around the block of `ref` as the memo knows it, after reading
+        the issues edited since the last push once; None without a memo (read it)."""
+        memo = self._memos.get(repo)
+        if memo is None or not memo.recalled:
+            return None
+        if ref.key not in memo.read and not memo.edits_read:
+            self._read_edits(repo, memo)
+        return memo.outside.get(ref.key, ("", ""))
+
+    def _read_edits(self, repo: str, memo: RepoMemo) -> None:
+        """One listing of the issues changed since `memo.since` (all, without one), their
+        text noted. A failure fails every update of the run: none may guess the text."""
+        if memo.edits_failed is not None:
+            raise memo.edits_failed
+        try:
+            for _ in self._listing(repo, memo.since):
+                pass
+        except TrackerError as exc:
+            message = f"could not read the issues before updating them: {exc}"
+            memo.edits_failed = type(exc)(
+                message, transient=exc.transient, retry_after=exc.retry_after
+            )
+            raise memo.edits_failed from None
+        memo.edits_read = True
+
     def _update_payload(
         self,
         repo: str,
         draft: IssueDraft,
         fields: Collection[str],
-        base_body: str | None,
+        outside: tuple[str, str] | None,
         current: dict[str, Any] | None,
     ) -> dict[str, Any]:
         payload: dict[str, Any] = {}
@@ -316,7 +404,7 @@ class GitHubTracker:
             payload["title"] = draft.title
         if "body" in fields:
             block = render_block(draft.item_id, draft.content_hash, neutralize(draft.body))
-            payload["body"] = replace_block(base_body, block)
+            payload["body"] = wrap_block(outside or ("", ""), block)
         if "labels" in fields:
             self._ensure_labels(repo, draft.labels)
             kept = label_names(current or {})

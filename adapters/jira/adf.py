@@ -159,6 +159,7 @@ def read_marker(description: Any) -> tuple[str, str] | None:
 # --- wiki markup (REST v2) ----------------------------------------------------------------
 
 _WIKI_SPECIAL = re.compile(r"([\\*_{}\[\]|^~+!])")
+_MACRO = re.compile(r"\{(?=(?:noformat|code)\b)", re.IGNORECASE)
 _WIKI_MARKS = {"strong": "*", "em": "_", "s": "-"}
 
 
@@ -184,7 +185,7 @@ def markdown_to_wiki(markdown: str, marker: str | None = None) -> str:
             target.append("".join(lists) + " " + text if lists else text)
         elif kind in ("fence", "code_block"):
             lang = token.info.strip().split()[0] if token.info.strip() else ""
-            body = token.content.rstrip("\n")
+            body = _inert_macros(token.content.rstrip("\n"))
             target.append(
                 f"{{code:{lang}}}\n{body}\n{{code}}"
                 if lang
@@ -209,6 +210,12 @@ def _join_wiki(blocks: list[str]) -> str:
     return out
 
 
+def _inert_macros(code: str) -> str:
+    """Code shown verbatim: a `{noformat}` or `{code}` inside would end pmsync's block
+    early and let the rest (`[~admin]`, a fake marker) render as live markup."""
+    return _MACRO.sub("{\u200b", code)
+
+
 def _wiki_escape(text: str) -> str:
     escaped = _WIKI_SPECIAL.sub(r"\\\1", text)
     return re.sub(r"(^|\s)([-#])", r"\1\\\2", escaped)
@@ -222,7 +229,7 @@ def _wiki_inline(children: list[Token]) -> str:
         if kind in ("text", "html_inline"):
             out.append(_wiki_escape(child.content))
         elif kind == "code_inline":
-            out.append("{{" + child.content.replace("}", "\\}") + "}}")
+            out.append("{{" + _wiki_escape(child.content) + "}}")
         elif kind == "softbreak":
             out.append(" ")
         elif kind == "hardbreak":

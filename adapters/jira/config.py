@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from pmsync.adapters.settings import env_name, server_url
 
 
 class JiraConfig(BaseModel):
@@ -29,3 +31,6 @@ class JiraConfig(BaseModel):
     )
     fields: dict[str, Any] = Field(default_factory=dict)
     done_transition: str = "Done"
+
+    _url = field_validator("url")(server_url)
+    _env_names = field_validator("email_env", "token_env")(env_name)

@@ -11,7 +11,8 @@ from pmsync.adapters.spec import Found, RefGrammar
 from pmsync.model import IssueRef
 
 KEY = r"[A-Z][A-Z0-9_]+-\d+"  # a project key (letters, digits, "_"), a dash, a number
-URL = re.compile(rf"(https?://[^\s)\]>|]+?)/browse/({KEY})\b")
+# No scan past the next "://": a line of "http://" repeated stays linear.
+URL = re.compile(rf"(https?://(?:(?!://)[^\s)\]>|])+?)/browse/({KEY})\b")
 # In prose a bare KEY-123 is only a Jira key in a link's text or after a tracker word;
 # "UTF-8", "SHA-256" and "COVID-19" are not. In a references column any key counts.
 KEY_IN_CONTEXT = (

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timezone, tzinfo
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal, cast
 
-from pmsync.adapters.base import RetryPolicy, chunks
+from pmsync.adapters.base import Memo, RetryPolicy, chunks
 from pmsync.adapters.jira.adf import markdown_to_adf, markdown_to_wiki
 from pmsync.adapters.jira.config import JiraConfig
 from pmsync.adapters.jira.values import (
@@ -37,6 +38,7 @@ PERMISSIONS = "Browse projects, Create issues, Edit issues, Transition issues an
 FIELDS = ("summary", "description", "labels", "duedate", "priority", "assignee", "status",
           "resolution", "resolutiondate", "updated", "created")  # fmt: skip
 PAGE = 100
+TIMEOUT = (10, 60)  # seconds to connect, to read
 
 
 def connect(config: JiraConfig, env: Mapping[str, str], policy: RetryPolicy) -> JiraTracker:
@@ -69,11 +71,34 @@ def connect(config: JiraConfig, env: Mapping[str, str], policy: RetryPolicy) -> 
             max_retries=0,
             get_server_info=False,
             validate=False,
-            timeout=(10, 60),
+            timeout=TIMEOUT,
             logging=False,
         )
 
-    return JiraTracker(config, policy, client, jira.exceptions.JIRAError, requests.RequestException)
+    # The library's own methods cost extra requests where pmsync needs one (a field-name
+    # lookup before each search, a GET after each edit) and cannot send ADF comments: those
+    # calls go out as plain REST on a requests session set up as the library sets up its
+    # own (its default headers, the same auth), and the library's public `raise_on_error`
+    # turns their answers into the library's errors, converted like every other.
+    transport = requests.Session()
+    transport.headers.update(cast("dict[str, str]", jira.JIRA.DEFAULT_OPTIONS["headers"]))
+    transport.auth = secret or jira.client.TokenAuth(env[config.token_env])
+    library = JiraLibrary(
+        client, transport, jira.resilientsession.raise_on_error, jira.exceptions.JIRAError,
+        requests.RequestException,
+    )  # fmt: skip
+    return JiraTracker(config, policy, library)
+
+
+@dataclass(frozen=True)
+class JiraLibrary:
+    """What the adapter uses of the `jira` library, imported in `connect()` only."""
+
+    client: Callable[[str], Any]  # a JIRA client speaking REST version "2" or "3"
+    transport: Any  # requests.Session for the plain REST calls
+    raise_on_error: Callable[[Any], object]
+    jira_error: type[Exception]
+    network_error: type[Exception]
 
 
 # --- the tracker --------------------------------------------------------------------------
@@ -82,26 +107,29 @@ def connect(config: JiraConfig, env: Mapping[str, str], policy: RetryPolicy) -> 
 class JiraTracker:
     name: ClassVar[str] = "jira"
     max_batch: ClassVar[int] = 50
-    keeps_outside_text: ClassVar[bool] = False  # pmsync owns the whole description
 
-    def __init__(
-        self,
-        config: JiraConfig,
-        policy: RetryPolicy,
-        client: Callable[[str], Any],
-        jira_error: type[Exception],
-        network_error: type[Exception],
-    ) -> None:
+    def __init__(self, config: JiraConfig, policy: RetryPolicy, library: JiraLibrary) -> None:
         self._config = config
         self._policy = policy
-        self._client = client
-        self._jira_error = jira_error
-        self._network_error = network_error
+        self._library = library
+        self._client = library.client
+        self._jira_error = library.jira_error
+        self._network_error = library.network_error
         self._base = str(config.url).rstrip("/")
         self._jira: Any = None
         self.cloud = True
         self._tz: tzinfo = timezone.utc  # JQL dates are read in the user's time zone
-        self.etags: dict[str, str] = {}  # Jira has no conditional requests
+
+    # --- the memo the state keeps per project: nothing (no conditional requests, and
+    # pmsync owns the whole description) ---------------------------------------------
+    def recall(self, container: str, memo: Memo) -> None:
+        pass
+
+    def memo(self, container: str) -> Memo:
+        return {}
+
+    def settle(self, container: str, started: datetime) -> None:
+        pass
 
     # --- flavour and access -----------------------------------------------------------
     def _ready(self) -> Any:
@@ -249,11 +277,9 @@ class JiraTracker:
         )  # fmt: skip
         return Created(draft.item_id, issue, warnings)
 
-    def update(
-        self, ref: IssueRef, draft: IssueDraft, fields: Collection[str], base_body: str | None
-    ) -> RemoteIssue:
+    def update(self, ref: IssueRef, draft: IssueDraft, fields: Collection[str]) -> RemoteIssue:
         """One PUT with the changed fields. The description is pmsync's own rendering,
-        replaced whole (`base_body` is not used: Jira descriptions are not Markdown)."""
+        replaced whole: people comment on a Jira issue rather than edit its description."""
         self._ready()
         full, _ = draft_fields(draft, self._config, self.cloud)
         names = {"title": "summary", "body": "description", "labels": "labels",
@@ -318,16 +344,18 @@ class JiraTracker:
         params: dict[str, str] | None = None,
         what: str,
     ) -> Any:
-        """One request through the library's session (auth, headers, error parsing). Used
-        where the library's own methods would add requests (field-name lookups before a
-        search, a GET after an edit) or cannot speak ADF."""
-        session = self._ready()._session
+        """One plain REST request (see `connect` for why), errors as the library's."""
+        self._ready()  # the flavour decides the API version
         url = f"{self._base}/rest/api/{'3' if self.cloud else '2'}/{path}"
         data = None if body is None else json.dumps(body)
         read_only = method == "GET" or path.startswith("search")
+        library = self._library
 
         def send() -> Any:
-            response = session.request(method, url, params=params, data=data)
+            response = library.transport.request(
+                method, url, params=params, data=data, timeout=TIMEOUT
+            )
+            library.raise_on_error(response)
             return response.json() if response.content else None
 
         return self._call(what, send, write=not read_only, post=method == "POST" and not read_only)

@@ -80,7 +80,7 @@ def managed(tracker: Tracker, container: str) -> dict[str, RemoteIssue]:
 
 
 def update(tracker: Tracker, ref: IssueRef, new: IssueDraft, fields: set[str]) -> RemoteIssue:
-    return tracker.update(ref, new, fields, None)
+    return tracker.update(ref, new, fields)
 
 
 class TrackerContract:
