@@ -244,11 +244,11 @@ def test_update_sends_only_what_changed_and_keeps_outside_text(fake_gitlab: Fake
     fake_gitlab.edit_issue(1, description="Notes first.\n\n" + (issue.description or ""),
                            labels=[*issue.labels, "team::sre"])  # fmt: skip
     fake_gitlab.reset_log()
-    conn.update(c.issue.ref, draft(1, title="Renamed", due=None), ["title", "due"], None)
+    conn.update(c.issue.ref, draft(1, title="Renamed", due=None), ["title", "due"])
     (put,) = [r for r in fake_gitlab.requests if r.method == "PUT"]
     assert put.json() == {"title": "Renamed", "due_date": ""}
     assert len(fake_gitlab.requests) == 1
-    conn.update(c.issue.ref, draft(1, body="new text", priority="P2"), ["body", "priority"], None)
+    conn.update(c.issue.ref, draft(1, body="new text", priority="P2"), ["body", "priority"])
     after = fake_gitlab.issue(1)
     assert after.description is not None and after.description.startswith("Notes first.")
     assert "new text" in after.description

@@ -145,3 +145,18 @@ def test_confidential_from_front_matter(tmp_path: Path, fake_gitlab: FakeGitLab)
     assert actions(ws.push()) == {"create": 2}
     by_title = {i.title: i.confidential for i in fake_gitlab.issues()}
     assert by_title == {"Rotate the signing keys": True, "Add an index": False}
+
+
+def test_text_people_write_around_the_block_survives_an_update(
+    pushed: Workspace, fake_gitlab: FakeGitLab
+) -> None:
+    issue = fake_gitlab.issue(3)
+    fake_gitlab.edit_issue(3, description="Triage notes.\n\n" + (issue.description or ""))
+    path = pushed.postmortems / "incident-00000.md"
+    path.write_text(path.read_text().replace("step 2)**: make sure", "step 2)**: ensure"))
+    fake_gitlab.reset_log()
+    assert actions(pushed.push()) == {"update": 1, "unchanged": ITEMS - 1}
+    # one listing of the issues edited since the last push, one PUT, no GET of the issue
+    assert [r.method for r in fake_gitlab.requests] == ["GET", "PUT"]
+    after = fake_gitlab.issue(3).description or ""
+    assert after.startswith("Triage notes.") and "ensure" in after

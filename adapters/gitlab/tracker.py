@@ -1,10 +1,10 @@
 """The GitLab tracker: issues of one or more projects (GitLab.com or self-managed).
 
 Identity lives in GitLab itself: every issue pmsync creates carries the label `pmsync`
-and, in its description, pmsync's hidden marker block (text people write around it is
-kept on update). Due dates are GitLab's native `due_date`; the priority is a label
-(`priority::P1` by default); owners become assignees through `people` (username → user
-id, looked up once a run).
+and, in its description, pmsync's hidden marker block. Text people write around the block
+is kept on update: the project's memo (memo.py) holds it between runs. Due dates are
+GitLab's native `due_date`; the priority is a label (`priority::P1` by default); owners
+become assignees through `people` (username → user id, looked up once a run).
 """
 
 from __future__ import annotations
@@ -14,9 +14,17 @@ from collections.abc import Collection, Iterator, Mapping, Sequence
 from datetime import datetime, timezone
 from typing import Any, ClassVar
 
-from pmsync.adapters.base import RetryPolicy, neutralize, render_block, replace_block
+from pmsync.adapters.base import (
+    Memo,
+    RetryPolicy,
+    neutralize,
+    render_block,
+    split_outside,
+    wrap_block,
+)
 from pmsync.adapters.gitlab.client import GitLabClient
 from pmsync.adapters.gitlab.config import GitLabConfig
+from pmsync.adapters.gitlab.memo import SETTLE_AFTER, ProjectMemo
 from pmsync.adapters.gitlab.values import (
     REPORTER,
     ROLES,
@@ -71,14 +79,40 @@ class GitLabTracker:
 
     name: ClassVar[str] = "gitlab"
     max_batch: ClassVar[int] = 1
-    keeps_outside_text: ClassVar[bool] = True  # people write around pmsync's block
 
     def __init__(self, config: GitLabConfig, client: GitLabClient) -> None:
         self.config = config
         self.client = client
-        self.etags: dict[str, str] = {}  # no conditional requests on GitLab
         self.warnings: list[str] = []  # from check(): missing role
         self._user_ids: dict[str, int | None] = {}  # username → id (None: no such user)
+        self._memos: dict[str, ProjectMemo] = {}  # project → what is kept about it
+
+    # --- the memo the state keeps per project -----------------------------------------
+
+    def recall(self, container: str, memo: Memo) -> None:
+        self._memos[container] = ProjectMemo.load(memo)
+
+    def memo(self, container: str) -> Memo:
+        return self._memo(container).dump()
+
+    def settle(self, container: str, started: datetime) -> None:
+        """A push that started at `started` ended: people's edits before it are known.
+        After many writes, read them back now (one request per 100) so the next push's
+        listing of edits does not return pmsync's own writes."""
+        memo = self._memo(container)
+        memo.since = started
+        if memo.writes <= SETTLE_AFTER:
+            return
+        settled = datetime.now(timezone.utc)
+        try:
+            for _ in self._listing(container, started):
+                pass  # each issue's text is noted on the way
+        except TrackerError:
+            return  # the next push reads from the start of this one: still right
+        memo.since = settled
+
+    def _memo(self, container: str) -> ProjectMemo:
+        return self._memos.setdefault(container, ProjectMemo())
 
     # --- reads ------------------------------------------------------------------------
 
@@ -102,7 +136,11 @@ class GitLabTracker:
         created while the pages are read land on the last page); with `since`, only
         those updated at or after it. A moved issue stays in the listing as GitLab keeps
         it (closed, `moved_to_id`), reported closed with the reason "moved"."""
-        path = container or self._project()
+        return self._listing(container or self._project(), since)
+
+    def _listing(self, path: str, since: datetime | None) -> Iterator[RemoteIssue]:
+        """The listing; the text people keep around each issue's block is noted."""
+        memo = self._memo(path)
         params: dict[str, Any] = {"labels": TRACKING_LABEL, "state": "all", "per_page": PAGE,
                                   "order_by": "created_at", "sort": "asc"}  # fmt: skip
         if since is not None:
@@ -110,7 +148,9 @@ class GitLabTracker:
         url = f"/projects/{project_id(path)}/issues"
         try:
             for data in self.client.pages(f"list issues of {path}", url, params):
-                yield to_remote(data)
+                issue = to_remote(data)
+                memo.note(issue.ref.key, issue.body)
+                yield issue
         except NotFound:
             raise self._missing(path) from None
 
@@ -120,7 +160,11 @@ class GitLabTracker:
             data = self.client.get(f"read {ref.key}", _issue_url(path, iid))
         except NotFound:
             return None
-        return None if data.get("moved_to_id") else to_remote(data)
+        if data.get("moved_to_id"):
+            return None
+        issue = to_remote(data)
+        self._memo(path).note(issue.ref.key, issue.body)
+        return issue
 
     # --- writes -----------------------------------------------------------------------
 
@@ -139,7 +183,7 @@ class GitLabTracker:
                 results.append(Failed(draft.item_id, str(exc), maybe_applied=exc.maybe_applied))
                 continue
             warnings = [*self._unknown_assignee(draft), *dropped(payload, data, path)]
-            results.append(Created(draft.item_id, to_remote(data), tuple(warnings)))
+            results.append(Created(draft.item_id, self._wrote(path, data), tuple(warnings)))
         return results
 
     def _create_payload(self, draft: IssueDraft) -> dict[str, Any]:
@@ -156,33 +200,68 @@ class GitLabTracker:
             payload["confidential"] = True
         return payload
 
-    def update(
-        self, ref: IssueRef, draft: IssueDraft, fields: Collection[str], base_body: str | None
-    ) -> RemoteIssue:
-        """One PUT with what changed. The current issue is read first only when the body
-        must be merged and is not known, or labels change (people's labels are kept)."""
+    def update(self, ref: IssueRef, draft: IssueDraft, fields: Collection[str]) -> RemoteIssue:
+        """One PUT with what changed. People's text around pmsync's block comes from the
+        project's memo (after one listing of the issues edited since the last push), else
+        from a GET of the issue, which labels need too (people's labels are kept)."""
         path, iid = parse_key(ref.key)
+        outside = self._known(path, ref) if "body" in fields else None
         current: dict[str, Any] | None = None
-        if ("body" in fields and base_body is None) or {"labels", "priority"} & set(fields):
+        if ("body" in fields and outside is None) or {"labels", "priority"} & set(fields):
             current = self.client.get(f"read {ref.key}", _issue_url(path, iid))
-            base_body = current.get("description") if base_body is None else base_body
-        payload = self._update_payload(draft, fields, base_body, current)
+            outside = outside if outside is not None else split_outside(current.get("description"))
+        payload = self._update_payload(draft, fields, outside, current)
         if not payload:
             found = self.get(ref)
             if found is None:
                 raise NotFound(f"GitLab: {ref.key} is gone or was moved")
             return found
         data = self.client.put(f"update {ref.key}", _issue_url(path, iid), payload)
-        return to_remote(data)
+        return self._wrote(path, data)
 
-    def _update_payload(self, draft: IssueDraft, fields: Collection[str], base_body: str | None,
+    def _wrote(self, path: str, data: Mapping[str, Any]) -> RemoteIssue:
+        """An issue as GitLab answered a write: counted, and its text noted."""
+        issue = to_remote(data)
+        memo = self._memo(path)
+        memo.writes += 1
+        memo.note(issue.ref.key, issue.body)
+        return issue
+
+    def _known(self, path: str, ref: IssueRef) -> tuple[str, str] | None:
+        """People's text around the block of `ref` as the memo knows it, after reading
+        the issues edited since the last push once; None without a memo (read it)."""
+        memo = self._memos.get(path)
+        if memo is None or not memo.recalled:
+            return None
+        if ref.key not in memo.read and not memo.edits_read:
+            self._read_edits(path, memo)
+        return memo.outside.get(ref.key, ("", ""))
+
+    def _read_edits(self, path: str, memo: ProjectMemo) -> None:
+        """One listing of the issues changed since `memo.since` (all, without one), their
+        text noted. A failure fails every update of the run: none may guess the text."""
+        if memo.edits_failed is not None:
+            raise memo.edits_failed
+        try:
+            for _ in self._listing(path, memo.since):
+                pass
+        except TrackerError as exc:
+            message = f"could not read the issues before updating them: {exc}"
+            memo.edits_failed = type(exc)(
+                message, transient=exc.transient, retry_after=exc.retry_after
+            )
+            raise memo.edits_failed from None
+        memo.edits_read = True
+
+    def _update_payload(self, draft: IssueDraft, fields: Collection[str],
+                        outside: tuple[str, str] | None,
                         current: dict[str, Any] | None) -> dict[str, Any]:  # fmt: skip
         payload: dict[str, Any] = {}
         if "title" in fields:
             payload["title"] = draft.title
         if "body" in fields:
             block = render_block(draft.item_id, draft.content_hash, neutralize(draft.body))
-            payload["description"] = replace_block(base_body, block)
+            payload["description"] = wrap_block(outside or ("", ""), block)
         if current is not None and {"labels", "priority"} & set(fields):
             wanted = [*wanted_labels(draft, self.config.priority_label), TRACKING_LABEL]
             labels = merged_labels(wanted, current.get("labels") or [], self.config.priority_label)
@@ -201,7 +280,7 @@ class GitLabTracker:
         url = _issue_url(path, iid)
         self.client.post(f"comment on {ref.key}", f"{url}/notes", {"body": comment})
         data = self.client.put(f"close {ref.key}", url, {"state_event": "close"})
-        return to_remote(data)
+        return self._wrote(path, data)
 
     # --- people -----------------------------------------------------------------------
 
