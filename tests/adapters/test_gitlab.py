@@ -38,6 +38,14 @@ class GitLabBackend:
         url = f"{self.fake.url}/{self.container}/-/issues/9999"
         return IssueRef("gitlab", f"{self.container}#9999", url)
 
+    def write_around(self, ref: IssueRef, text: str) -> None:
+        iid = int(ref.key.rsplit("#", 1)[1])
+        body = self.fake.issues()[iid - 1].description
+        self.fake.edit_issue(iid, description=f"{text}\n\n{body}\n\n{text}")
+
+    def text(self, ref: IssueRef) -> str:
+        return str(self.fake.issues()[int(ref.key.rsplit("#", 1)[1]) - 1].description)
+
 
 class TestGitLabContract(TrackerContract):
     @pytest.fixture
