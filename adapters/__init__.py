@@ -24,6 +24,7 @@ def register(module: str) -> None:
 register("github")
 register("jira")
 register("linear")
+register("gitlab")
 
 
 def tracker_spec(name: str) -> TrackerSpec:

@@ -18,6 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tests.fakes.github import FakeGitHub  # noqa: E402
+from tests.fakes.gitlab import FakeGitLab  # noqa: E402
 from tests.fakes.jira import FakeJira  # noqa: E402
 from tests.fakes.linear import FakeLinear  # noqa: E402
 from tests.fakes.server import FakeServer  # noqa: E402
@@ -61,12 +62,12 @@ def crashes(fakes: dict[str, FakeServer], scratch: Path) -> list[Cell]:
     for n, (tracker, k, after_commit) in enumerate(CRASHES):
         fake = fakes[tracker]
         fake.reset()  # type: ignore[attr-defined]
-        items = ITEMS if tracker == "github" else JIRA_ITEMS
+        items = JIRA_ITEMS if tracker == "jira" else ITEMS
         run = make_run(scratch / f"crash-{n}", tracker, fake)
         crash_then_rerun(run, k, after_commit=after_commit, items=items)
         run.push()
         result = tally(run, item_ids(postmortem(items)))
-        unit = "creates" if tracker == "github" else "bulk creates of 50"
+        unit = "bulk creates of 50" if tracker == "jira" else "creates"
         where = f"after {k} {unit}" + (" + commit" if after_commit else "")
         done.append(Cell(tracker, "SIGKILL", where, 2, result.duplicates, result.lost))
     return done
@@ -98,13 +99,24 @@ def main() -> int:
         FakeGitHub() as github,
         FakeJira() as jira,
         FakeLinear() as linear,
+        FakeGitLab() as gitlab,
         tempfile.TemporaryDirectory() as tmp,
     ):
-        fakes: dict[str, FakeServer] = {"github": github, "jira": jira, "linear": linear}
+        fakes: dict[str, FakeServer] = {
+            "github": github,
+            "jira": jira,
+            "linear": linear,
+            "gitlab": gitlab,
+        }
         done = matrix(fakes, Path(tmp))
         if "--no-crash" not in sys.argv:
             done += crashes(fakes, Path(tmp))
-        invalid = github.validation_errors + jira.validation_errors + linear.validation_errors
+        invalid = [
+            *github.validation_errors,
+            *jira.validation_errors,
+            *linear.validation_errors,
+            *gitlab.validation_errors,
+        ]
     print(table(done))
     print(f"\n{len(done)} cells in {time.perf_counter() - started:.1f} s; "
           f"fake validation errors: {len(invalid)}")  # fmt: skip

@@ -1,13 +1,14 @@
 """The naive baseline: the script people write by hand with PyGithub, the `jira`
-library or plain GraphQL requests (Linear). To avoid duplicates it searches for each
-item before creating it; for status it fetches each issue by number or key. No state
-file, no marker, no bulk calls.
+library, python-gitlab (GitLab) or plain GraphQL requests (Linear). To avoid duplicates
+it searches for each item before creating it; for status it fetches each issue by number
+or key. No state file, no marker, no bulk calls.
 
 The search is the part that decides duplicates:
 - GitHub: `GET /search/issues` with the item title (`in:title "…"`). The real search
   index lags by seconds to minutes and allows 30 searches a minute, so on GitHub this
   script is both slower than measured here and not duplicate-free; the fake's index is
   never stale.
+- GitLab: the project's issue listing with `search` in the title.
 - Jira: JQL over a label derived from the title (`labels = naive-…`): the fake's JQL
   subset has no `summary ~`, and a label match is the kinder variant anyway.
 - Linear: an issue filter on the exact title (`title: {eq: …}`), which Linear answers
@@ -180,3 +181,32 @@ def linear_status(url: str, key: str, ids: Sequence[str]) -> int:
 
 def folder_of(root: str) -> str:
     return str(Path(root) / "postmortems")
+
+
+# --- GitLab -----------------------------------------------------------------------------
+
+
+def gitlab_client(url: str, token: str) -> Any:
+    import gitlab
+
+    return gitlab.Gitlab(url, private_token=token, per_page=100)
+
+
+def gitlab_push(url: str, token: str, path: str, folder: str) -> None:
+    """For each item: search the project's issues by title; create when nothing is
+    found, edit the description when it differs."""
+    project = gitlab_client(url, token).projects.get(path, lazy=True)
+    for item in read_items(folder):
+        found = project.issues.list(search=item.title, per_page=1, get_all=False,
+                                    **{"in": "title"})  # fmt: skip
+        if not found:
+            project.issues.create({"title": item.title, "description": item.body,
+                                   "labels": ["action-item"]})  # fmt: skip
+        elif found[0].description != item.body:
+            project.issues.update(found[0].iid, {"description": item.body})
+
+
+def gitlab_status(url: str, token: str, path: str, iids: Sequence[int]) -> int:
+    """Fetch every issue by iid; returns how many are closed."""
+    project = gitlab_client(url, token).projects.get(path, lazy=True)
+    return sum(project.issues.get(iid).state == "closed" for iid in iids)

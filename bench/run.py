@@ -4,7 +4,8 @@ beside the lower bound and a naive client measured in the same run.
 Run from the project root (2 to 10 minutes for the default sizes):
 
     .venv/bin/python -m bench.run [--sizes 10,100,1000,5000] [--latency 0.05]
-                                  [--trackers github,jira,linear] [--per-doc 20] [--no-naive]
+                                  [--trackers github,jira,linear,gitlab] [--per-doc 20]
+                                  [--no-naive]
 
 pmsync runs with `github.writes_per_minute: 0` (pacing off; the default 80 writes a
 minute would make 5,000 creates take an hour by design) and `github.parallel_creates:
@@ -35,6 +36,7 @@ from bench.measure import Measured, in_child, pmsync_push, pmsync_status
 from tests.docgen import write_postmortems
 from tests.fakes.github import FakeGitHub
 from tests.fakes.github_search import enable_search
+from tests.fakes.gitlab import FakeGitLab
 from tests.fakes.jira import FakeJira
 from tests.fakes.linear import API_KEY, FakeLinear, operation_target
 from tests.fakes.server import FakeServer
@@ -197,10 +199,49 @@ class LinearSide(Side):
         return math.ceil(n / 50)
 
 
+class GitLabSide(Side):
+    name = "gitlab"
+
+    def __init__(self) -> None:
+        self.fake = self.lab = FakeGitLab(spec_path=None)
+        self.naive_fake = self.naive_lab = FakeGitLab(spec_path=None)
+        for fake in (self.lab, self.naive_lab):
+            fake.create_limit = 10**9  # the benchmark measures requests, not GitLab's limit
+
+    def settings(self) -> dict[str, Any]:
+        return {"tracker": "gitlab", "gitlab": self.lab.config(creates_per_minute=0)}
+
+    def env(self) -> dict[str, str]:
+        return self.lab.env()
+
+    def change(self, every: int) -> int:
+        for fake in (self.lab, self.naive_lab):
+            for issue in fake.issues()[::every]:
+                fake.edit_issue(issue.iid, state="closed")
+        return len(self.lab.issues()[::every])
+
+    def naive_push(self, root: str) -> Measured:
+        fake = self.naive_lab
+        path = fake.initial_projects[0]
+        return in_child(naive.gitlab_push, fake.url, fake.token, path, naive.folder_of(root))
+
+    def naive_status(self) -> Measured:
+        fake = self.naive_lab
+        iids = [i.iid for i in fake.issues()]
+        return in_child(naive.gitlab_status, fake.url, fake.token, fake.initial_projects[0], iids)
+
+    def setup(self) -> int:
+        return sum(r.path == "/users" or r.path.count("/") == 2 for r in self.lab.requests)
+
+    def first_push_bound(self, n: int) -> int:
+        return n
+
+
 SIDES: dict[str, Callable[[], Side]] = {
     "github": GitHubSide,
     "jira": JiraSide,
     "linear": LinearSide,
+    "gitlab": GitLabSide,
 }
 
 
@@ -315,7 +356,7 @@ def status_verdicts(rows: list[Row]) -> Iterator[str]:
 def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="10,100,1000,5000")
-    parser.add_argument("--trackers", default="github,jira,linear")
+    parser.add_argument("--trackers", default="github,jira,linear,gitlab")
     parser.add_argument("--latency", type=float, default=0.05, help="seconds per request")
     parser.add_argument("--per-doc", type=int, default=20, help="action items per postmortem")
     parser.add_argument("--no-naive", action="store_true", help="skip the naive baseline")

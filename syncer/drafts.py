@@ -84,6 +84,7 @@ def build_draft(item: ActionItem, doc: Postmortem, config: Config, item_id: str)
         due=due,
         priority=item.priority,
         container=container_of(doc, config, tracker),
+        confidential=doc.front_matter.get("confidential") is True,
     )
     # The item's content hash stands for its text (whitespace, emphasis and punctuation
     # edits don't count), and the source line is left out: edits elsewhere in the

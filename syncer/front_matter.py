@@ -49,6 +49,8 @@ class FrontMatter(BaseModel):
     tracker: str | None = None
     labels: list[str] | str | None = None
     owner: str | None = None
+    # Its issues are confidential where the tracker has the notion (security postmortems).
+    confidential: bool | None = None
     meta: dict[str, Any] | None = None
 
 

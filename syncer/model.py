@@ -106,6 +106,7 @@ class IssueDraft:
     due: date | None = None
     priority: str | None = None
     container: str = ""  # repository (owner/name) or Jira project key
+    confidential: bool = False  # front matter `confidential: true` (security postmortems)
 
 
 @dataclass(frozen=True)

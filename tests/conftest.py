@@ -126,3 +126,36 @@ def fake_linear(linear_server: FakeLinear) -> Iterator[FakeLinear]:
 
 
 # ==== end of Linear fixtures ==========================================================
+
+
+# ==== GitLab fixtures (tests/fakes/gitlab.py) ===========================================
+# `gitlab_server`: one fake GitLab per test module. `fake_gitlab`: the same server, reset
+# (project acme/platform/ops with Developer access, no issues, no faults, empty log)
+# before each test. Teardown fails the test if a request or response broke the
+# description (tests/fakes/gitlab-issues.openapi.json) or a handler crashed.
+
+from tests.fakes.gitlab import FakeGitLab  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def gitlab_server() -> Iterator[FakeGitLab]:
+    with FakeGitLab() as fake:
+        yield fake
+
+
+@pytest.fixture
+def fake_gitlab(gitlab_server: FakeGitLab) -> FakeGitLab:
+    gitlab_server.reset()
+    return gitlab_server
+
+
+@pytest.fixture(autouse=True)
+def _gitlab_openapi_clean(request: pytest.FixtureRequest) -> Iterator[None]:
+    yield
+    if "gitlab_server" in request.fixturenames:
+        fake: FakeGitLab = request.getfixturevalue("gitlab_server")
+        errors, fake.validation_errors[:] = list(fake.validation_errors), []
+        assert errors == [], "GitLab fake: validation failed:\n" + "\n".join(errors)
+
+
+# ==== end of GitLab fixtures ============================================================

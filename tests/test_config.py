@@ -37,7 +37,7 @@ def test_paths_are_relative_to_the_config_file(tmp_path: Path) -> None:
     [
         ("github:\n  repo: a/b\n  tokn_env: X\n", ":3: unknown setting 'github.tokn_env'"),
         ("defaults:\n  due_days: soon\n", ":2: setting 'defaults.due_days'"),
-        ("tracker: gitlab\n", ":1: setting 'tracker'"),
+        ("tracker: gitbucket\n", ":1: setting 'tracker'"),
         ("defaults: [\n", "fix the YAML syntax"),
         ("- a\n- b\n", "must be a mapping"),
     ],

@@ -23,6 +23,7 @@ import filelock
 import pytest
 
 from tests.fakes.github import FakeGitHub
+from tests.fakes.gitlab import FakeGitLab
 from tests.fakes.jira import FakeJira
 from tests.fakes.linear import FakeLinear, operation_target
 from tests.fakes.server import FakeRequest, FakeResponse, FakeServer, Latency
@@ -42,6 +43,7 @@ CREATE = {
     "github": ("POST", "/repos/acme/ops/issues"),
     "jira": ("POST", "/rest/api/3/issue/bulk"),
     "linear": ("POST", "/graphql"),  # one endpoint: creates are told apart by operation
+    "gitlab": ("POST", "/projects/acme%2Fplatform%2Fops/issues"),
 }
 
 
@@ -52,7 +54,9 @@ def tracker_fake(request: pytest.FixtureRequest) -> FakeServer:
 
 
 def tracker_of(fake: FakeServer) -> str:
-    return {FakeGitHub: "github", FakeJira: "jira", FakeLinear: "linear"}[type(fake)]
+    return {FakeGitHub: "github", FakeJira: "jira", FakeLinear: "linear", FakeGitLab: "gitlab"}[
+        type(fake)
+    ]
 
 
 def is_create(fake: FakeServer, req: FakeRequest) -> bool:
@@ -116,6 +120,8 @@ CRASHES = [
     ("github", ITEMS - 1, False), ("github", 2, True), ("github", ITEMS - 1, True),
     ("jira", 0, False), ("jira", 1, False), ("jira", 2, False), ("jira", 1, True),
     ("linear", 0, False), ("linear", 1, False), ("linear", 2, False), ("linear", 1, True),
+    ("gitlab", 0, False), ("gitlab", ITEMS // 2, False), ("gitlab", 2, True),
+    ("gitlab", ITEMS - 1, True),
 ]  # fmt: skip
 
 
@@ -128,12 +134,12 @@ def test_sigkill_after_k_creates_then_rerun_converges(
     tmp_path: Path, tracker_fake: FakeServer, k: int, after_commit: bool
 ) -> None:
     tracker = tracker_of(tracker_fake)
-    items = ITEMS if tracker == "github" else JIRA_ITEMS
+    items = JIRA_ITEMS if tracker == "jira" else ITEMS
     run = make_run(tmp_path, tracker, tracker_fake)
     status = crash_then_rerun(run, k, after_commit=after_commit, items=items)
     assert status == -signal.SIGKILL
     committed = sum(len(v) for v in run.issues_by_item().values())
-    per_create = 1 if tracker == "github" else 50
+    per_create = 50 if tracker == "jira" else 1
     assert committed == min(items, (k + after_commit) * per_create)
     start = len(tracker_fake.requests)
     rerun = run.push()

@@ -1,4 +1,4 @@
-"""Exactly once under faults: a fault × step matrix for both trackers, plus the rules
+"""Exactly once under faults: a fault × step matrix for every tracker, plus the rules
 behind it (no request retried by two layers, bounded and announced waits, partial
 outages, ambiguous matches).
 
@@ -28,6 +28,7 @@ from pmsync.config import load_config
 from pmsync.parse import parse_postmortem
 from pmsync.state import SyncState, load_state
 from tests.fakes.github import FakeGitHub
+from tests.fakes.gitlab import FakeGitLab
 from tests.fakes.jira import FakeJira
 from tests.fakes.linear import FakeLinear, operation_target
 from tests.fakes.server import (
@@ -41,6 +42,7 @@ from tests.fakes.server import (
 )
 
 REPO = "acme/ops"
+GITLAB_PROJECT = "acme/platform/ops"  # the fake GitLab's project
 TODAY = date(2024, 8, 1)
 SECONDARY = {
     "message": "You have exceeded a secondary rate limit. Please wait a few minutes before "
@@ -116,6 +118,11 @@ class Run:
             for issue in self.fake.issues():
                 marker = linear_marker(issue["description"])
                 found.setdefault(marker[0] if marker else "", []).append(issue["identifier"])
+        elif isinstance(self.fake, FakeGitLab):
+            for lab in self.fake.issues():
+                marker = read_marker(lab.description)
+                key = f"{GITLAB_PROJECT}#{lab.iid}"
+                found.setdefault(marker[0] if marker else "", []).append(key)
         else:
             assert isinstance(self.fake, FakeJira)
             for issue in self.fake.issues():
@@ -130,6 +137,8 @@ class Run:
         if isinstance(self.fake, FakeLinear):
             closed = ("completed", "canceled")
             return {i["identifier"] for i in self.fake.issues() if i["stateType"] not in closed}
+        if isinstance(self.fake, FakeGitLab):
+            return {f"{GITLAB_PROJECT}#{i.iid}" for i in self.fake.issues() if i.state == "opened"}
         assert isinstance(self.fake, FakeJira)
         return {
             i["key"]
@@ -145,6 +154,9 @@ def make_run(root: Path, tracker: str, fake: FakeServer, **settings: Any) -> Run
                                               "writes_per_minute": 0}}  # fmt: skip
     elif isinstance(fake, FakeLinear):
         env, section = fake.env(), {"tracker": "linear", "linear": fake.config()}
+    elif isinstance(fake, FakeGitLab):
+        section = {"tracker": "gitlab", "gitlab": fake.config(creates_per_minute=0)}
+        env = fake.env()
     else:
         assert isinstance(fake, FakeJira)
         env, section = fake.env(), {"tracker": "jira", "jira": fake.config()}
@@ -207,6 +219,13 @@ STEP_TARGETS: dict[str, dict[str, tuple[str, str]]] = {
         "update": ("POST", r"^/graphql#issueUpdate$"),
         "close": ("POST", r"^/graphql#commentCreate,issueUpdate$"),
         "status": ("POST", r"^/graphql#issues$"),
+    },
+    "gitlab": {
+        "reconcile": ("GET", r"^/projects/acme%2Fplatform%2Fops/issues\?"),
+        "create": ("POST", r"^/projects/acme%2Fplatform%2Fops/issues$"),
+        "update": ("PUT", r"^/projects/acme%2Fplatform%2Fops/issues/\d+$"),
+        "close": ("PUT", r"^/projects/acme%2Fplatform%2Fops/issues/\d+$"),
+        "status": ("GET", r"^/projects/acme%2Fplatform%2Fops/issues\?"),
     },
 }
 STEPS = ("reconcile", "create", "update", "close", "status")
@@ -366,6 +385,8 @@ def close_in_tracker(run: Run, key: str) -> None:
         run.fake.close_issue(REPO, int(key.split("#")[1]))
     elif isinstance(run.fake, FakeLinear):
         run.fake.edit(key, state="Done")
+    elif isinstance(run.fake, FakeGitLab):
+        run.fake.edit_issue(int(key.split("#")[1]), state="closed")
     else:
         assert isinstance(run.fake, FakeJira)
         run.fake.transition(key, "Done")
@@ -459,8 +480,13 @@ SCENARIOS: dict[str, Callable[[Run, Cell], set[str]]] = {
 }
 
 
+def tracker_name(fake: FakeServer) -> str:
+    names = {FakeGitHub: "github", FakeJira: "jira", FakeLinear: "linear", FakeGitLab: "gitlab"}
+    return names[type(fake)]
+
+
 def cells() -> Iterator[tuple[str, str, str]]:
-    for tracker in ("github", "jira", "linear"):
+    for tracker in ("github", "jira", "linear", "gitlab"):
         for fault in FAULTS:
             for step in STEPS:
                 yield tracker, fault, step
@@ -479,7 +505,7 @@ def tracker_fake(request: pytest.FixtureRequest) -> FakeServer:
     indirect=["tracker_fake"],
 )
 def test_fault_matrix(tmp_path: Path, tracker_fake: FakeServer, fault: str, step: str) -> None:
-    tracker = {FakeGitHub: "github", FakeJira: "jira", FakeLinear: "linear"}[type(tracker_fake)]
+    tracker = tracker_name(tracker_fake)
     run = make_run(tmp_path, tracker, tracker_fake)
     cell = run_cell(run, Cell(tracker, fault, step))
     assert (cell.duplicates, cell.lost, cell.notes) == (0, 0, [])
@@ -546,11 +572,11 @@ def test_jira_one_502_on_a_bulk_create_is_sent_once(tmp_path: Path, fake_jira: F
     assert tally(run, item_ids(text)) == Tally(0, 0)
 
 
-@pytest.mark.parametrize("tracker_fake", ["github", "jira"], indirect=True)
+@pytest.mark.parametrize("tracker_fake", ["github", "jira", "gitlab"], indirect=True)
 def test_lost_bulk_response_is_reconciled(tmp_path: Path, tracker_fake: FakeServer) -> None:
     """The server committed every create and the answer never came: the next run finds
     them by marker or label, records them, and posts nothing."""
-    tracker = "github" if isinstance(tracker_fake, FakeGitHub) else "jira"
+    tracker = tracker_name(tracker_fake)
     run = make_run(tmp_path, tracker, tracker_fake)
     text = postmortem(ITEMS)
     run.write(text)
@@ -601,13 +627,15 @@ def test_backoff_is_exponential_jittered_and_bounded() -> None:
         ("github", "reset", 20.0),
         ("jira", Status(429, {"Retry-After": "8"}), 8.0),
         ("jira", "reset", 20.0),
+        ("gitlab", Status(429, {"Retry-After": "6"}), 6.0),
+        ("gitlab", "reset", 20.0),
     ],
     indirect=["tracker_fake"],
 )
 def test_rate_limits_honour_the_trackers_wait_and_announce_it(
     tmp_path: Path, tracker_fake: FakeServer, fault: Fault | str, expected: float
 ) -> None:
-    tracker = "github" if isinstance(tracker_fake, FakeGitHub) else "jira"
+    tracker = tracker_name(tracker_fake)
     if fault == "reset":
         fault = rate_reset_fault(tracker, seconds=20)
     assert not isinstance(fault, str)
@@ -629,6 +657,9 @@ def rate_reset_fault(tracker: str, seconds: int) -> Fault:
     import time
     from datetime import datetime, timedelta, timezone
 
+    if tracker == "gitlab":  # RateLimit-Reset: epoch seconds, with no Retry-After
+        reset = str(int(time.time()) + seconds)
+        return Status(429, {"RateLimit-Remaining": "0", "RateLimit-Reset": reset})
     if tracker == "github":
         reset = str(int(time.time()) + seconds)
         body = {"message": "API rate limit exceeded for user ID 1.", "documentation_url": "x"}
@@ -638,11 +669,11 @@ def rate_reset_fault(tracker: str, seconds: int) -> Fault:
                         + when.strftime(":%SZ")})  # fmt: skip
 
 
-@pytest.mark.parametrize("tracker_fake", ["github", "jira"], indirect=True)
+@pytest.mark.parametrize("tracker_fake", ["github", "jira", "gitlab"], indirect=True)
 def test_a_wait_past_max_wait_stops_cleanly_with_work_recorded(
     tmp_path: Path, tracker_fake: FakeServer
 ) -> None:
-    tracker = "github" if isinstance(tracker_fake, FakeGitHub) else "jira"
+    tracker = tracker_name(tracker_fake)
     run = make_run(tmp_path, tracker, tracker_fake, limits={"max_wait": 30})
     run.write(postmortem(3))
     run.push()
@@ -738,7 +769,7 @@ def test_no_prune_and_no_status_from_a_tracker_that_is_down(
 def test_an_issue_copied_with_its_marker_is_never_closed_on_prune(
     tmp_path: Path, tracker_fake: FakeServer
 ) -> None:
-    tracker = "github" if isinstance(tracker_fake, FakeGitHub) else "jira"
+    tracker = tracker_name(tracker_fake)
     run = make_run(tmp_path, tracker, tracker_fake)
     run.write(postmortem(ITEMS))
     run.push()

@@ -21,7 +21,7 @@ def loaded_modules(code: str) -> set[str]:
 def test_cli_and_core_do_not_load_tracker_libraries() -> None:
     code = "import pmsync.cli, pmsync.commands, pmsync.plan, pmsync.sync, pmsync.status"
     modules = loaded_modules(code)
-    assert not {"github", "jira", "httpx", "requests"} & modules
+    assert not {"github", "jira", "gitlab", "httpx", "requests"} & modules
 
 
 def test_model_and_errors_import_nothing_from_pmsync() -> None:

@@ -18,13 +18,15 @@ from typer.testing import CliRunner
 
 from pmsync.cli import app
 from tests.fakes.github import FakeGitHub
+from tests.fakes.gitlab import FakeGitLab
 from tests.fakes.jira import FakeJira
 from tests.fakes.server import DropAfterCommit, DropBefore, FakeServer, Status
 from tests.test_faults import SECONDARY, Run, make_run, postmortem
 
 GITHUB_SECRET = "ghp_SECRET_1234567890abcdef"
 JIRA_SECRET = "jira-SECRET-token"
-SECRETS = (GITHUB_SECRET, JIRA_SECRET)
+GITLAB_SECRET = "glpat-SECRET-0987654321"
+SECRETS = (GITHUB_SECRET, JIRA_SECRET, GITLAB_SECRET)
 PMSYNC = str(Path(sys.executable).with_name("pmsync"))
 
 
@@ -41,6 +43,20 @@ def jira(fake_jira: FakeJira) -> Iterator[FakeJira]:
     saved, fake_jira.token = fake_jira.token, JIRA_SECRET
     yield fake_jira
     fake_jira.token = saved
+
+
+@pytest.fixture
+def gitlab(fake_gitlab: FakeGitLab) -> Iterator[FakeGitLab]:
+    saved, fake_gitlab.token = fake_gitlab.token, GITLAB_SECRET
+    yield fake_gitlab
+    fake_gitlab.token = saved
+
+
+def gitlab_run(root: Path, fake: FakeGitLab, **settings: Any) -> Run:
+    run = make_run(root, "gitlab", fake, **{"limits": {"max_wait": 1}, **settings})
+    run.env["GITLAB_TOKEN"] = GITLAB_SECRET
+    run.write(postmortem(4))
+    return run
 
 
 def github_run(root: Path, fake: FakeGitHub, **settings: Any) -> Run:
@@ -82,7 +98,7 @@ def assert_no_secret(text: str) -> None:
 
 
 def wrong_token(run: Run) -> None:
-    for name in ("GITHUB_TOKEN", "JIRA_API_TOKEN"):
+    for name in ("GITHUB_TOKEN", "JIRA_API_TOKEN", "GITLAB_TOKEN"):
         if name in run.env:
             run.env[name] = run.env[name] + "-revoked"
 
@@ -93,6 +109,8 @@ def inject_everywhere(status: Status) -> Callable[[Run], None]:
 
 def drop_creates_and_one_read(run: Run) -> None:
     create = r"^/repos/acme/ops/issues$" if isinstance(run.fake, FakeGitHub) else r"bulk$"
+    if isinstance(run.fake, FakeGitLab):
+        create = r"^/projects/[^/]+/issues$"
     run.fake.inject("POST", create, DropAfterCommit(), times=None)
     run.fake.inject("GET", r".", DropBefore(), times=1)
 
@@ -162,6 +180,27 @@ def test_jira_failures_never_show_the_token(
     assert_no_secret(written)
     if path in ("401", "403"):
         assert "JIRA_EMAIL and JIRA_API_TOKEN" in written and "Create issues" in written
+
+
+@pytest.mark.parametrize("path", [*PATHS, "missing-token"])
+def test_gitlab_failures_never_show_the_token(
+    tmp_path: Path, gitlab: FakeGitLab, caplog: pytest.LogCaptureFixture, path: str
+) -> None:
+    run = gitlab_run(tmp_path, gitlab)
+    if path == "missing-token":
+        del run.env["GITLAB_TOKEN"]
+    elif path == "503":
+        gitlab.inject("*", r".", Status(503), times=1)
+        gitlab.inject("POST", r"/issues$", Status(503), times=None)
+    else:
+        PATHS[path](run)
+    code, written = cli(run, caplog, "push")
+    assert code == EXPECTED_EXIT.get(path, 1), written
+    assert_no_secret(written)
+    assert "Traceback" not in written
+    if path in ("401", "403", "missing-token"):
+        assert "$GITLAB_TOKEN" in written or "Reporter role" in written, written
+    assert all("SECRET" not in str(r.headers) for r in gitlab.requests)
 
 
 def test_a_lost_lock_and_status_and_rebuild_never_show_the_token(

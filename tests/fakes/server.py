@@ -478,4 +478,6 @@ def _loggable(headers: dict[str, str]) -> dict[str, str]:
     if "authorization" in out:
         scheme, _, secret = out["authorization"].partition(" ")
         out["authorization"] = f"{scheme} ***" if secret else "***"  # a bare key: all of it
+    if "private-token" in out:  # GitLab's token header
+        out["private-token"] = "***"
     return out

@@ -1,0 +1,331 @@
+"""The GitLab tracker: issues of one or more projects (GitLab.com or self-managed).
+
+Identity lives in GitLab itself: every issue pmsync creates carries the label `pmsync`
+and, in its description, pmsync's hidden marker block. Text people write around the block
+is kept on update: the project's memo (memo.py) holds it between runs. Due dates are
+GitLab's native `due_date`; the priority is a label (`priority::P1` by default); owners
+become assignees through `people` (username → user id, looked up once a run).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Collection, Iterator, Mapping, Sequence
+from datetime import datetime, timezone
+from typing import Any, ClassVar
+
+from pmsync.adapters.base import (
+    Memo,
+    RetryPolicy,
+    neutralize,
+    render_block,
+    split_outside,
+    wrap_block,
+)
+from pmsync.adapters.gitlab.client import GitLabClient
+from pmsync.adapters.gitlab.config import GitLabConfig
+from pmsync.adapters.gitlab.memo import SETTLE_AFTER, ProjectMemo
+from pmsync.adapters.gitlab.values import (
+    REPORTER,
+    ROLES,
+    dropped,
+    merged_labels,
+    parse_key,
+    project_id,
+    to_remote,
+    wanted_labels,
+)
+from pmsync.errors import AuthError, ConfigError, NotFound, RateLimited, TrackerError
+from pmsync.model import Created, Failed, IssueDraft, IssueRef, RemoteIssue
+
+TRACKING_LABEL = "pmsync"  # every issue pmsync creates carries it; listings filter on it
+PAGE = 100  # GitLab's largest page
+
+
+def connect(config: GitLabConfig, env: Mapping[str, str], policy: RetryPolicy) -> GitLabTracker:
+    """A tracker for `config`; the token comes from `env[config.token_env]` only. Makes
+    no request."""
+    token = env.get(config.token_env, "").strip()
+    if not token:
+        raise ConfigError(
+            f"no GitLab token: set the environment variable ${config.token_env} "
+            "(gitlab.token_env) to a personal, group or project access token with the "
+            "`api` scope"
+        )
+    import gitlab  # here, not at module level: `pmsync --help` must not load it
+    import requests
+
+    gl = gitlab.Gitlab(
+        config.url.rstrip("/"),
+        private_token=token,
+        session=requests.Session(),
+        retry_transient_errors=False,  # a POST after a 5xx must never be re-sent
+        per_page=PAGE,
+        timeout=30,
+        keep_base_url=True,  # follow pages on the configured URL, not GitLab's external_url
+    )
+    client = GitLabClient(
+        gl,
+        errors=(gitlab.exceptions.GitlabError, requests.RequestException),
+        policy=dataclasses.replace(policy, writes_per_minute=0),
+        create_policy=dataclasses.replace(policy, writes_per_minute=config.creates_per_minute),
+        token_env=config.token_env,
+    )
+    return GitLabTracker(config, client)
+
+
+class GitLabTracker:
+    """GitLab issues through REST v4. One instance per run: user ids are cached."""
+
+    name: ClassVar[str] = "gitlab"
+    max_batch: ClassVar[int] = 1
+
+    def __init__(self, config: GitLabConfig, client: GitLabClient) -> None:
+        self.config = config
+        self.client = client
+        self.warnings: list[str] = []  # from check(): missing role
+        self._user_ids: dict[str, int | None] = {}  # username → id (None: no such user)
+        self._memos: dict[str, ProjectMemo] = {}  # project → what is kept about it
+
+    # --- the memo the state keeps per project -----------------------------------------
+
+    def recall(self, container: str, memo: Memo) -> None:
+        self._memos[container] = ProjectMemo.load(memo)
+
+    def memo(self, container: str) -> Memo:
+        return self._memo(container).dump()
+
+    def settle(self, container: str, started: datetime) -> None:
+        """A push that started at `started` ended: people's edits before it are known.
+        After many writes, read them back now (one request per 100) so the next push's
+        listing of edits does not return pmsync's own writes."""
+        memo = self._memo(container)
+        memo.since = started
+        if memo.writes <= SETTLE_AFTER:
+            return
+        settled = datetime.now(timezone.utc)
+        try:
+            for _ in self._listing(container, started):
+                pass  # each issue's text is noted on the way
+        except TrackerError:
+            return  # the next push reads from the start of this one: still right
+        memo.since = settled
+
+    def _memo(self, container: str) -> ProjectMemo:
+        return self._memos.setdefault(container, ProjectMemo())
+
+    # --- reads ------------------------------------------------------------------------
+
+    def check(self) -> None:
+        """The project exists and the token sees it; warns when the role is below Reporter
+        (GitLab would silently drop labels, assignees and due dates)."""
+        path = self._project()
+        try:
+            data = self.client.get(f"read project {path}", f"/projects/{project_id(path)}")
+        except NotFound:
+            raise self._missing(path) from None
+        level = access_level(data)
+        if level is not None and level < REPORTER:
+            self.warnings.append(
+                f"the token's user is {ROLES.get(level, level)} in {path}: GitLab drops "
+                "labels, assignees and due dates; give it at least the Reporter role"
+            )
+
+    def list_managed(self, container: str, since: datetime | None = None) -> Iterator[RemoteIssue]:
+        """Every pmsync issue of project `container`, 100 a page, oldest first (issues
+        created while the pages are read land on the last page); with `since`, only
+        those updated at or after it. A moved issue stays in the listing as GitLab keeps
+        it (closed, `moved_to_id`), reported closed with the reason "moved"."""
+        return self._listing(container or self._project(), since)
+
+    def _listing(self, path: str, since: datetime | None) -> Iterator[RemoteIssue]:
+        """The listing; the text people keep around each issue's block is noted."""
+        memo = self._memo(path)
+        params: dict[str, Any] = {"labels": TRACKING_LABEL, "state": "all", "per_page": PAGE,
+                                  "order_by": "created_at", "sort": "asc"}  # fmt: skip
+        if since is not None:
+            params["updated_after"] = _utc(since)
+        url = f"/projects/{project_id(path)}/issues"
+        try:
+            for data in self.client.pages(f"list issues of {path}", url, params):
+                issue = to_remote(data)
+                memo.note(issue.ref.key, issue.body)
+                yield issue
+        except NotFound:
+            raise self._missing(path) from None
+
+    def get(self, ref: IssueRef) -> RemoteIssue | None:
+        path, iid = parse_key(ref.key)
+        try:
+            data = self.client.get(f"read {ref.key}", _issue_url(path, iid))
+        except NotFound:
+            return None
+        if data.get("moved_to_id"):
+            return None
+        issue = to_remote(data)
+        self._memo(path).note(issue.ref.key, issue.body)
+        return issue
+
+    # --- writes -----------------------------------------------------------------------
+
+    def create(self, drafts: Sequence[IssueDraft]) -> list[Created | Failed]:
+        results: list[Created | Failed] = []
+        for draft in drafts:
+            path = draft.container or self._project()
+            try:
+                payload = self._create_payload(draft)
+                data = self.client.post(f"create the issue for {draft.item_id}",
+                                        f"/projects/{project_id(path)}/issues", payload,
+                                        create=True)  # fmt: skip
+            except (AuthError, RateLimited):
+                raise  # the run cannot go on: stop it cleanly
+            except TrackerError as exc:
+                results.append(Failed(draft.item_id, str(exc), maybe_applied=exc.maybe_applied))
+                continue
+            warnings = [*self._unknown_assignee(draft), *dropped(payload, data, path)]
+            results.append(Created(draft.item_id, self._wrote(path, data), tuple(warnings)))
+        return results
+
+    def _create_payload(self, draft: IssueDraft) -> dict[str, Any]:
+        body = render_block(draft.item_id, draft.content_hash, neutralize(draft.body))
+        labels = [*wanted_labels(draft, self.config.priority_label), TRACKING_LABEL]
+        payload: dict[str, Any] = {"title": draft.title, "description": body,
+                                   "labels": list(dict.fromkeys(labels))}  # fmt: skip
+        if draft.due:
+            payload["due_date"] = draft.due.isoformat()
+        user_id = self._user_id(draft.assignee)
+        if user_id is not None:
+            payload["assignee_ids"] = [user_id]
+        if self.config.confidential or draft.confidential:
+            payload["confidential"] = True
+        return payload
+
+    def update(self, ref: IssueRef, draft: IssueDraft, fields: Collection[str]) -> RemoteIssue:
+        """One PUT with what changed. People's text around pmsync's block comes from the
+        project's memo (after one listing of the issues edited since the last push), else
+        from a GET of the issue, which labels need too (people's labels are kept)."""
+        path, iid = parse_key(ref.key)
+        outside = self._known(path, ref) if "body" in fields else None
+        current: dict[str, Any] | None = None
+        if ("body" in fields and outside is None) or {"labels", "priority"} & set(fields):
+            current = self.client.get(f"read {ref.key}", _issue_url(path, iid))
+            outside = outside if outside is not None else split_outside(current.get("description"))
+        payload = self._update_payload(draft, fields, outside, current)
+        if not payload:
+            found = self.get(ref)
+            if found is None:
+                raise NotFound(f"GitLab: {ref.key} is gone or was moved")
+            return found
+        data = self.client.put(f"update {ref.key}", _issue_url(path, iid), payload)
+        return self._wrote(path, data)
+
+    def _wrote(self, path: str, data: Mapping[str, Any]) -> RemoteIssue:
+        """An issue as GitLab answered a write: counted, and its text noted."""
+        issue = to_remote(data)
+        memo = self._memo(path)
+        memo.writes += 1
+        memo.note(issue.ref.key, issue.body)
+        return issue
+
+    def _known(self, path: str, ref: IssueRef) -> tuple[str, str] | None:
+        """People's text around the block of `ref` as the memo knows it, after reading
+        the issues edited since the last push once; None without a memo (read it)."""
+        memo = self._memos.get(path)
+        if memo is None or not memo.recalled:
+            return None
+        if ref.key not in memo.read and not memo.edits_read:
+            self._read_edits(path, memo)
+        return memo.outside.get(ref.key, ("", ""))
+
+    def _read_edits(self, path: str, memo: ProjectMemo) -> None:
+        """One listing of the issues changed since `memo.since` (all, without one), their
+        text noted. A failure fails every update of the run: none may guess the text."""
+        if memo.edits_failed is not None:
+            raise memo.edits_failed
+        try:
+            for _ in self._listing(path, memo.since):
+                pass
+        except TrackerError as exc:
+            message = f"could not read the issues before updating them: {exc}"
+            memo.edits_failed = type(exc)(
+                message, transient=exc.transient, retry_after=exc.retry_after
+            )
+            raise memo.edits_failed from None
+        memo.edits_read = True
+
+    def _update_payload(self, draft: IssueDraft, fields: Collection[str],
+                        outside: tuple[str, str] | None,
+                        current: dict[str, Any] | None) -> dict[str, Any]:  # fmt: skip
+        payload: dict[str, Any] = {}
+        if "title" in fields:
+            payload["title"] = draft.title
+        if "body" in fields:
+            block = render_block(draft.item_id, draft.content_hash, neutralize(draft.body))
+            payload["description"] = wrap_block(outside or ("", ""), block)
+        if current is not None and {"labels", "priority"} & set(fields):
+            wanted = [*wanted_labels(draft, self.config.priority_label), TRACKING_LABEL]
+            labels = merged_labels(wanted, current.get("labels") or [], self.config.priority_label)
+            if labels != list(current.get("labels") or []):
+                payload["labels"] = labels
+        if "assignee" in fields:
+            user_id = self._user_id(draft.assignee)
+            payload["assignee_ids"] = [user_id] if user_id is not None else []
+        if "due" in fields:
+            payload["due_date"] = draft.due.isoformat() if draft.due else ""  # "" clears it
+        return payload
+
+    def close(self, ref: IssueRef, comment: str) -> RemoteIssue:
+        """A note, then close. Closing a closed issue succeeds."""
+        path, iid = parse_key(ref.key)
+        url = _issue_url(path, iid)
+        self.client.post(f"comment on {ref.key}", f"{url}/notes", {"body": comment})
+        data = self.client.put(f"close {ref.key}", url, {"state_event": "close"})
+        return self._wrote(path, data)
+
+    # --- people -----------------------------------------------------------------------
+
+    def _user_id(self, username: str | None) -> int | None:
+        """The id of a GitLab username, looked up once a run (None: no such user)."""
+        if not username:
+            return None
+        name = username.lstrip("@")
+        if name.casefold() not in self._user_ids:
+            found = self.client.get(f"look up GitLab user {name}", "/users", {"username": name})
+            match = next((u for u in found or [] if str(u.get("username")).casefold()
+                          == name.casefold()), None)  # fmt: skip
+            self._user_ids[name.casefold()] = int(match["id"]) if match else None
+        return self._user_ids[name.casefold()]
+
+    def _unknown_assignee(self, draft: IssueDraft) -> list[str]:
+        if draft.assignee and self._user_id(draft.assignee) is None:
+            return [f"GitLab has no user {draft.assignee!r} (from `people`): left unassigned"]
+        return []
+
+    def _missing(self, path: str) -> NotFound:
+        setting = "gitlab.project" if path == self.config.project else "front matter gitlab_project"
+        return NotFound(
+            f"GitLab project {path} ({setting}) does not exist on {self.config.url} or the "
+            f"token in ${self.config.token_env} cannot see it"
+        )
+
+    def _project(self) -> str:
+        if not self.config.project:
+            raise ConfigError("gitlab.project is not set (e.g. project: acme/platform/ops)")
+        return self.config.project
+
+
+def access_level(project: Mapping[str, Any]) -> int | None:
+    """The token user's highest access level in a project (project or group membership)."""
+    permissions = project.get("permissions") or {}
+    levels = [int(a["access_level"]) for a in (permissions.get("project_access"),
+              permissions.get("group_access")) if isinstance(a, dict)]  # fmt: skip
+    return max(levels) if levels else None
+
+
+def _issue_url(path: str, iid: int) -> str:
+    return f"/projects/{project_id(path)}/issues/{iid}"
+
+
+def _utc(moment: datetime) -> str:
+    aware = moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return aware.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")

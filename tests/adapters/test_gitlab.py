@@ -1,0 +1,53 @@
+"""The GitLab adapter keeps the adapter contract, through unmodified python-gitlab against
+the fake GitLab (a project in a subgroup, addressed by its URL-encoded path)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+
+from pmsync.adapters.base import RetryPolicy
+from pmsync.adapters.gitlab import GitLabConfig, GitLabTracker, connect
+from pmsync.model import IssueRef
+from tests.adapters.contract import TrackerContract
+from tests.fakes.gitlab import FakeGitLab
+from tests.fakes.server import DropAfterCommit, Status
+
+
+@dataclass
+class GitLabBackend:
+    fake: FakeGitLab
+    container: str = "acme/platform/ops"
+
+    def connect(self, policy: RetryPolicy) -> GitLabTracker:
+        config = GitLabConfig(**self.fake.config(creates_per_minute=0))
+        return connect(config, self.fake.env(), policy)
+
+    def rate_limit_next_list(self, retry_after: int) -> None:
+        headers = {"Retry-After": str(retry_after)}
+        self.fake.inject("GET", r"/issues\?", Status(429, headers))
+
+    def lose_next_create(self) -> None:
+        self.fake.inject("POST", r"/issues$", DropAfterCommit())
+
+    def requests(self) -> int:
+        return len(self.fake.requests)
+
+    def missing_ref(self) -> IssueRef:
+        url = f"{self.fake.url}/{self.container}/-/issues/9999"
+        return IssueRef("gitlab", f"{self.container}#9999", url)
+
+    def write_around(self, ref: IssueRef, text: str) -> None:
+        iid = int(ref.key.rsplit("#", 1)[1])
+        body = self.fake.issues()[iid - 1].description
+        self.fake.edit_issue(iid, description=f"{text}\n\n{body}\n\n{text}")
+
+    def text(self, ref: IssueRef) -> str:
+        return str(self.fake.issues()[int(ref.key.rsplit("#", 1)[1]) - 1].description)
+
+
+class TestGitLabContract(TrackerContract):
+    @pytest.fixture
+    def backend(self, fake_gitlab: FakeGitLab) -> GitLabBackend:
+        return GitLabBackend(fake_gitlab)
