@@ -134,7 +134,7 @@ def test_sigkill_after_k_creates_then_rerun_converges(
     tmp_path: Path, tracker_fake: FakeServer, k: int, after_commit: bool
 ) -> None:
     tracker = tracker_of(tracker_fake)
-    items = JIRA_ITEMS if tracker == "jira" else ITEMS
+    items = JIRA_ITEMS if tracker in ("jira", "linear") else ITEMS  # batch creators
     run = make_run(tmp_path, tracker, tracker_fake)
     status = crash_then_rerun(run, k, after_commit=after_commit, items=items)
     assert status == -signal.SIGKILL

@@ -122,10 +122,12 @@ class GitLabClient:
     def http_error(self, exc: Any, verb: str, what: str) -> TrackerError:
         status = getattr(exc, "response_code", None)
         detail = _detail(exc)
-        if status == 429:
+        # A 403 that says when to come back is a limit (a proxy's or an abuse rule's),
+        # not a missing permission: wait, do not stop the run.
+        if status == 429 or (status == 403 and self.retry_after() is not None):
             wait = self.retry_after()
             self._last.headers = {}  # this wait covers the window: not waited again
-            return TrackerError(f"GitLab rate limit on {what} (HTTP 429)", transient=True,
+            return TrackerError(f"GitLab rate limit on {what} (HTTP {status})", transient=True,
                                 retry_after=wait if wait is not None else 60.0)  # fmt: skip
         if status == 401:
             return AuthError(f"GitLab rejected the token in ${self.token_env} (HTTP 401): "
