@@ -139,7 +139,7 @@ def test_sigkill_after_k_creates_then_rerun_converges(
     status = crash_then_rerun(run, k, after_commit=after_commit, items=items)
     assert status == -signal.SIGKILL
     committed = sum(len(v) for v in run.issues_by_item().values())
-    per_create = 50 if tracker == "jira" else 1
+    per_create = 50 if tracker in ("jira", "linear") else 1
     assert committed == min(items, (k + after_commit) * per_create)
     start = len(tracker_fake.requests)
     rerun = run.push()
