@@ -124,7 +124,7 @@ class GitLabClient:
         detail = _detail(exc)
         # A 403 that says when to come back is a limit (a proxy's or an abuse rule's),
         # not a missing permission: wait, do not stop the run.
-        if status == 429 or (status == 403 and self.retry_after() is not None):
+        if status == 429 or (status == 403 and "retry-after" in self.last_headers()):
             wait = self.retry_after()
             self._last.headers = {}  # this wait covers the window: not waited again
             return TrackerError(f"GitLab rate limit on {what} (HTTP {status})", transient=True,
