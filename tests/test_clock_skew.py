@@ -1,6 +1,6 @@
 """The runner's clock may run ahead of the tracker's (CI machines drift): pmsync never
 asks the tracker for edits `since` a moment of its own clock, so people's notes around
-pmsync's block survive the next update. GitHub's clock is simulated 30 s behind."""
+pmsync's block survive the next update. The tracker's clock is simulated 30 s behind."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.fakes.github import FakeGitHub
+from tests.fakes.gitlab import FakeGitLab
 from tests.workspace import Workspace, actions, make_workspace
 
 REPO = "acme/ops"
@@ -65,3 +66,24 @@ def test_status_sees_an_issue_closed_just_after_a_refresh(
     rows = {row.title: row.state for row in ws.status(today).rows}
     assert rows == {"Fix the pool": "closed", "Add alerts": "open"}
     assert {row.title: row.state for row in ws.status(today).rows} == rows
+
+
+def test_gitlab_notes_survive_a_runner_clock_ahead(tmp_path: Path, fake_gitlab: FakeGitLab) -> None:
+    real = fake_gitlab.clock
+    fake_gitlab.clock = lambda: real() - timedelta(seconds=30)
+    try:
+        ws = make_workspace(tmp_path, fake_gitlab.env(), tracker="gitlab",
+                            gitlab=fake_gitlab.config(creates_per_minute=0))  # fmt: skip
+        for path in ws.postmortems.rglob("*.md"):
+            path.unlink()
+        ws.doc("outage.md").write_text(POSTMORTEM)
+        assert actions(ws.push()) == {"create": 2}
+        issue = next(i for i in fake_gitlab.issues() if i.title == "Fix the pool")
+        note = "On-call notes: the pool was at 100%."
+        fake_gitlab.edit_issue(issue.iid, description=(issue.description or "") + "\n\n" + note)
+        ws.edit("outage.md", "Fix the pool", "Fix the pool now")
+        assert actions(ws.push()) == {"update": 1, "unchanged": 1}
+        body = fake_gitlab.issue(issue.iid).description or ""
+        assert note in body and "Fix the pool now" in body
+    finally:
+        fake_gitlab.clock = real

@@ -19,10 +19,10 @@ from pmsync.adapters.base import (
     split_outside,
     wrap_block,
 )
+from pmsync.adapters.edits import EditMemo
 from pmsync.adapters.github.catalog import Catalog
 from pmsync.adapters.github.client import GitHubClient, Response
 from pmsync.adapters.github.config import GitHubConfig
-from pmsync.adapters.github.memo import RepoMemo
 from pmsync.adapters.github.project import GitHubProject
 from pmsync.adapters.github.values import (
     dropped_fields,
@@ -114,7 +114,7 @@ class GitHubTracker:
         # Listing URL (without `since`) → ETag of its first page, kept in each
         # repository's memo between runs; a 304 costs no rate limit.
         self.etags: dict[str, str] = {}
-        self._memos: dict[str, RepoMemo] = {}  # repository → what is kept about it
+        self._memos: dict[str, EditMemo] = {}  # repository → what is kept about it
         self.push_access: bool | None = None  # known after check()
         self.catalog = Catalog(self._call, lambda: self.push_access)  # labels, milestones
         self._spares: queue.SimpleQueue[GitHubClient] = queue.SimpleQueue()  # for threads
@@ -123,14 +123,13 @@ class GitHubTracker:
     # --- the memo the state keeps per repository ----------------------------------------
 
     def recall(self, container: str, memo: Memo) -> None:
-        loaded = self._memos[container] = RepoMemo.load(memo)
-        self.etags.update(loaded.etags)
+        self._memos[container] = EditMemo.load(memo)
+        self.etags.update(memo.get("etags") or {})
 
     def memo(self, container: str) -> Memo:
-        memo = self._memo(container)
         prefix = f"/repos/{container}/"
-        memo.etags = {k: v for k, v in self.etags.items() if k.startswith(prefix)}
-        return memo.dump()
+        etags = {k: v for k, v in self.etags.items() if k.startswith(prefix)}
+        return {**self._memo(container).dump(), **({"etags": etags} if etags else {})}
 
     def settle(self, container: str, started: datetime) -> None:
         """A push that started at `started` ended: people's edits before it are known.
@@ -138,8 +137,8 @@ class GitHubTracker:
         listing of edits does not return pmsync's own writes."""
         self._memo(container).settle(started, lambda since: self._listing(container, since))
 
-    def _memo(self, container: str) -> RepoMemo:
-        return self._memos.setdefault(container, RepoMemo())
+    def _memo(self, container: str) -> EditMemo:
+        return self._memos.setdefault(container, EditMemo())
 
     # --- reads ------------------------------------------------------------------------
 

@@ -2,7 +2,7 @@
 
 Identity lives in GitLab itself: every issue pmsync creates carries the label `pmsync`
 and, in its description, pmsync's hidden marker block. Text people write around the block
-is kept on update: the project's memo (memo.py) holds it between runs. Due dates are
+is kept on update: the project's memo (adapters/edits.py) holds it between runs. Due dates are
 GitLab's native `due_date`; the priority is a label (`priority::P1` by default); owners
 become assignees through `people` (username → user id, looked up once a run).
 """
@@ -22,9 +22,9 @@ from pmsync.adapters.base import (
     split_outside,
     wrap_block,
 )
+from pmsync.adapters.edits import EditMemo
 from pmsync.adapters.gitlab.client import GitLabClient
 from pmsync.adapters.gitlab.config import GitLabConfig
-from pmsync.adapters.gitlab.memo import SETTLE_AFTER, ProjectMemo
 from pmsync.adapters.gitlab.values import (
     REPORTER,
     ROLES,
@@ -85,12 +85,12 @@ class GitLabTracker:
         self.client = client
         self.warnings: list[str] = []  # from check(): missing role
         self._user_ids: dict[str, int | None] = {}  # username → id (None: no such user)
-        self._memos: dict[str, ProjectMemo] = {}  # project → what is kept about it
+        self._memos: dict[str, EditMemo] = {}  # project → what is kept about it
 
     # --- the memo the state keeps per project -----------------------------------------
 
     def recall(self, container: str, memo: Memo) -> None:
-        self._memos[container] = ProjectMemo.load(memo)
+        self._memos[container] = EditMemo.load(memo)
 
     def memo(self, container: str) -> Memo:
         return self._memo(container).dump()
@@ -99,20 +99,10 @@ class GitLabTracker:
         """A push that started at `started` ended: people's edits before it are known.
         After many writes, read them back now (one request per 100) so the next push's
         listing of edits does not return pmsync's own writes."""
-        memo = self._memo(container)
-        memo.since = started
-        if memo.writes <= SETTLE_AFTER:
-            return
-        settled = datetime.now(timezone.utc)
-        try:
-            for _ in self._listing(container, started):
-                pass  # each issue's text is noted on the way
-        except TrackerError:
-            return  # the next push reads from the start of this one: still right
-        memo.since = settled
+        self._memo(container).settle(started, lambda since: self._listing(container, since))
 
-    def _memo(self, container: str) -> ProjectMemo:
-        return self._memos.setdefault(container, ProjectMemo())
+    def _memo(self, container: str) -> EditMemo:
+        return self._memos.setdefault(container, EditMemo())
 
     # --- reads ------------------------------------------------------------------------
 
@@ -220,38 +210,17 @@ class GitLabTracker:
         return self._wrote(path, data)
 
     def _wrote(self, path: str, data: Mapping[str, Any]) -> RemoteIssue:
-        """An issue as GitLab answered a write: counted, and its text noted."""
+        """An issue as GitLab answered a write: counted, its text noted, its stamp taken
+        as a bound of the clock skew."""
         issue = to_remote(data)
-        memo = self._memo(path)
-        memo.writes += 1
-        memo.note(issue.ref.key, issue.body)
+        self._memo(path).wrote(issue.ref.key, issue.body, issue.updated_at)
         return issue
 
     def _known(self, path: str, ref: IssueRef) -> tuple[str, str] | None:
         """People's text around the block of `ref` as the memo knows it, after reading
         the issues edited since the last push once; None without a memo (read it)."""
         memo = self._memos.get(path)
-        if memo is None or not memo.recalled:
-            return None
-        if ref.key not in memo.read and not memo.edits_read:
-            self._read_edits(path, memo)
-        return memo.outside.get(ref.key, ("", ""))
-
-    def _read_edits(self, path: str, memo: ProjectMemo) -> None:
-        """One listing of the issues changed since `memo.since` (all, without one), their
-        text noted. A failure fails every update of the run: none may guess the text."""
-        if memo.edits_failed is not None:
-            raise memo.edits_failed
-        try:
-            for _ in self._listing(path, memo.since):
-                pass
-        except TrackerError as exc:
-            message = f"could not read the issues before updating them: {exc}"
-            memo.edits_failed = type(exc)(
-                message, transient=exc.transient, retry_after=exc.retry_after
-            )
-            raise memo.edits_failed from None
-        memo.edits_read = True
+        return memo.around(ref.key, lambda since: self._listing(path, since)) if memo else None
 
     def _update_payload(self, draft: IssueDraft, fields: Collection[str],
                         outside: tuple[str, str] | None,
@@ -328,4 +297,6 @@ def _issue_url(path: str, iid: int) -> str:
 
 def _utc(moment: datetime) -> str:
     aware = moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
-    return aware.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    # Milliseconds, as GitLab stamps: a `since` cut to the second would list again
+    # every write of that second.
+    return aware.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")

@@ -1,12 +1,12 @@
-"""What the GitHub adapter keeps about one repository between runs: the state's opaque
-per-container memo, owned here.
+"""What an adapter whose tracker lists issues "updated since" keeps about one container
+(repository, project) between runs, in the state's opaque per-container memo. GitHub and
+GitLab share it; each adds its own keys beside it.
 
-- `etags`: the ETag of each single-page listing (URL without `since`), so an unchanged
-  status read costs a 304, which does not count against the rate limit.
 - `outside`: per issue, the text people wrote around pmsync's block, as last read or
-  written. An update rebuilds the body from it without fetching the issue first.
-- `since`: people's edits before this moment are in `outside`. A push reads the issues
-  edited after it (one listing) before its first update, and moves it on when it ends.
+  written. An update rebuilds the description from it without fetching the issue first.
+- `since`: people's edits before this moment are in `outside`, in the tracker's clock. A
+  push reads the issues edited after it (one listing) before its first update, and moves
+  it on when it ends.
 
 Within a run it also tracks which issues were read (their text is current) and how many
 writes were made (past `SETTLE_AFTER`, the end of a push reads its own writes back once,
@@ -32,41 +32,39 @@ Listing = Callable[[datetime | None], Iterable[object]]
 
 
 @dataclass
-class RepoMemo:
+class EditMemo:
     since: datetime | None = None
-    etags: dict[str, str] = field(default_factory=dict)
     outside: dict[str, tuple[str, str]] = field(default_factory=dict)  # key → before, after
     recalled: bool = False  # loaded from the state: `outside` and `since` can be trusted
     read: set[str] = field(default_factory=set)  # issues read in this run
     edits_read: bool = False  # the issues edited since `since` were listed in this run
     edits_failed: TrackerError | None = None
     writes: int = 0
-    # How far this machine's clock may run ahead of GitHub's: the least of the bounds the
+    # How far this machine's clock may run ahead of the tracker's: the least of the bounds the
     # writes gave (None before any write).
     bound: timedelta | None = None
 
     @classmethod
-    def load(cls, memo: Mapping[str, Any]) -> RepoMemo:
+    def load(cls, memo: Mapping[str, Any]) -> EditMemo:
         since = memo.get("since")
         return cls(
             since=datetime.fromisoformat(since) if since else None,
-            etags=dict(memo.get("etags") or {}),
             outside={k: (v[0], v[1]) for k, v in (memo.get("outside") or {}).items()},
             recalled=True,
         )
 
     def dump(self) -> dict[str, Any]:
-        memo: dict[str, Any] = {"etags": dict(self.etags), "outside": dict(self.outside)}
+        memo: dict[str, Any] = {"outside": dict(self.outside)}
         if self.since is not None:
             memo["since"] = self.since.isoformat()
         return {k: v for k, v in memo.items() if v}
 
     def wrote(self, key: str, body: str | None, stamp: datetime | None) -> None:
         """pmsync just wrote this issue: note its text, count the write, and learn the
-        clock skew from the stamp GitHub put on it (an upper bound: the answer took
-        time, and GitHub's stamp is cut to the second, so the least bound is the best).
-        A runner ahead of GitHub would otherwise ask for edits `since` a moment
-        GitHub has not reached, miss people's notes made meanwhile, and overwrite them."""
+        clock skew from the stamp the tracker put on it (an upper bound: the answer took
+        time, and a stamp may be cut to the second, so the least bound is the best).
+        A runner ahead of the tracker would otherwise ask for edits `since` a moment
+        the tracker has not reached, miss people's notes made meanwhile, and overwrite them."""
         self.note(key, body)
         self.writes += 1
         if stamp is not None:
@@ -101,14 +99,14 @@ class RepoMemo:
 
     @property
     def ahead(self) -> timedelta:
-        """Never less than zero: a runner behind GitHub just reads a little more."""
+        """Never less than zero: a runner behind the tracker just reads a little more."""
         return max(timedelta(0), self.bound or timedelta(0))
 
     def settle(self, started: datetime, listing: Listing) -> None:
         """A push that started at `started` ended: people's edits before it are known.
         After many writes, read them back now (one request per 100) so the next push's
         listing of edits does not return pmsync's own writes."""
-        started -= self.ahead  # in GitHub's time: it compares `since` with its own clock
+        started -= self.ahead  # in the tracker's time: it compares `since` with its own clock
         self.since = started
         if self.writes <= SETTLE_AFTER:
             return
