@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from pmsync.adapters.base import Diagnosis
 from pmsync.cli import app
 from pmsync.doctor import diagnose_setup
-from pmsync.state import locked
+from pmsync.state.store import locked
 from tests.fakes.github import FakeGitHub
 from tests.fakes.jira import FakeJira
 from tests.workspace import Workspace, make_workspace
