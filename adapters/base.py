@@ -95,6 +95,25 @@ class Commenting(Protocol):
         (a login, an account id), rendered the tracker's way."""
 
 
+@runtime_checkable
+class Parenting(Protocol):
+    """A tracker with native parent/child issues (`defaults.parent`): GitHub sub-issues,
+    Jira's parent field, GitLab issue links, Linear's parentId. Optional: without it a
+    postmortem's parent issue carries its checklist alone.
+
+    The parent itself is created and updated through `create`/`update` like an item:
+    its draft has `kind="parent"` and its marker carries the parent's id."""
+
+    # True: `create` puts a draft whose `parent` is set under that parent at once (no
+    # request more); the engine then creates a new postmortem's parent before its items.
+    links_on_create: ClassVar[bool]
+
+    def link_child(self, parent: IssueRef, child: IssueRef) -> bool:
+        """Make `child` a child of `parent`; linking it again succeeds. False when this
+        tracker (a server without the feature) has no native children: nothing was done."""
+        ...
+
+
 def finish_writes(tracker: Tracker) -> list[str]:
     """Send the writes an adapter queued to batch them (GitHub: Projects v2 due dates),
     at the end of a group's push; their warnings. `finish() -> list[str]` is optional:

@@ -28,6 +28,7 @@ from pmsync.state.store import DocumentRecord, Journal, SyncState, load_state, l
 from pmsync.status.refresh import StatusRow, record_history, refresh_status, status_rows
 from pmsync.status.writeback import LineEdit, tick_to_write, write_back
 from pmsync.sync.engine import apply_plan
+from pmsync.sync.parents import plan_pending
 from pmsync.sync.group import Outcome
 
 Sleep = Callable[[float], None]
@@ -146,7 +147,7 @@ def push_command(
             announce(warning)
         record_documents(state, documents, resolution.retired)
         connect = TrackerConnector(config, env, announce, sleep)
-        journal = Journal(path) if plan.writes_needed else None
+        journal = Journal(path) if plan.writes_needed or plan_pending(plan, state) else None
         try:
             outcomes = checked_container(config, lambda: apply_plan(
                 plan, state, connect, journal, prune=prune, report=report, stopped=announce,

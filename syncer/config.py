@@ -47,6 +47,10 @@ class DefaultsConfig(Strict):
     allow_mentions: bool = False
     # An item written done ("- [x]"): its issue is created, then closed; or not created.
     create_done: Literal["closed", "skip"] = "closed"
+    # One parent issue per postmortem listing its items (front matter `parent:` wins).
+    parent: bool = False
+    # The parent is closed once all its items are, and reopened when one reopens.
+    close_parent_when_done: bool = True
 
 
 class PersonConfig(BaseModel):

@@ -68,6 +68,8 @@ class Postmortem:
     items: tuple[ActionItem, ...]
     warnings: tuple[ParseWarning, ...] = ()
     front_matter: dict[str, Any] = field(default_factory=dict)
+    # The first paragraph under its summary (or impact) heading: a parent issue's intro.
+    summary: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -107,6 +109,11 @@ class IssueDraft:
     priority: str | None = None
     container: str = ""  # repository (owner/name) or Jira project key
     confidential: bool = False  # front matter `confidential: true` (security postmortems)
+    # "parent": the postmortem's parent issue (a Jira epic); "item": an action item's.
+    kind: Literal["item", "parent"] = "item"
+    # The parent issue to create it under, for a tracker that links children as it
+    # creates them (Jira's `parent` field, Linear's `parentId`); others ignore it.
+    parent: IssueRef | None = None
 
 
 @dataclass(frozen=True)

@@ -51,6 +51,8 @@ class FrontMatter(BaseModel):
     owner: str | None = None
     # Its issues are confidential where the tracker has the notion (security postmortems).
     confidential: bool | None = None
+    # One parent issue for the postmortem, its items as children (defaults.parent).
+    parent: bool | None = None
     meta: dict[str, Any] | None = None
 
 

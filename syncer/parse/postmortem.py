@@ -34,6 +34,7 @@ from pmsync.parse.items import build_items
 from pmsync.parse.nodes import Node
 from pmsync.parse.region import first_heading, parse_start
 from pmsync.parse.sections import block_entries, section_blocks
+from pmsync.parse.summary import find_summary
 from pmsync.parse.text import plain_text
 from pmsync.plan.identity import document_key, normalize_text
 
@@ -168,6 +169,7 @@ def parse_postmortem(
         items=tuple(items),
         warnings=tuple(warnings),
         front_matter=front_matter,
+        summary=None if is_html(text, path) else find_summary(lines),
     )
 
 

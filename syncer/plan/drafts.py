@@ -122,6 +122,11 @@ def neutralize_mentions(text: str) -> str:
     return "".join([*out, _MENTION.sub("@\u200d", text[end:])])
 
 
+def source_link(doc: Postmortem, config: Config) -> str:
+    """The postmortem's title (and date) linked to it, as items' bodies show it."""
+    return _source_link(doc, config, None)
+
+
 def _source_link(doc: Postmortem, config: Config, line: int | None) -> str:
     # The title goes into every issue of the postmortem: a mention in it pings per item.
     title = neutralize_mentions(doc.title or doc.path)

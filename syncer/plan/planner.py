@@ -31,6 +31,7 @@ from pmsync.parse.links import adoptable_ref
 from pmsync.plan.drafts import DraftResult, build_draft, container_of, tracker_of
 from pmsync.plan.identity import normalize_text
 from pmsync.plan.matching import match_items
+from pmsync.plan.parents import LISTED, ParentSpec, plan_parents
 from pmsync.state.store import ItemRecord, Pushed, SyncState
 
 Action = Literal["create", "update", "unchanged", "remove", "adopt", "orphan"]
@@ -61,6 +62,7 @@ class Change:
 class Plan:
     changes: list[Change] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    parents: list[ParentSpec] = field(default_factory=list)  # see pmsync.plan.parents
 
     def count(self, action: Action) -> int:
         return sum(1 for c in self.changes if c.action == action)
@@ -102,7 +104,17 @@ def plan_changes(
                 "parser.max_items if they are all real"
             )
         plan.changes.extend(_plan_document(doc, items, records, config))
+    plan.parents = plan_parents(docs, _listed(plan.changes), config)
     return plan
+
+
+def _listed(changes: Sequence[Change]) -> dict[str, list[str]]:
+    """Each document's item ids that stay in it, in order (a parent's checklist)."""
+    listed: dict[str, list[str]] = {}
+    for change in changes:
+        if change.action in LISTED:
+            listed.setdefault(change.doc_key, []).append(change.item_id)
+    return listed
 
 
 def _orphans(state: SyncState, orphaned: Collection[str], read: set[str]) -> list[Change]:

@@ -51,6 +51,7 @@ def merge_states(base: SyncState, ours: SyncState, theirs: SyncState) -> SyncSta
         items=_merge_maps(base.items, ours.items, theirs.items, _merge_item),
         trackers=_merge_maps(base.trackers, ours.trackers, theirs.trackers, _merge_tracker),
         history=_history(base.history, ours.history, theirs.history),
+        parents=_merge_maps(base.parents, ours.parents, theirs.parents, _ours),
     )
 
 

@@ -94,6 +94,25 @@ class ItemRecord(Model):
     status: Status | None = None
 
 
+class ParentRecord(Model):
+    """A postmortem's parent issue (`defaults.parent`): where it is and what pmsync last
+    wrote to it, so a re-run with nothing new makes no request."""
+
+    tracker: str
+    container: str = ""
+    issue: IssueRecord | None = None
+    intent: datetime | None = None  # a create was sent and its outcome is not known
+    title: str = ""  # what pmsync last wrote: title, intro (summary, link), items
+    intro: str = ""
+    items: list[str] = Field(default_factory=list)  # item ids, in the postmortem's order
+    body_hash: str = ""  # of the text last written ("": unknown, rewrite it)
+    # Items whose issue is the parent's child natively, or all of them once the tracker
+    # said it has no native children (`native` false: the checklist alone).
+    linked: list[str] = Field(default_factory=list)
+    native: bool = True
+    closed: bool = False  # as pmsync last set it
+
+
 class DocumentRecord(Model):
     path: str
     title: str | None = None
@@ -132,6 +151,7 @@ class SyncState(Model):
     trackers: dict[str, TrackerRecord] = Field(default_factory=dict)
     history: list[HistoryPoint] = Field(default_factory=list)
     reminded: dict[str, Reminded] = Field(default_factory=dict)  # by item id
+    parents: dict[str, ParentRecord] = Field(default_factory=dict)  # by postmortem key
 
     def find(self, item_id: str) -> tuple[str, ItemRecord] | None:
         """The record for an item id, also under an alias (an item whose wording changed)."""
@@ -304,6 +324,9 @@ class Journal:
         self._handle.flush()
         os.fsync(self._handle.fileno())
 
+    def append_parent(self, doc_key: str, record: ParentRecord) -> None:
+        self._write({"parent": doc_key, "record": record.model_dump(mode="json")})
+
     def forget(self, item_id: str) -> None:
         self._write({"item": item_id, "forget": True})
 
@@ -323,7 +346,9 @@ def replay_journal(state: SyncState, path: Path) -> int:
             entry: dict[str, Any] = json.loads(raw)
             if not isinstance(entry, dict):
                 continue
-            if entry.get("forget"):
+            if "parent" in entry:
+                state.parents[entry["parent"]] = ParentRecord.model_validate(entry["record"])
+            elif entry.get("forget"):
                 state.items.pop(entry["item"], None)
             else:
                 state.items[entry["item"]] = ItemRecord.model_validate(entry["record"])

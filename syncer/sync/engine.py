@@ -21,6 +21,7 @@ from pmsync.errors import AuthError, ContainerError, NotFound, TrackerError
 from pmsync.plan.planner import Change, Plan
 from pmsync.state.store import Journal, SyncState, precise_now
 from pmsync.sync.group import GroupRun, Outcome
+from pmsync.sync.parents import ParentStep, any_pending, group_parents
 
 TrackerFactory = Callable[[str], Tracker]
 
@@ -40,7 +41,8 @@ def apply_plan(
     what writes the adapter batched could not make."""
     outcomes: list[Outcome] = []
     for (tracker_name, container), changes in plan.by_group().items():
-        if not _needs_tracker(changes, prune):
+        specs = group_parents(plan, tracker_name, container)
+        if not _needs_tracker(changes, prune) and not any_pending(specs, state):
             outcomes.extend(_local_outcomes(changes, state, journal, report))
             continue
         started = precise_now()
@@ -56,7 +58,15 @@ def apply_plan(
         run = GroupRun(
             tracker, container, state, journal, report, prune=prune, intent_grace=intent_grace
         )
+        parents = ParentStep(tracker, container, state, journal, specs, intent_grace)
+        changes = parents.before(changes) if specs else changes
+        run.listed = parents.listed
         run.run(changes)
+        if specs and run.aborted is None:
+            parents.listed = parents.listed or run.listed
+            parents.after(run.outcomes)
+        for line in (*parents.done, *parents.warnings):
+            stopped(f"{tracker_name} {container}: {line}")
         for warning in finish_writes(tracker):
             stopped(f"{tracker_name} {container}: {warning}")
         if run.aborted is None:

@@ -70,6 +70,7 @@ class GroupRun:
     outcomes: list[Outcome] = field(default_factory=list)
     aborted: str | None = None
     writes: int = 0  # issues created or updated in this run
+    listed: dict[str, RemoteIssue] | None = None  # the container's issues by marker, if read
 
     # --- the steps -----------------------------------------------------------------
 
@@ -115,7 +116,10 @@ class GroupRun:
         if not creates or not self._needs_listing(creates):
             return creates
         try:
-            remote = list_by_item(self.tracker, self.container)
+            remote = self.listed if self.listed is not None else list_by_item(
+                self.tracker, self.container
+            )
+            self.listed = remote  # the parent step finds parents in the same listing
         except TrackerError as exc:
             self.refuse_container(exc)
             self.abort(creates, f"could not list existing issues: {exc}")

@@ -29,6 +29,8 @@ class MemoryStore:
     lose_creates: int = 0  # creates that land but whose answer is lost
     memos: dict[str, Memo] = field(default_factory=dict)  # as recalled, by container
     settled: list[tuple[str, datetime]] = field(default_factory=list)
+    children: dict[str, list[str]] = field(default_factory=dict)  # parent key → child keys
+    native_children: bool = True  # False: a tracker without sub-issues
 
     def next_key(self, container: str) -> str:
         return f"{container}-{len(self.issues) + 1}"
@@ -37,6 +39,7 @@ class MemoryStore:
 class MemoryTracker:
     name: ClassVar[str] = "memory"
     max_batch: ClassVar[int] = 10
+    links_on_create: ClassVar[bool] = False
 
     def __init__(self, store: MemoryStore, policy: RetryPolicy, name: str = "memory") -> None:
         # Engine tests stand it in for a configured tracker: its refs must carry that name.
@@ -140,6 +143,32 @@ class MemoryTracker:
             return closed
 
         return self._call(f"close {ref.key}", closing, write=True)
+
+    def reopen(self, ref: IssueRef, comment: str) -> RemoteIssue:
+        def reopening() -> RemoteIssue:
+            current = self.store.issues.get(ref.key)
+            if current is None:
+                raise NotFound(f"{ref.key} is gone")
+            self.store.comments.setdefault(ref.key, []).append(comment)
+            opened = dataclasses.replace(current, state="open", updated_at=_now())
+            self.store.issues[ref.key] = opened
+            return opened
+
+        return self._call(f"reopen {ref.key}", reopening, write=True)
+
+    def link_child(self, parent: IssueRef, child: IssueRef) -> bool:
+        def linking() -> bool:
+            if not self.store.native_children:
+                return False
+            if parent.key not in self.store.issues or child.key not in self.store.issues:
+                raise NotFound(f"{parent.key} or {child.key} is gone")
+            for children in self.store.children.values():
+                if child.key in children:
+                    children.remove(child.key)  # one parent at a time, as on GitHub
+            self.store.children.setdefault(parent.key, []).append(child.key)
+            return True
+
+        return self._call(f"link {child.key} under {parent.key}", linking, write=True)
 
 
 def _now() -> datetime:

@@ -1,0 +1,351 @@
+"""Parent issues (`defaults.parent`): one per postmortem, its items as children, a
+checklist of them in its body. A step of its own around a group's item push:
+
+- `before` (trackers that name the parent as they create an item, `links_on_create`):
+  a postmortem with items to create gets its parent first, so its items are created
+  under it at no extra request.
+- `after`: find or create each parent, link the children not linked yet (one request
+  each where the tracker needs one), rewrite the checklist when it changed, close the
+  parent when all its items are closed and reopen it when one reopens.
+
+Exactly once like items: an intent is journaled before the create; the parent's marker
+carries `pm.<postmortem key>`, so a lost answer, a crash or a lost state finds it again
+by listing the container. Every decision compares with the parent's record, so a re-run
+with nothing new makes no request (`parent_pending` says so before connecting).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
+
+from pmsync.adapters.base import Parenting, Tracker
+from pmsync.errors import TrackerError
+from pmsync.model import Created, IssueDraft, IssueRef, RemoteIssue
+from pmsync.plan.drafts import neutralize_mentions
+from pmsync.plan.parents import ParentSpec
+from pmsync.plan.planner import Change, Plan
+from pmsync.state.store import IssueRecord, Journal, ParentRecord, SyncState, utcnow
+from pmsync.sync.group import Outcome, list_by_item
+
+DONE_COMMENT = "pmsync: every action item of this postmortem is closed, so it is closed."
+REOPEN_COMMENT = "pmsync: an action item of this postmortem is open again, so it is reopened."
+NO_CHILDREN = (
+    "{tracker} {container} has no native sub-issues: parent issues carry their checklist "
+    "alone"
+)
+
+
+@dataclass
+class ParentStep:
+    tracker: Tracker
+    container: str
+    state: SyncState
+    journal: Journal | None
+    specs: list[ParentSpec]
+    intent_grace: float = 60.0
+    warnings: list[str] = field(default_factory=list)
+    done: list[str] = field(default_factory=list)  # what was written, one line each
+    listed: dict[str, RemoteIssue] | None = None  # shared with the item push's reconcile
+
+    # --- the steps -----------------------------------------------------------------
+
+    def before(self, changes: list[Change]) -> list[Change]:
+        """Creates named under their postmortem's parent, created first if need be."""
+        if not getattr(self.tracker, "links_on_create", False):
+            return changes
+        creating = {c.doc_key for c in changes if c.action == "create"}
+        refs = {s.doc_key: self._ensure(s) for s in self.specs if s.doc_key in creating}
+        return [_under(c, refs.get(c.doc_key)) for c in changes]
+
+    def after(self, outcomes: Iterable[Outcome] = ()) -> None:
+        created_under = {
+            o.change.item_id
+            for o in outcomes
+            if o.action == "create" and o.change.draft is not None and o.change.draft.parent
+        }
+        for spec in self.specs:
+            ref = self._ensure(spec)
+            if ref is None:
+                continue
+            self._mark_linked(spec.doc_key, created_under)
+            self._link(spec, ref)
+            self._rewrite(spec, ref)
+            self._close_or_reopen(spec, ref)
+
+    # --- find or create ------------------------------------------------------------
+
+    def _ensure(self, spec: ParentSpec) -> IssueRef | None:
+        record = self.state.parents.get(spec.doc_key)
+        if record is not None and record.issue is not None:
+            return record.issue.ref()
+        if self._may_exist(record):
+            if not self._list():
+                return None
+            if (found := (self.listed or {}).get(spec.parent_id)) is not None:
+                return self._reclaim(spec, found)
+        if record is not None and record.intent is not None:
+            if (utcnow() - record.intent).total_seconds() < self.intent_grace:
+                self.warnings.append(f"{spec.title}: an earlier create may still be landing")
+                return None
+        return self._create(spec)
+
+    def _may_exist(self, record: ParentRecord | None) -> bool:
+        """An unanswered create, or a container without a baseline (a lost state)."""
+        if record is not None and record.intent is not None:
+            return True
+        baseline = self.state.trackers.get(f"{self.tracker.name}:{self.container}")
+        return baseline is None or baseline.last_push is None
+
+    def _list(self) -> bool:
+        """The container's issues by marker, read once per group (shared with the item
+        push): False when they could not be read, so nothing is created."""
+        if self.listed is None:
+            try:
+                self.listed = list_by_item(self.tracker, self.container)
+            except TrackerError as exc:
+                self.warnings.append(f"no parent created: could not list the issues: {exc}")
+                return False
+        return True
+
+    def _reclaim(self, spec: ParentSpec, found: RemoteIssue) -> IssueRef:
+        record = self._record(spec)
+        record.issue, record.intent = IssueRecord.of(found.ref), None
+        record.closed = found.state == "closed"
+        record.title, record.intro, record.items = found.title, spec.intro, list(spec.items)
+        same = found.content_hash == body_hash(spec, self.state) and found.title == spec.title
+        record.body_hash = body_hash(spec, self.state) if same else ""
+        self._save(spec.doc_key, record)
+        return found.ref
+
+    def _create(self, spec: ParentSpec) -> IssueRef | None:
+        record = self._record(spec)
+        record.intent = utcnow()  # before the POST: a lost answer must not make a second
+        self._save(spec.doc_key, record)
+        draft = parent_draft(spec, self.state)
+        try:
+            [result] = self.tracker.create([draft])
+        except TrackerError as exc:
+            self._failed(spec, record, str(exc), exc.maybe_applied)
+            return None
+        if not isinstance(result, Created):
+            self._failed(spec, record, result.error, result.maybe_applied)
+            return None
+        record.issue, record.intent = IssueRecord.of(result.issue.ref), None
+        record.body_hash, record.title = draft.content_hash, spec.title
+        record.items, record.intro = list(spec.items), spec.intro
+        self._save(spec.doc_key, record)
+        self.warnings.extend(result.warnings)
+        self.done.append(f"created parent {result.issue.ref.key}: {spec.title}")
+        return result.issue.ref
+
+    def _failed(self, spec: ParentSpec, record: ParentRecord, error: str, maybe: bool) -> None:
+        if not maybe:
+            record.intent = None  # refused: nothing landed
+            self._save(spec.doc_key, record)
+        note = " (it may have been created: the next push looks for it)" if maybe else ""
+        self.warnings.append(f"could not create the parent of {spec.doc_key}: {error}{note}")
+
+    # --- children, checklist, state -----------------------------------------------
+
+    def _mark_linked(self, doc_key: str, created_under: set[str]) -> None:
+        record = self.state.parents[doc_key]
+        new = [i for i in sorted(created_under) if self._item_doc(i) == doc_key]
+        if new and not set(new) <= set(record.linked):
+            record.linked = sorted({*record.linked, *new})
+            self._save(doc_key, record)
+
+    def _link(self, spec: ParentSpec, parent: IssueRef) -> None:
+        record = self.state.parents[spec.doc_key]
+        todo = [i for i in linkable(spec, self.state) if i not in record.linked]
+        if not todo or not record.native:
+            return
+        if not isinstance(self.tracker, Parenting):
+            record.native = False
+            self._save(spec.doc_key, record)
+            return
+        for item_id in todo:
+            child = self.state.items[item_id].issue
+            assert child is not None
+            if not self._write(f"link {child.key} under {parent.key}",
+                               lambda c=child: self._link_one(parent, c)):  # fmt: skip
+                return
+            record.linked = sorted({*record.linked, item_id})
+            self._save(spec.doc_key, record)
+
+    def _link_one(self, parent: IssueRef, child: IssueRecord) -> bool:
+        assert isinstance(self.tracker, Parenting)
+        if self.tracker.link_child(parent, child.ref()):
+            return True
+        record_native_off(self.state, parent)
+        self.warnings.append(NO_CHILDREN.format(tracker=self.tracker.name,
+                                                container=self.container))  # fmt: skip
+        return False
+
+    def _rewrite(self, spec: ParentSpec, ref: IssueRef) -> None:
+        record = self.state.parents[spec.doc_key]
+        digest = body_hash(spec, self.state)
+        if record.body_hash == digest and record.title == spec.title:
+            return
+        draft = parent_draft(spec, self.state)
+        if self._write(f"update {ref.key}",
+                       lambda: self.tracker.update(ref, draft, ("title", "body"))):  # fmt: skip
+            record.body_hash, record.title, record.items = digest, spec.title, list(spec.items)
+            record.intro = spec.intro
+            self._save(spec.doc_key, record)
+            self.done.append(f"updated parent {ref.key}")
+
+    def _close_or_reopen(self, spec: ParentSpec, ref: IssueRef) -> None:
+        record = self.state.parents[spec.doc_key]
+        done = all_closed(spec.items, self.state)
+        if done and spec.close_when_done and not record.closed:
+            if self._write(f"close {ref.key}", lambda: self.tracker.close(ref, DONE_COMMENT)):
+                record.closed = True
+                self._save(spec.doc_key, record)
+                self.done.append(f"closed parent {ref.key}: every item is closed")
+        elif record.closed and not done:
+            reopen = getattr(self.tracker, "reopen", None)
+            if reopen is not None and self._write(f"reopen {ref.key}",
+                                                  lambda: reopen(ref, REOPEN_COMMENT)):  # fmt: skip
+                record.closed = False
+                self._save(spec.doc_key, record)
+                self.done.append(f"reopened parent {ref.key}: an item is open again")
+
+    # --- plumbing --------------------------------------------------------------------
+
+    def _write(self, what: str, fn: Callable[[], object]) -> bool:
+        try:
+            return fn() is not False
+        except TrackerError as exc:
+            self.warnings.append(f"could not {what}: {exc}")
+            return False
+
+    def _record(self, spec: ParentSpec) -> ParentRecord:
+        record = self.state.parents.get(spec.doc_key)
+        return record or ParentRecord(tracker=spec.tracker, container=spec.container)
+
+    def _item_doc(self, item_id: str) -> str | None:
+        record = self.state.items.get(item_id)
+        return record.doc if record is not None else None
+
+    def _save(self, doc_key: str, record: ParentRecord) -> None:
+        self.state.parents[doc_key] = record
+        if self.journal is not None:
+            self.journal.append_parent(doc_key, record)
+
+
+def _under(change: Change, parent: IssueRef | None) -> Change:
+    if parent is None or change.action != "create" or change.draft is None:
+        return change
+    return replace(change, draft=replace(change.draft, parent=parent))
+
+
+def record_native_off(state: SyncState, parent: IssueRef) -> None:
+    """The tracker has no native children: every parent in its container stops asking."""
+    for record in state.parents.values():
+        if record.issue is not None and record.issue.tracker == parent.tracker:
+            record.native = False
+
+
+# --- pure parts ---------------------------------------------------------------------
+
+
+def linkable(spec: ParentSpec, state: SyncState) -> list[str]:
+    """Items whose issue pmsync made in the parent's tracker and container: adopted
+    issues are listed in the checklist, never edited (linking would edit them)."""
+    found = []
+    for item_id in spec.items:
+        record = state.items.get(item_id)
+        if record is None or record.issue is None or record.adopted:
+            continue
+        if record.issue.tracker == spec.tracker and record.container == spec.container:
+            found.append(item_id)
+    return found
+
+
+def all_closed(items: Sequence[str], state: SyncState) -> bool:
+    """Every listed item has an issue and it is closed (as last read or set)."""
+    records = [state.items.get(i) for i in items]
+    return bool(records) and all(
+        r is not None and r.issue is not None and r.status is not None
+        and r.status.state == "closed"
+        for r in records
+    )  # fmt: skip
+
+
+def checklist(items: Sequence[str], state: SyncState) -> str:
+    lines = []
+    for item_id in items:
+        record = state.items.get(item_id)
+        if record is None:
+            continue
+        closed = record.status is not None and record.status.state == "closed"
+        title = neutralize_mentions(record.title).replace("[", "\\[").replace("]", "\\]")
+        entry = f"[{title}]({record.issue.url})" if record.issue and record.issue.url else title
+        lines.append(f"- [{'x' if closed else ' '}] {entry}")
+    return "\n".join(lines)
+
+
+def parent_body(spec: ParentSpec, state: SyncState) -> str:
+    listed = [i for i in spec.items if i in state.items]
+    done = sum(1 for i in listed if (s := state.items[i].status) and s.state == "closed")
+    return (
+        f"{spec.intro}\n\n**Action items** ({done} of {len(listed)} closed):\n\n"
+        + checklist(spec.items, state)
+    )
+
+
+def body_hash(spec: ParentSpec, state: SyncState) -> str:
+    text = f"{spec.title}\n{parent_body(spec, state)}"
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def parent_draft(spec: ParentSpec, state: SyncState) -> IssueDraft:
+    return IssueDraft(
+        item_id=spec.parent_id,
+        content_hash=body_hash(spec, state),
+        title=spec.title,
+        body=parent_body(spec, state),
+        labels=spec.labels,
+        container=spec.container,
+        kind="parent",
+    )
+
+
+def group_parents(plan: Plan, tracker: str, container: str) -> list[ParentSpec]:
+    return [s for s in plan.parents if (s.tracker, s.container) == (tracker, container)]
+
+
+def any_pending(specs: Iterable[ParentSpec], state: SyncState) -> bool:
+    return any(parent_pending(s, state) for s in specs)
+
+
+def plan_pending(plan: Plan, state: SyncState) -> bool:
+    return any_pending(plan.parents, state)
+
+
+def parent_pending(spec: ParentSpec, state: SyncState) -> bool:
+    """Whether `after` would write anything for `spec` (pure: decides whether a group
+    with no item to write connects to its tracker at all)."""
+    record = state.parents.get(spec.doc_key)
+    if record is None or record.issue is None:
+        return True
+    if record.native and any(i not in record.linked for i in linkable(spec, state)):
+        return True
+    if record.body_hash != body_hash(spec, state) or record.title != spec.title:
+        return True
+    done = all_closed(spec.items, state)
+    return (done and spec.close_when_done and not record.closed) or (record.closed and not done)
+
+
+def spec_of_record(doc_key: str, record: ParentRecord, close_when_done: bool) -> ParentSpec:
+    """A parent as last pushed, for `status`: the checklist follows the items' states
+    without reading the postmortems."""
+    from pmsync.plan.parents import parent_id
+
+    return ParentSpec(
+        doc_key=doc_key, parent_id=parent_id(doc_key), title=record.title, intro=record.intro,
+        tracker=record.tracker, container=record.container, items=tuple(record.items),
+        close_when_done=close_when_done,
+    )  # fmt: skip
