@@ -25,8 +25,10 @@ def item(n: int, done: bool = False) -> ActionItem:
 
 
 def doc(*items: ActionItem, parent: bool = True) -> Postmortem:
-    return Postmortem("pm.md", "outage-2024-06-01", "Outage", date(2024, 6, 1), items,
-                      front_matter={"parent": parent}, summary="The database fell over.")  # fmt: skip
+    return Postmortem(
+        "pm.md", "outage-2024-06-01", "Outage", date(2024, 6, 1), items,
+        front_matter={"parent": parent}, summary="The database fell over.",
+    )  # fmt: skip
 
 
 def push(store: MemoryStore, state: SyncState, document: Postmortem) -> list[str]:

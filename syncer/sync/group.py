@@ -116,8 +116,10 @@ class GroupRun:
         if not creates or not self._needs_listing(creates):
             return creates
         try:
-            remote = self.listed if self.listed is not None else list_by_item(
-                self.tracker, self.container
+            remote = (
+                self.listed
+                if self.listed is not None
+                else list_by_item(self.tracker, self.container)
             )
             self.listed = remote  # the parent step finds parents in the same listing
         except TrackerError as exc:

@@ -16,9 +16,11 @@ with nothing new makes no request (`parent_pending` says so before connecting).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 
 from pmsync.adapters.base import Parenting, Tracker
 from pmsync.errors import TrackerError
@@ -32,8 +34,7 @@ from pmsync.sync.group import Outcome, list_by_item
 DONE_COMMENT = "pmsync: every action item of this postmortem is closed, so it is closed."
 REOPEN_COMMENT = "pmsync: an action item of this postmortem is open again, so it is reopened."
 NO_CHILDREN = (
-    "{tracker} {container} has no native sub-issues: parent issues carry their checklist "
-    "alone"
+    "{tracker} {container} has no native sub-issues: parent issues carry their checklist alone"
 )
 
 
@@ -85,11 +86,13 @@ class ParentStep:
                 return None
             if (found := (self.listed or {}).get(spec.parent_id)) is not None:
                 return self._reclaim(spec, found)
-        if record is not None and record.intent is not None:
-            if (utcnow() - record.intent).total_seconds() < self.intent_grace:
-                self.warnings.append(f"{spec.title}: an earlier create may still be landing")
-                return None
+        if record is not None and record.intent is not None and self._young(record.intent):
+            self.warnings.append(f"{spec.title}: an earlier create may still be landing")
+            return None
         return self._create(spec)
+
+    def _young(self, intent: datetime) -> bool:
+        return (utcnow() - intent).total_seconds() < self.intent_grace
 
     def _may_exist(self, record: ParentRecord | None) -> bool:
         """An unanswered create, or a container without a baseline (a lost state)."""
@@ -168,8 +171,8 @@ class ParentStep:
         for item_id in todo:
             child = self.state.items[item_id].issue
             assert child is not None
-            if not self._write(f"link {child.key} under {parent.key}",
-                               lambda c=child: self._link_one(parent, c)):  # fmt: skip
+            what = f"link {child.key} under {parent.key}"
+            if not self._write(what, functools.partial(self._link_one, parent, child)):
                 return
             record.linked = sorted({*record.linked, item_id})
             self._save(spec.doc_key, record)
@@ -290,9 +293,8 @@ def checklist(items: Sequence[str], state: SyncState) -> str:
 def parent_body(spec: ParentSpec, state: SyncState) -> str:
     listed = [i for i in spec.items if i in state.items]
     done = sum(1 for i in listed if (s := state.items[i].status) and s.state == "closed")
-    return (
-        f"{spec.intro}\n\n**Action items** ({done} of {len(listed)} closed):\n\n"
-        + checklist(spec.items, state)
+    return f"{spec.intro}\n\n**Action items** ({done} of {len(listed)} closed):\n\n" + checklist(
+        spec.items, state
     )
 
 
