@@ -29,7 +29,7 @@ from pmsync.status.refresh import StatusRow, record_history, refresh_status, sta
 from pmsync.status.writeback import LineEdit, tick_to_write, write_back
 from pmsync.sync.engine import apply_plan
 from pmsync.sync.group import Outcome
-from pmsync.sync.parents import plan_pending
+from pmsync.sync.parents import plan_pending, refresh_parents
 
 Sleep = Callable[[float], None]
 T = TypeVar("T")
@@ -278,6 +278,9 @@ def status_command(
         if refresh:
             connect = TrackerConnector(config, env, announce, sleep)
             errors = refresh_status(state, connect, progress, full=full, announce=announce)
+            close = config.defaults.close_parent_when_done
+            for line in refresh_parents(state, connect, close):
+                announce(line)
         orphaned = orphaned_documents(state, exists_in(config))
         rows = in_document_order(status_rows(state, today, orphaned), config, paths, state)
         record_history(state, rows, today)

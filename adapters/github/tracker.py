@@ -24,6 +24,7 @@ from pmsync.adapters.github.catalog import Catalog
 from pmsync.adapters.github.client import GitHubClient, Response
 from pmsync.adapters.github.config import GitHubConfig
 from pmsync.adapters.github.project import GitHubProject
+from pmsync.adapters.github.sub_issues import SubIssues
 from pmsync.adapters.github.values import (
     dropped_fields,
     iso_z,
@@ -99,6 +100,7 @@ class GitHubTracker:
 
     name: ClassVar[str] = "github"
     max_batch: ClassVar[int] = 1
+    links_on_create: ClassVar[bool] = False  # sub-issues are added one request each
 
     def __init__(
         self,
@@ -119,6 +121,7 @@ class GitHubTracker:
         self.catalog = Catalog(self._call, lambda: self.push_access)  # labels, milestones
         self._spares: queue.SimpleQueue[GitHubClient] = queue.SimpleQueue()  # for threads
         self._stopped: TrackerError | None = None  # a fatal error ends every later call
+        self.sub_issues = SubIssues(self._call)
 
     # --- the memo the state keeps per repository ----------------------------------------
 
@@ -189,8 +192,10 @@ class GitHubTracker:
             self.etags[key] = resp.headers["etag"]  # single-page answers only (see above)
         else:
             self.etags.pop(key, None)
+        self.sub_issues.note_page(container, resp)
         yield from issues_of(container, resp)
         for page in self._later_pages(what, resp):
+            self.sub_issues.note_page(container, page)
             yield from issues_of(container, page)
 
     def _later_pages(self, what: str, first: Response) -> Iterator[Response]:
@@ -298,6 +303,7 @@ class GitHubTracker:
             self.project.set_due(str(outcome.data["node_id"]), draft.due)
         issue = to_remote(repo, outcome.data)
         self._memo(repo).wrote(issue.ref.key, issue.body, issue.updated_at)
+        self.sub_issues.note(issue.ref.key, outcome.data)
         return Created(draft.item_id, issue, tuple(warnings))
 
     def _create_payload(self, repo: str, draft: IssueDraft) -> dict[str, Any]:
@@ -387,6 +393,11 @@ class GitHubTracker:
         body = f"@{mention} {text}" if mention else text
         self._call(f"comment on {ref.key}", "POST", f"/repos/{repo}/issues/{number}/comments",
                    body={"body": body}, write=True)  # fmt: skip
+
+    def link_child(self, parent: IssueRef, child: IssueRef) -> bool:
+        """`child` a sub-issue of `parent`: one request (plus a GET for an issue this run
+        has not seen); False on a server without sub-issues."""
+        return self.sub_issues.link(parent, child)
 
     def finish(self) -> list[str]:
         """Send the writes queued for batching (Projects v2 due dates); their warnings."""

@@ -1,5 +1,6 @@
-"""Which postmortems get a parent issue (`defaults.parent`, front matter `parent:`), and
-what it says apart from its checklist: its id, title, intro and items. Pure.
+"""Which postmortems get a parent issue (`defaults.parent`, front matter `parent:`), what
+it says (id, title, intro, items; its checklist from the items' records in the state),
+and whether anything about it is to be written. Pure.
 
 A parent is found again like an item: its marker carries `pm.<postmortem key>` where
 an item's carries the item id, so listing a container's managed issues finds it after a
@@ -14,8 +15,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from pmsync.config import Config
-from pmsync.model import Postmortem
+from pmsync.model import IssueDraft, Postmortem
 from pmsync.plan.drafts import container_of, labels_of, neutralize_mentions, source_link, tracker_of
+from pmsync.state.store import ParentRecord, SyncState
 
 PARENT_PREFIX = "pm."
 _MARKER_SAFE = re.compile(r"^[A-Za-z0-9._-]{1,120}$")
@@ -94,3 +96,97 @@ def parent_intro(doc: Postmortem, config: Config) -> str:
         return link
     summary = doc.summary if config.defaults.allow_mentions else neutralize_mentions(doc.summary)
     return f"{summary}\n\n{link}"
+
+
+# --- the checklist, from the state ----------------------------------------------------
+
+
+def linkable(spec: ParentSpec, state: SyncState) -> list[str]:
+    """Items whose issue pmsync made in the parent's tracker and container: adopted
+    issues are listed in the checklist, never edited (linking would edit them)."""
+    found = []
+    for item_id in spec.items:
+        record = state.items.get(item_id)
+        if record is None or record.issue is None or record.adopted:
+            continue
+        if record.issue.tracker == spec.tracker and record.container == spec.container:
+            found.append(item_id)
+    return found
+
+
+def all_closed(items: Sequence[str], state: SyncState) -> bool:
+    """Every listed item has an issue and it is closed (as last read or set)."""
+    records = [state.items.get(i) for i in items]
+    return bool(records) and all(
+        r is not None and r.issue is not None and r.status is not None
+        and r.status.state == "closed"
+        for r in records
+    )  # fmt: skip
+
+
+def checklist(items: Sequence[str], state: SyncState) -> str:
+    lines = []
+    for item_id in items:
+        record = state.items.get(item_id)
+        if record is None:
+            continue
+        closed = record.status is not None and record.status.state == "closed"
+        title = neutralize_mentions(record.title).replace("[", "\\[").replace("]", "\\]")
+        entry = f"[{title}]({record.issue.url})" if record.issue and record.issue.url else title
+        lines.append(f"- [{'x' if closed else ' '}] {entry}")
+    return "\n".join(lines)
+
+
+def parent_body(spec: ParentSpec, state: SyncState) -> str:
+    listed = [i for i in spec.items if i in state.items]
+    done = sum(1 for i in listed if (s := state.items[i].status) and s.state == "closed")
+    return f"{spec.intro}\n\n**Action items** ({done} of {len(listed)} closed):\n\n" + checklist(
+        spec.items, state
+    )
+
+
+def body_hash(spec: ParentSpec, state: SyncState) -> str:
+    text = f"{spec.title}\n{parent_body(spec, state)}"
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def parent_draft(spec: ParentSpec, state: SyncState) -> IssueDraft:
+    return IssueDraft(
+        item_id=spec.parent_id,
+        content_hash=body_hash(spec, state),
+        title=spec.title,
+        body=parent_body(spec, state),
+        labels=spec.labels,
+        container=spec.container,
+        kind="parent",
+    )
+
+
+def parent_pending(spec: ParentSpec, state: SyncState) -> bool:
+    """Whether `after` would write anything for `spec` (pure: decides whether a group
+    with no item to write connects to its tracker at all)."""
+    record = state.parents.get(spec.doc_key)
+    if record is None or record.issue is None:
+        return True
+    if record.native and any(i not in record.linked for i in linkable(spec, state)):
+        return True
+    if record.body_hash != body_hash(spec, state) or record.title != spec.title:
+        return True
+    done = all_closed(spec.items, state)
+    return (done and spec.close_when_done and not record.closed) or (record.closed and not done)
+
+
+def checklist_pending(spec: ParentSpec, record: ParentRecord, state: SyncState) -> bool:
+    done = all_closed(spec.items, state)
+    closing = (done and spec.close_when_done and not record.closed) or (record.closed and not done)
+    return closing or record.body_hash != body_hash(spec, state)
+
+
+def spec_of_record(doc_key: str, record: ParentRecord, close_when_done: bool) -> ParentSpec:
+    """A parent as last pushed, for `status`: the checklist follows the items' states
+    without reading the postmortems."""
+    return ParentSpec(
+        doc_key=doc_key, parent_id=parent_id(doc_key), title=record.title, intro=record.intro,
+        tracker=record.tracker, container=record.container, items=tuple(record.items),
+        close_when_done=close_when_done,
+    )  # fmt: skip

@@ -1,10 +1,10 @@
 """`pmsync state rebuild`: reconstruct the state from the issue markers in the trackers.
 
 Every postmortem is planned against an empty state; each group's managed issues are
-listed in full and matched to the items by the id their marker (or label) carries.
-Items whose issue still holds their current text are recorded as pushed; the others are
-recorded with a stale baseline, so the next push updates their text. Nothing is written
-to any tracker.
+listed in full and matched to the items by the id their marker (or label) carries, and
+parents by theirs (`pm.<postmortem key>`). Items whose issue still holds their current
+text are recorded as pushed; the others are recorded with a stale baseline, so the next
+push updates their text. Nothing is written to any tracker.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from pmsync.errors import TrackerError
 from pmsync.plan.planner import Plan
 from pmsync.state.store import SyncState
 from pmsync.sync.group import found_record, list_by_item
+from pmsync.sync.parents import group_parents, rebuild_parents
 from pmsync.sync.recovery import hash_of, spare_by_hash
 
 TrackerFactory = Callable[[str], Tracker]
@@ -36,4 +37,5 @@ def rebuild_state(plan: Plan, connect: TrackerFactory) -> tuple[SyncState, list[
             found = remote.get(change.item_id) or by_hash.pop(hash_of(change), None)
             if found is not None and change.draft is not None:
                 state.items[change.item_id] = found_record(change, found)[0]
+        rebuild_parents(state, group_parents(plan, name, container), remote)
     return state, errors

@@ -17,16 +17,23 @@ with nothing new makes no request (`parent_pending` says so before connecting).
 from __future__ import annotations
 
 import functools
-import hashlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from pmsync.adapters.base import Parenting, Tracker
 from pmsync.errors import TrackerError
-from pmsync.model import Created, IssueDraft, IssueRef, RemoteIssue
-from pmsync.plan.drafts import neutralize_mentions
-from pmsync.plan.parents import ParentSpec
+from pmsync.model import Created, IssueRef, RemoteIssue
+from pmsync.plan.parents import (
+    ParentSpec,
+    all_closed,
+    body_hash,
+    checklist_pending,
+    linkable,
+    parent_draft,
+    parent_pending,
+    spec_of_record,
+)
 from pmsync.plan.planner import Change, Plan
 from pmsync.state.store import IssueRecord, Journal, ParentRecord, SyncState, utcnow
 from pmsync.sync.group import Outcome, list_by_item
@@ -74,6 +81,15 @@ class ParentStep:
             self._link(spec, ref)
             self._rewrite(spec, ref)
             self._close_or_reopen(spec, ref)
+
+    def refresh(self) -> None:
+        """After `status`: the checklist and the open/closed state of parents already
+        made (nothing is created or linked: that is the push's)."""
+        for spec in self.specs:
+            record = self.state.parents[spec.doc_key]
+            assert record.issue is not None
+            self._rewrite(spec, record.issue.ref())
+            self._close_or_reopen(spec, record.issue.ref())
 
     # --- find or create ------------------------------------------------------------
 
@@ -251,70 +267,6 @@ def record_native_off(state: SyncState, parent: IssueRef) -> None:
             record.native = False
 
 
-# --- pure parts ---------------------------------------------------------------------
-
-
-def linkable(spec: ParentSpec, state: SyncState) -> list[str]:
-    """Items whose issue pmsync made in the parent's tracker and container: adopted
-    issues are listed in the checklist, never edited (linking would edit them)."""
-    found = []
-    for item_id in spec.items:
-        record = state.items.get(item_id)
-        if record is None or record.issue is None or record.adopted:
-            continue
-        if record.issue.tracker == spec.tracker and record.container == spec.container:
-            found.append(item_id)
-    return found
-
-
-def all_closed(items: Sequence[str], state: SyncState) -> bool:
-    """Every listed item has an issue and it is closed (as last read or set)."""
-    records = [state.items.get(i) for i in items]
-    return bool(records) and all(
-        r is not None and r.issue is not None and r.status is not None
-        and r.status.state == "closed"
-        for r in records
-    )  # fmt: skip
-
-
-def checklist(items: Sequence[str], state: SyncState) -> str:
-    lines = []
-    for item_id in items:
-        record = state.items.get(item_id)
-        if record is None:
-            continue
-        closed = record.status is not None and record.status.state == "closed"
-        title = neutralize_mentions(record.title).replace("[", "\\[").replace("]", "\\]")
-        entry = f"[{title}]({record.issue.url})" if record.issue and record.issue.url else title
-        lines.append(f"- [{'x' if closed else ' '}] {entry}")
-    return "\n".join(lines)
-
-
-def parent_body(spec: ParentSpec, state: SyncState) -> str:
-    listed = [i for i in spec.items if i in state.items]
-    done = sum(1 for i in listed if (s := state.items[i].status) and s.state == "closed")
-    return f"{spec.intro}\n\n**Action items** ({done} of {len(listed)} closed):\n\n" + checklist(
-        spec.items, state
-    )
-
-
-def body_hash(spec: ParentSpec, state: SyncState) -> str:
-    text = f"{spec.title}\n{parent_body(spec, state)}"
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
-
-
-def parent_draft(spec: ParentSpec, state: SyncState) -> IssueDraft:
-    return IssueDraft(
-        item_id=spec.parent_id,
-        content_hash=body_hash(spec, state),
-        title=spec.title,
-        body=parent_body(spec, state),
-        labels=spec.labels,
-        container=spec.container,
-        kind="parent",
-    )
-
-
 def group_parents(plan: Plan, tracker: str, container: str) -> list[ParentSpec]:
     return [s for s in plan.parents if (s.tracker, s.container) == (tracker, container)]
 
@@ -327,27 +279,40 @@ def plan_pending(plan: Plan, state: SyncState) -> bool:
     return any_pending(plan.parents, state)
 
 
-def parent_pending(spec: ParentSpec, state: SyncState) -> bool:
-    """Whether `after` would write anything for `spec` (pure: decides whether a group
-    with no item to write connects to its tracker at all)."""
-    record = state.parents.get(spec.doc_key)
-    if record is None or record.issue is None:
-        return True
-    if record.native and any(i not in record.linked for i in linkable(spec, state)):
-        return True
-    if record.body_hash != body_hash(spec, state) or record.title != spec.title:
-        return True
-    done = all_closed(spec.items, state)
-    return (done and spec.close_when_done and not record.closed) or (record.closed and not done)
+def refresh_parents(
+    state: SyncState, connect: Callable[[str], Tracker], close_when_done: bool
+) -> list[str]:
+    """After `status` read the items' states: at most one update per parent whose items
+    changed (and a close or reopen); what was done and what failed, one line each."""
+    groups: dict[tuple[str, str], list[ParentSpec]] = {}
+    for key, record in state.parents.items():
+        spec = spec_of_record(key, record, close_when_done)
+        if record.issue is not None and checklist_pending(spec, record, state):
+            groups.setdefault((record.tracker, record.container), []).append(spec)
+    lines = []
+    for (name, container), specs in groups.items():
+        try:
+            step = ParentStep(connect(name), container, state, None, specs)
+        except TrackerError as exc:
+            lines.append(f"{name} {container}: parents not refreshed: {exc}")
+            continue
+        step.refresh()
+        lines.extend(f"{name} {container}: {line}" for line in (*step.done, *step.warnings))
+    return lines
 
 
-def spec_of_record(doc_key: str, record: ParentRecord, close_when_done: bool) -> ParentSpec:
-    """A parent as last pushed, for `status`: the checklist follows the items' states
-    without reading the postmortems."""
-    from pmsync.plan.parents import parent_id
-
-    return ParentSpec(
-        doc_key=doc_key, parent_id=parent_id(doc_key), title=record.title, intro=record.intro,
-        tracker=record.tracker, container=record.container, items=tuple(record.items),
-        close_when_done=close_when_done,
-    )  # fmt: skip
+def rebuild_parents(
+    state: SyncState, specs: Sequence[ParentSpec], remote: dict[str, RemoteIssue]
+) -> None:
+    """`state rebuild`: the parents found by their marker. Which children are linked is
+    not known: the next push links them again (linking again succeeds)."""
+    for spec in specs:
+        found = remote.get(spec.parent_id)
+        if found is None:
+            continue
+        same = found.content_hash == body_hash(spec, state) and found.title == spec.title
+        state.parents[spec.doc_key] = ParentRecord(
+            tracker=spec.tracker, container=spec.container, issue=IssueRecord.of(found.ref),
+            title=found.title, intro=spec.intro, items=list(spec.items),
+            body_hash=body_hash(spec, state) if same else "", closed=found.state == "closed",
+        )  # fmt: skip

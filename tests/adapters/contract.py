@@ -17,7 +17,7 @@ from typing import Any, Protocol
 
 import pytest
 
-from pmsync.adapters.base import RetryPolicy, Tracker
+from pmsync.adapters.base import Parenting, RetryPolicy, Tracker
 from pmsync.errors import TrackerError
 from pmsync.model import Created, Failed, IssueDraft, IssueRef, RemoteIssue
 
@@ -57,6 +57,9 @@ class Backend(Protocol):
 
     def text(self, ref: IssueRef) -> str:
         """The issue's whole text (body, description) as people read it."""
+
+    def children(self, parent: IssueRef) -> list[str]:
+        """The keys of the issues the tracker shows as `parent`'s children, in order."""
 
 
 def policy(waits: Waits) -> RetryPolicy:
@@ -178,3 +181,44 @@ class TrackerContract:
         before = backend.requests()
         assert managed(tracker, backend.container) == {}
         assert backend.requests() - before <= 2  # one listing (plus a label lookup)
+
+    # --- parent issues (defaults.parent; pmsync.sync.parents) --------------------------
+
+    def parent(self, tracker: Tracker, container: str) -> IssueRef:
+        title = "Postmortem: Outage (2024-06-01)"
+        body = "The database fell over.\n\n- [ ] Add index 1\n- [ ] Add index 2"
+        made = created(tracker.create([draft(0, container, item_id="pm.outage-2024", title=title,
+                                             body=body, kind="parent")]))  # fmt: skip
+        return made[0].issue.ref
+
+    def test_a_parent_is_created_and_found_by_its_marker(
+        self, backend: Backend, tracker: Tracker
+    ) -> None:
+        ref = self.parent(tracker, backend.container)
+        found = managed(tracker, backend.container)["pm.outage-2024"]
+        assert found.ref.key == ref.key and found.title == "Postmortem: Outage (2024-06-01)"
+        assert "Add index 2" in backend.text(ref)
+
+    def test_children_are_linked_once_and_linking_again_succeeds(
+        self, backend: Backend, tracker: Tracker
+    ) -> None:
+        assert isinstance(tracker, Parenting)
+        parent = self.parent(tracker, backend.container)
+        kids = [c.issue.ref for c in created(tracker.create(
+            [draft(n, backend.container) for n in (1, 2)]))]  # fmt: skip
+        assert all(tracker.link_child(parent, kid) for kid in kids)
+        assert tracker.link_child(parent, kids[0])  # a lost answer, linked again
+        assert backend.children(parent) == [k.key for k in kids]
+
+    def test_a_draft_named_under_a_parent_is_created_as_its_child(
+        self, backend: Backend, tracker: Tracker
+    ) -> None:
+        assert isinstance(tracker, Parenting)
+        if not tracker.links_on_create:
+            pytest.skip("this tracker links children after creating them")
+        parent = self.parent(tracker, backend.container)
+        before = backend.requests()
+        drafts = [draft(n, backend.container, parent=parent) for n in (1, 2)]
+        kids = [c.issue.ref.key for c in created(tracker.create(drafts))]
+        assert backend.children(parent) == kids
+        assert backend.requests() - before <= 2  # no request more than the creates'

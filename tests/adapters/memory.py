@@ -162,6 +162,8 @@ class MemoryTracker:
                 return False
             if parent.key not in self.store.issues or child.key not in self.store.issues:
                 raise NotFound(f"{parent.key} or {child.key} is gone")
+            if child.key in self.store.children.get(parent.key, []):
+                return True
             for children in self.store.children.values():
                 if child.key in children:
                     children.remove(child.key)  # one parent at a time, as on GitHub

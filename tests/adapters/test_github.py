@@ -11,6 +11,7 @@ from pmsync.adapters.github import GitHubConfig, GitHubTracker, connect
 from pmsync.model import IssueRef
 from tests.adapters.contract import TrackerContract
 from tests.fakes.github import FakeGitHub
+from tests.fakes.github_sub_issues import children_of
 from tests.fakes.server import DropAfterCommit, Status
 
 REPO = "acme/ops"
@@ -45,6 +46,10 @@ class GitHubBackend:
 
     def text(self, ref: IssueRef) -> str:
         return str(self.fake.issues(REPO)[int(ref.key.rsplit("#", 1)[1]) - 1].body)
+
+    def children(self, parent: IssueRef) -> list[str]:
+        numbers = children_of(self.fake, REPO, int(parent.key.rsplit("#", 1)[1]))
+        return [f"{REPO}#{n}" for n in numbers]
 
 
 class TestGitHubContract(TrackerContract):

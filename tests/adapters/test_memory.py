@@ -41,6 +41,9 @@ class MemoryBackend:
     def text(self, ref: IssueRef) -> str:
         return self.store.issues[ref.key].body or ""
 
+    def children(self, parent: IssueRef) -> list[str]:
+        return self.store.children.get(parent.key, [])
+
 
 class TestMemoryTracker(TrackerContract):
     @pytest.fixture

@@ -14,6 +14,7 @@ Behaviour copied from GitHub, not from convenience:
 - a wrong token answers 401 "Bad credentials" (GitHub's docs; the description omits 401).
 
 Every request and response is validated against tests/fakes/github-issues.openapi.json.
+Sub-issues are in tests/fakes/github_sub_issues.py.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from typing import Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
+from tests.fakes import github_sub_issues
 from tests.fakes.server import FakeRequest, FakeResponse, FakeServer
 
 SPEC = Path(__file__).with_name("github-issues.openapi.json")
@@ -176,6 +178,9 @@ class FakeGitHub(FakeServer):
             self.collaborators: set[str] | None = None  # None: every login is assignable
             self.rate_limit = 5000
             self.rate_remaining = 5000
+            self.sub_issues_enabled = True  # False: a GitHub Enterprise Server without them
+            self.sub_issues: dict[int, list[int]] = {}  # parent id → sub-issue ids
+            self.sub_parent: dict[int, int] = {}  # sub-issue id → parent id
             self.validation_errors.clear()
             self.reset_log()
             self.clear_faults()
@@ -435,6 +440,7 @@ class FakeGitHub(FakeServer):
             ("POST", REPO + "/milestones", self._create_milestone),
             ("GET", REPO + "/milestones/{milestone_number}", self._get_milestone),
             ("PATCH", REPO + "/milestones/{milestone_number}", self._edit_milestone),
+            *github_sub_issues.register(self),
         ]
         for method, pattern, handler in routes:
             self.route(method, pattern, self._guarded(handler))
