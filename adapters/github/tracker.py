@@ -122,6 +122,7 @@ class GitHubTracker:
         self._spares: queue.SimpleQueue[GitHubClient] = queue.SimpleQueue()  # for threads
         self._stopped: TrackerError | None = None  # a fatal error ends every later call
         self.sub_issues = SubIssues(self._call)
+        self._ids_read: set[str] = set()  # repositories listed for their issues' ids
 
     # --- the memo the state keeps per repository ----------------------------------------
 
@@ -395,8 +396,16 @@ class GitHubTracker:
                    body={"body": body}, write=True)  # fmt: skip
 
     def link_child(self, parent: IssueRef, child: IssueRef) -> bool:
-        """`child` a sub-issue of `parent`: one request (plus a GET for an issue this run
-        has not seen); False on a server without sub-issues."""
+        """`child` a sub-issue of `parent`: one request (plus, once a run, a listing of
+        the repository when `child`'s id is not known yet); False on a server without
+        sub-issues."""
+        repo, _ = parse_key(child.key)
+        if child.key not in self.sub_issues.ids and repo not in self._ids_read:
+            # Issues from earlier runs: one listing (100 a request) learns every id,
+            # where one GET per child would cost as many requests as children.
+            self._ids_read.add(repo)
+            for _ in self._listing(repo, None):
+                pass
         return self.sub_issues.link(parent, child)
 
     def finish(self) -> list[str]:

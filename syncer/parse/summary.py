@@ -7,8 +7,9 @@ import re
 
 MAX_SUMMARY = 1000  # characters: an intro, not the postmortem
 _HEADINGS = ("summary", "executive summary", "tl;dr", "tldr", "overview", "impact", "abstract")
-_ATX = re.compile(r"^ {0,3}#{1,6}[ \t]+(.*?)[ \t#]*$")
+_ATX = re.compile(r"^ {0,3}#{1,6}[ \t]*(.*?)[ \t#]*$")  # "#Impact:" too, as items
 _BOLD = re.compile(r"^ {0,3}(?:\*\*|__)(.+?)(?:\*\*|__)[ \t]*:?[ \t]*$")
+_RULE = re.compile(r"^ {0,3}(?:(?:-[ \t]*){3,}|(?:\*[ \t]*){3,}|(?:_[ \t]*){3,})$")
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 
 
@@ -19,14 +20,14 @@ def find_summary(lines: list[str]) -> str | None:
         return None
     paragraph: list[str] = []
     for line in lines[start + 1 :]:
-        if _heading_text(line) is not None or _FENCE.match(line):
+        if _ATX.match(line) or _FENCE.match(line) or _RULE.match(line):
             break
         if not line.strip():
             if paragraph:
                 break
             continue
         paragraph.append(line.strip())
-    text = " ".join(paragraph)
+    text = "\n".join(paragraph)  # list items stay list items
     return _cut(text) if text else None
 
 
@@ -36,9 +37,15 @@ def _summary_heading(lines: list[str]) -> int | None:
         if _FENCE.match(line):
             fenced = not fenced
         heading = None if fenced else _heading_text(line)
-        if heading is not None and heading.casefold().rstrip(":").strip() in _HEADINGS:
+        if heading is not None and _is_summary(heading):
             return number
     return None
+
+
+def _is_summary(heading: str) -> bool:
+    """"Summary", "Impact", "Issue Summary", "Incident summary"…"""
+    text = " ".join(heading.casefold().rstrip(":").split())
+    return text in _HEADINGS or text.endswith(" summary")
 
 
 def _heading_text(line: str) -> str | None:
@@ -49,4 +56,4 @@ def _heading_text(line: str) -> str | None:
 def _cut(text: str) -> str:
     if len(text) <= MAX_SUMMARY:
         return text
-    return text[: MAX_SUMMARY - 1].rsplit(" ", 1)[0] + "…"
+    return text[: MAX_SUMMARY - 1].rsplit(" ", 1)[0].rstrip() + "…"

@@ -56,6 +56,7 @@ class ParentStep:
     warnings: list[str] = field(default_factory=list)
     done: list[str] = field(default_factory=list)  # what was written, one line each
     listed: dict[str, RemoteIssue] | None = None  # shared with the item push's reconcile
+    no_children: bool = False  # the tracker said it has no native children
 
     # --- the steps -----------------------------------------------------------------
 
@@ -180,8 +181,8 @@ class ParentStep:
         todo = [i for i in linkable(spec, self.state) if i not in record.linked]
         if not todo or not record.native:
             return
-        if not isinstance(self.tracker, Parenting):
-            record.native = False
+        if not isinstance(self.tracker, Parenting) or self.no_children:
+            record.native = False  # said once a run (see `_link_one`)
             self._save(spec.doc_key, record)
             return
         for item_id in todo:
@@ -198,6 +199,7 @@ class ParentStep:
         if self.tracker.link_child(parent, child.ref()):
             return True
         record_native_off(self.state, parent)
+        self.no_children = True
         self.warnings.append(NO_CHILDREN.format(tracker=self.tracker.name,
                                                 container=self.container))  # fmt: skip
         return False
