@@ -104,9 +104,11 @@ class Parenting(Protocol):
     The parent itself is created and updated through `create`/`update` like an item:
     its draft has `kind="parent"` and its marker carries the parent's id."""
 
-    # True: `create` puts a draft whose `parent` is set under that parent at once (no
-    # request more); the engine then creates a new postmortem's parent before its items.
-    links_on_create: ClassVar[bool]
+    @property
+    def links_on_create(self) -> bool:
+        """True: `create` puts a draft whose `parent` is set under that parent at once
+        (no request more); a new postmortem's parent is then created before its items."""
+        ...
 
     def link_child(self, parent: IssueRef, child: IssueRef) -> bool:
         """Make `child` a child of `parent`; linking it again succeeds. False when this

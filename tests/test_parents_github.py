@@ -37,7 +37,7 @@ def with_parent(ws: Workspace, on: bool = True) -> None:
 
 
 def parents(fake: FakeGitHub) -> list[Issue]:
-    return [i for i in fake.issues(REPO) if (read_marker(i.body) or ("",))[0].startswith("pm.")]
+    return [i for i in fake.issues(REPO) if (read_marker(i.body) or ("",))[0].startswith("pm-")]
 
 
 def test_first_push_makes_one_parent_per_postmortem_with_its_items_as_sub_issues(

@@ -15,7 +15,7 @@ from pmsync.sync.engine import apply_plan
 from tests.adapters.memory import MemoryStore, MemoryTracker
 
 CONFIG = Config.model_validate({"github": {"repo": "acme/ops"}})
-PARENT_ID = "pm.outage-2024-06-01"
+PARENT_ID = "pm-outage-2024-06-01"
 
 
 def item(n: int, done: bool = False) -> ActionItem:

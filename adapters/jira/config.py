@@ -14,6 +14,7 @@ class JiraConfig(BaseModel):
     url: str | None = None
     project: str | None = None
     issue_type: str = "Task"
+    parent_issue_type: str = "Epic"  # a postmortem's parent issue (defaults.parent)
     auth: Literal["basic", "bearer"] = "basic"
     email_env: str = "JIRA_EMAIL"
     token_env: str = "JIRA_API_TOKEN"

@@ -20,6 +20,7 @@ from pmsync.adapters.base import Memo, RetryPolicy, chunks
 from pmsync.adapters.jira.adf import markdown_to_adf, markdown_to_wiki, plain_text
 from pmsync.adapters.jira.block import merge_description
 from pmsync.adapters.jira.config import JiraConfig
+from pmsync.adapters.jira.parents import EpicFields, child_fields, epic_fields, parent_fields
 from pmsync.adapters.jira.values import (
     draft_fields,
     issue_ref,
@@ -125,6 +126,7 @@ class JiraTracker:
         self.cloud = True
         self._tz: tzinfo = timezone.utc  # JQL dates are read in the user's time zone
         self._descriptions: dict[str, Any] = {}  # key → description read by prefetch()
+        self._epics: EpicFields | None = None  # Data Center: read once, when needed
 
     # --- the memo the state keeps per project: nothing (no conditional requests; people's
     # text around pmsync's block is read just before an update, see `prefetch`) ---------
@@ -237,6 +239,8 @@ class JiraTracker:
         for n, draft in enumerate(drafts):
             try:
                 fields, warnings = draft_fields(draft, self._config, self.cloud)
+                fields.update(parent_fields(draft, self._config.parent_issue_type, self.cloud,
+                                            self._epic_fields))  # fmt: skip
             except ConfigError as exc:
                 results[n] = Failed(draft.item_id, str(exc))
                 continue
@@ -317,6 +321,33 @@ class JiraTracker:
         if found is None:
             raise NotFound(f"{ref.key} disappeared right after its update")
         return found
+
+    # --- parents (pmsync.sync.parents) ----------------------------------------------------
+
+    @property
+    def links_on_create(self) -> bool:
+        """Items are created under their parent: always on Cloud, on Data Center when it
+        has the Epic Link field."""
+        self._ready()
+        return self.cloud or self._epic_fields().link is not None
+
+    def link_child(self, parent: IssueRef, child: IssueRef) -> bool:
+        """One PUT setting the child's parent (Epic Link on Data Center); setting it again
+        succeeds. False on a server with no such field."""
+        self._ready()
+        fields = child_fields(parent.key, self.cloud, self._epic_fields)
+        if not fields:
+            return False
+        self._rest("PUT", f"issue/{child.id or child.key}", {"fields": fields},
+                   what=f"put {child.key} under {parent.key}")  # fmt: skip
+        return True
+
+    def _epic_fields(self) -> EpicFields:
+        if self.cloud:
+            return EpicFields()
+        if self._epics is None:
+            self._epics = epic_fields(self._rest("GET", "field", what="read the fields"))
+        return self._epics
 
     def comment(self, ref: IssueRef, text: str, mention: str | None) -> None:
         self._ready()

@@ -43,7 +43,7 @@ def _summary_heading(lines: list[str]) -> int | None:
 
 
 def _is_summary(heading: str) -> bool:
-    """"Summary", "Impact", "Issue Summary", "Incident summary"…"""
+    """ "Summary", "Impact", "Issue Summary", "Incident summary"…"""
     text = " ".join(heading.casefold().rstrip(":").split())
     return text in _HEADINGS or text.endswith(" summary")
 

@@ -2,7 +2,7 @@
 it says (id, title, intro, items; its checklist from the items' records in the state),
 and whether anything about it is to be written. Pure.
 
-A parent is found again like an item: its marker carries `pm.<postmortem key>` where
+A parent is found again like an item: its marker carries `pm-<postmortem key>` where
 an item's carries the item id, so listing a container's managed issues finds it after a
 lost state or a lost answer (see `pmsync.sync.parents`).
 """
@@ -19,8 +19,9 @@ from pmsync.model import IssueDraft, Postmortem
 from pmsync.plan.drafts import container_of, labels_of, neutralize_mentions, source_link, tracker_of
 from pmsync.state.store import ParentRecord, SyncState
 
-PARENT_PREFIX = "pm."
-_MARKER_SAFE = re.compile(r"^[A-Za-z0-9._-]{1,120}$")
+PARENT_PREFIX = "pm-"  # never starts an item id (hex digests)
+# Label-safe too: Jira finds issues by a `pmsync-<id>` label ([a-z0-9-], 64 at most).
+_MARKER_SAFE = re.compile(r"^[a-z0-9-]{1,64}$")
 # Actions whose item is (or stays) in its postmortem: the parent lists them.
 LISTED = ("create", "update", "unchanged", "adopt")
 

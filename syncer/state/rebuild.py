@@ -2,7 +2,7 @@
 
 Every postmortem is planned against an empty state; each group's managed issues are
 listed in full and matched to the items by the id their marker (or label) carries, and
-parents by theirs (`pm.<postmortem key>`). Items whose issue still holds their current
+parents by theirs (`pm-<postmortem key>`). Items whose issue still holds their current
 text are recorded as pushed; the others are recorded with a stale baseline, so the next
 push updates their text. Nothing is written to any tracker.
 """

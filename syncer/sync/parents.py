@@ -9,7 +9,7 @@ checklist of them in its body. A step of its own around a group's item push:
   parent when all its items are closed and reopen it when one reopens.
 
 Exactly once like items: an intent is journaled before the create; the parent's marker
-carries `pm.<postmortem key>`, so a lost answer, a crash or a lost state finds it again
+carries `pm-<postmortem key>`, so a lost answer, a crash or a lost state finds it again
 by listing the container. Every decision compares with the parent's record, so a re-run
 with nothing new makes no request (`parent_pending` says so before connecting).
 """
@@ -62,9 +62,10 @@ class ParentStep:
 
     def before(self, changes: list[Change]) -> list[Change]:
         """Creates named under their postmortem's parent, created first if need be."""
-        if not getattr(self.tracker, "links_on_create", False):
-            return changes
         creating = {c.doc_key for c in changes if c.action == "create"}
+        wanted = any(s.doc_key in creating for s in self.specs)
+        if not wanted or not getattr(self.tracker, "links_on_create", False):
+            return changes
         refs = {s.doc_key: self._ensure(s) for s in self.specs if s.doc_key in creating}
         return [_under(c, refs.get(c.doc_key)) for c in changes]
 

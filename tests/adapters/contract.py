@@ -187,7 +187,7 @@ class TrackerContract:
     def parent(self, tracker: Tracker, container: str) -> IssueRef:
         title = "Postmortem: Outage (2024-06-01)"
         body = "The database fell over.\n\n- [ ] Add index 1\n- [ ] Add index 2"
-        made = created(tracker.create([draft(0, container, item_id="pm.outage-2024", title=title,
+        made = created(tracker.create([draft(0, container, item_id="pm-outage-2024", title=title,
                                              body=body, kind="parent")]))  # fmt: skip
         return made[0].issue.ref
 
@@ -195,7 +195,7 @@ class TrackerContract:
         self, backend: Backend, tracker: Tracker
     ) -> None:
         ref = self.parent(tracker, backend.container)
-        found = managed(tracker, backend.container)["pm.outage-2024"]
+        found = managed(tracker, backend.container)["pm-outage-2024"]
         assert found.ref.key == ref.key and found.title == "Postmortem: Outage (2024-06-01)"
         assert "Add index 2" in backend.text(ref)
 

@@ -13,6 +13,7 @@ from pmsync.adapters.jira.adf import plain_text
 from pmsync.model import IssueRef
 from tests.adapters.contract import TrackerContract
 from tests.fakes.jira import FakeJira
+from tests.fakes.jira_hierarchy import children_of
 from tests.fakes.server import DropAfterCommit, Status
 
 
@@ -48,6 +49,9 @@ class JiraBackend:
 
     def text(self, ref: IssueRef) -> str:
         return plain_text(self.fake.issue(ref.key)["fields"]["description"])
+
+    def children(self, parent: IssueRef) -> list[str]:
+        return children_of(self.fake, parent.key)
 
 
 class TestJiraCloudContract(TrackerContract):

@@ -28,6 +28,7 @@ from datetime import date, datetime, timezone, tzinfo
 from pathlib import Path
 from typing import Any, Literal
 
+from . import jira_hierarchy
 from .server import FakeRequest, FakeResponse, FakeServer
 
 SPEC = Path(__file__).with_name("jira-issues.openapi.json")
@@ -332,6 +333,7 @@ class FakeJira(FakeServer):
             self.disabled_transitions: set[str] = set()
             self.rejected_summaries: list[str] = []
             self.denied_permissions: set[str] = set()  # keys mypermissions answers false
+            self.epic_fields = True  # Data Center: Epic Link / Epic Name exist (Jira Software)
             self.clock = lambda: datetime.now(timezone.utc)
             self.user_tz = timezone.utc
             self.requests.clear()
@@ -520,7 +522,8 @@ class FakeJira(FakeServer):
         names = sorted(SYSTEM_FIELDS | READ_ONLY_FIELDS)
         return FakeResponse(200, [
             {"id": n, "key": n, "name": n.title(), "custom": False, "navigable": True,
-             "searchable": True, "clauseNames": [n]} for n in names])  # fmt: skip
+             "searchable": True, "clauseNames": [n]} for n in names
+        ] + jira_hierarchy.fields_json(self))  # fmt: skip
 
     def get_project(self, req: FakeRequest) -> FakeResponse:
         key = req.path_params["projectIdOrKey"]
@@ -619,6 +622,7 @@ class FakeJira(FakeServer):
                 errors["issuetype"] = "Specify a valid issue type"
             if not fields.get("summary"):
                 errors["summary"] = "You must specify a summary of the issue."
+            errors.update(jira_hierarchy.create_problems(self, fields))
         for name, value in fields.items():
             problem = self._field_problem(name, value, creating)
             if problem:
@@ -626,6 +630,8 @@ class FakeJira(FakeServer):
         return errors
 
     def _field_problem(self, name: str, value: Any, creating: bool) -> str | None:
+        if jira_hierarchy.known(self, name):
+            return jira_hierarchy.problem(self, name, value)
         if name in ("project", "issuetype"):
             return None if creating else f"Field '{name}' cannot be changed by an edit."
         if name == "summary":
