@@ -79,6 +79,7 @@ class GitLabTracker:
 
     name: ClassVar[str] = "gitlab"
     max_batch: ClassVar[int] = 1
+    links_on_create: ClassVar[bool] = False  # issue links are made one request each
 
     def __init__(self, config: GitLabConfig, client: GitLabClient) -> None:
         self.config = config
@@ -250,6 +251,25 @@ class GitLabTracker:
         self.client.post(f"comment on {ref.key}", f"{url}/notes", {"body": comment})
         data = self.client.put(f"close {ref.key}", url, {"state_event": "close"})
         return self._wrote(path, data)
+
+    def link_child(self, parent: IssueRef, child: IssueRef) -> bool:
+        """A "relates_to" issue link from the parent to the child: one POST. Linked
+        already (GitLab answers 409): read the parent's links, and it is fine if there."""
+        path, iid = parse_key(parent.key)
+        child_path, child_iid = parse_key(child.key)
+        body = {"target_project_id": child_path, "target_issue_iid": str(child_iid),
+                "link_type": "relates_to"}  # fmt: skip
+        url = f"{_issue_url(path, iid)}/links"
+        what = f"link {child.key} to {parent.key}"
+        try:
+            self.client.post(what, url, body)
+        except TrackerError as exc:
+            if exc.transient or exc.maybe_applied or isinstance(exc, (AuthError, NotFound)):
+                raise
+            linked = self.client.get(f"read the links of {parent.key}", url) or []
+            if not any(int(i.get("iid", 0)) == child_iid for i in linked):
+                raise
+        return True
 
     # --- people -----------------------------------------------------------------------
 

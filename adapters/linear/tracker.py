@@ -41,6 +41,7 @@ class DraftRefused(Exception):
 class LinearTracker:
     name: ClassVar[str] = "linear"
     max_batch: ClassVar[int] = 50  # issueBatchCreate takes at most 50 issues
+    links_on_create: ClassVar[bool] = True  # parentId in the batch create
 
     def __init__(self, config: LinearConfig, client: LinearClient) -> None:
         self._config = config
@@ -225,7 +226,16 @@ class LinearTracker:
             fields["assigneeId"] = self._user_id(draft.assignee)
         if self._project_id():
             fields["projectId"] = self._project_id()
+        if draft.parent is not None:
+            fields["parentId"] = draft.parent.id or draft.parent.key
         return fields
+
+    def link_child(self, parent: IssueRef, child: IssueRef) -> bool:
+        """`child` a sub-issue of `parent`: one issueUpdate setting its parentId."""
+        variables = {"id": child.id or child.key, "input": {"parentId": parent.id or parent.key}}
+        self._client.run(f"put {child.key} under {parent.key}", q.UPDATE, variables,
+                         mutation=True)  # fmt: skip
+        return True
 
     def _send(
         self, batch: list[tuple[int, IssueDraft, dict[str, Any]]], results: dict[int, Any]

@@ -12,6 +12,7 @@ from pmsync.adapters.gitlab import GitLabConfig, GitLabTracker, connect
 from pmsync.model import IssueRef
 from tests.adapters.contract import TrackerContract
 from tests.fakes.gitlab import FakeGitLab
+from tests.fakes.gitlab_links import linked_to
 from tests.fakes.server import DropAfterCommit, Status
 
 
@@ -45,6 +46,10 @@ class GitLabBackend:
 
     def text(self, ref: IssueRef) -> str:
         return str(self.fake.issues()[int(ref.key.rsplit("#", 1)[1]) - 1].description)
+
+    def children(self, parent: IssueRef) -> list[str]:
+        path, number = parent.key.rsplit("#", 1)
+        return [f"{path}#{iid}" for iid in linked_to(self.fake, path, int(number))]
 
 
 class TestGitLabContract(TrackerContract):

@@ -45,6 +45,9 @@ class LinearBackend:
         [issue] = [i for i in self.fake.issues() if i["identifier"] == ref.key]
         return str(issue["description"])
 
+    def children(self, parent: IssueRef) -> list[str]:
+        return self.fake.children(parent.key)
+
 
 class TestLinearContract(TrackerContract):
     @pytest.fixture

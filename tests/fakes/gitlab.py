@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
+from tests.fakes import gitlab_links
 from tests.fakes.server import FakeRequest, FakeResponse, FakeServer
 
 SPEC = Path(__file__).with_name("gitlab-issues.openapi.json")
@@ -153,6 +154,7 @@ class FakeGitLab(FakeServer):
             self.requests_limit = 2000  # the RateLimit-Limit header (per minute)
             self._window: datetime | None = None
             self._observed = 0
+            self.issue_links: dict[int, tuple[Issue, Issue, str]] = {}  # gitlab_links.py
             self.validation_errors.clear()
             self.reset_log()
             self.clear_faults()
@@ -316,6 +318,7 @@ class FakeGitLab(FakeServer):
             ("POST", ISSUE + "/notes", self._create_note),
             ("GET", PROJECT + "/labels", self._list_labels),
             ("POST", PROJECT + "/labels", self._create_label),
+            *gitlab_links.routes(self),
         ]
         for method, pattern, handler in routes:
             self.route(method, pattern, self._guarded(handler))

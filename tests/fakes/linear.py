@@ -171,6 +171,16 @@ class FakeLinear(FakeServer):
             "updatedAt": i.updated_at,
         }  # fmt: skip
 
+    def children(self, identifier: str) -> list[str]:
+        """The identifiers of an issue's sub-issues (parentId), by number."""
+        with self.lock:
+            parent = self.store.issue_by_ref(identifier)
+            found = [i for i in self.store.issues.values() if parent and i.parent_id == parent.id]
+            teams = self.store.teams
+            return [
+                f"{teams[i.team_id].key}-{i.number}" for i in sorted(found, key=lambda i: i.number)
+            ]
+
     def edit(self, identifier: str, **changes: Any) -> None:
         """A person's edit in Linear's app: bumps updatedAt."""
         with self.lock:

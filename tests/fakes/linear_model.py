@@ -112,6 +112,7 @@ class Issue:
     assignee_id: str | None = None
     label_ids: list[str] = field(default_factory=list)
     project_id: str | None = None
+    parent_id: str | None = None  # a sub-issue's parent (parentId)
     completed_at: str | None = None
     canceled_at: str | None = None
     archived_at: str | None = None

@@ -128,6 +128,9 @@ class Root:
             raise InputError(f"{where}.priority: must be between 0 and 4")
         if item.get("dueDate") and not valid_date(item["dueDate"]):
             raise InputError(f"{where}.dueDate: not a date")
+        parent = item.get("parentId")
+        if parent and self.s.issue_by_ref(parent) is None:
+            raise InputError(f"{where}.parentId: Entity not found: Issue")
 
     def _create(self, item: dict[str, Any]) -> Issue:
         team = self.s.teams[item["teamId"]]
@@ -143,7 +146,7 @@ class Root:
             created_at=now, updated_at=now, description=item.get("description"),
             priority=int(item.get("priority") or 0), due_date=item.get("dueDate"),
             assignee_id=item.get("assigneeId"), label_ids=unique(item.get("labelIds") or []),
-            project_id=item.get("projectId"),
+            project_id=item.get("projectId"), parent_id=self._parent(item.get("parentId")),
         )  # fmt: skip
         self.s.issues[issue.id] = issue
         return issue
@@ -159,12 +162,21 @@ class Root:
         for key, attr in simple.items():
             if key in input:
                 setattr(issue, attr, input[key] if key != "priority" else int(input[key] or 0))
+        if "parentId" in input:
+            if input["parentId"] and self._parent(input["parentId"]) == issue.id:
+                raise InputError("input.parentId: an issue cannot be its own parent")
+            issue.parent_id = self._parent(input["parentId"])
         added, removed = input.get("addedLabelIds") or [], set(input.get("removedLabelIds") or [])
         issue.label_ids = [x for x in unique([*issue.label_ids, *added]) if x not in removed]
         if input.get("stateId"):
             self._move(issue, input["stateId"])
         issue.updated_at = self.fake.stamp()
         return {"issue": self.v.issue(issue), "success": True, "lastSyncId": 1.0}
+
+    def _parent(self, ref: str | None) -> str | None:
+        """A parent named by id or identifier (as Linear takes either), kept by id."""
+        found = self.s.issue_by_ref(ref) if ref else None
+        return found.id if found is not None else None
 
     def _move(self, issue: Issue, state_id: str) -> None:
         issue.state_id = state_id
