@@ -48,7 +48,7 @@ def fake(request: pytest.FixtureRequest) -> FakeJira:
     return found
 
 
-def test_first_push_creates_each_epic_before_its_items_and_links_at_no_extra_request(
+def test_first_push_creates_the_epics_before_their_items_and_links_at_no_extra_request(
     tmp_path: Path, fake: FakeJira
 ) -> None:
     ws = jira_workspace(tmp_path, fake)
@@ -59,7 +59,7 @@ def test_first_push_creates_each_epic_before_its_items_and_links_at_no_extra_req
     api = fake.api
     assert fake.count("PUT", f"{api}/issue/") == docs  # one checklist update per epic
     bulk = fake.count("POST", f"{api}/issue/bulk")
-    assert bulk == docs + math.ceil(ITEMS / 50)  # an epic each, then the items in bulks
+    assert bulk == 1 + math.ceil(ITEMS / 50)  # the epics in one bulk, then the items
     fake.reset_log()
     assert push(ws) == {"unchanged": ITEMS} and fake.requests == []
 

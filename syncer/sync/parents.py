@@ -21,9 +21,9 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from pmsync.adapters.base import Parenting, Tracker
+from pmsync.adapters.base import Parenting, Tracker, chunks, prefetch_bodies
 from pmsync.errors import TrackerError
-from pmsync.model import Created, IssueRef, RemoteIssue
+from pmsync.model import Created, Failed, IssueDraft, IssueRef, RemoteIssue
 from pmsync.plan.parents import (
     ParentSpec,
     all_closed,
@@ -66,7 +66,7 @@ class ParentStep:
         wanted = any(s.doc_key in creating for s in self.specs)
         if not wanted or not getattr(self.tracker, "links_on_create", False):
             return changes
-        refs = {s.doc_key: self._ensure(s) for s in self.specs if s.doc_key in creating}
+        refs = self._ensure_all([s for s in self.specs if s.doc_key in creating])
         return [_under(c, refs.get(c.doc_key)) for c in changes]
 
     def after(self, outcomes: Iterable[Outcome] = ()) -> None:
@@ -75,39 +75,55 @@ class ParentStep:
             for o in outcomes
             if o.action == "create" and o.change.draft is not None and o.change.draft.parent
         }
-        for spec in self.specs:
-            ref = self._ensure(spec)
-            if ref is None:
-                continue
+        refs = self._ensure_all(self.specs)
+        ready = [(s, ref) for s in self.specs if (ref := refs.get(s.doc_key)) is not None]
+        for spec, ref in ready:
             self._mark_linked(spec.doc_key, created_under)
             self._link(spec, ref)
+        self._prefetch([ref for spec, ref in ready if self._stale(spec)])
+        for spec, ref in ready:
             self._rewrite(spec, ref)
             self._close_or_reopen(spec, ref)
 
     def refresh(self) -> None:
         """After `status`: the checklist and the open/closed state of parents already
         made (nothing is created or linked: that is the push's)."""
-        for spec in self.specs:
-            record = self.state.parents[spec.doc_key]
-            assert record.issue is not None
-            self._rewrite(spec, record.issue.ref())
-            self._close_or_reopen(spec, record.issue.ref())
+        ready = [(s, r.issue.ref()) for s in self.specs
+                 if (r := self.state.parents[s.doc_key]).issue is not None]  # fmt: skip
+        self._prefetch([ref for spec, ref in ready if self._stale(spec)])
+        for spec, ref in ready:
+            self._rewrite(spec, ref)
+            self._close_or_reopen(spec, ref)
 
     # --- find or create ------------------------------------------------------------
 
-    def _ensure(self, spec: ParentSpec) -> IssueRef | None:
+    def _ensure_all(self, specs: Sequence[ParentSpec]) -> dict[str, IssueRef | None]:
+        """Each parent's issue: recorded, found by its marker, or created (in batches of
+        the tracker's size: Jira and Linear take up to 50 parents in one request)."""
+        refs: dict[str, IssueRef | None] = {}
+        creating = []
+        for spec in specs:
+            refs[spec.doc_key], create = self._existing(spec)
+            if create:
+                creating.append(spec)
+        for batch in chunks(creating, self.tracker.max_batch):
+            refs.update(self._create(list(batch)))
+        return refs
+
+    def _existing(self, spec: ParentSpec) -> tuple[IssueRef | None, bool]:
+        """(the parent's issue if known, whether to create it)."""
         record = self.state.parents.get(spec.doc_key)
         if record is not None and record.issue is not None:
-            return record.issue.ref()
+            return record.issue.ref(), False
         if self._may_exist(record):
             if not self._list():
-                return None
+                return None, False
             if (found := (self.listed or {}).get(spec.parent_id)) is not None:
-                return self._reclaim(spec, found)
+                return self._reclaim(spec, found), False
         if record is not None and record.intent is not None and self._young(record.intent):
             self.warnings.append(f"{spec.title}: an earlier create may still be landing")
-            return None
-        return self._create(spec)
+            return None, False
+        return None, True
 
     def _young(self, intent: datetime) -> bool:
         return (utcnow() - intent).total_seconds() < self.intent_grace
@@ -140,17 +156,26 @@ class ParentStep:
         self._save(spec.doc_key, record)
         return found.ref
 
-    def _create(self, spec: ParentSpec) -> IssueRef | None:
-        record = self._record(spec)
-        record.intent = utcnow()  # before the POST: a lost answer must not make a second
-        self._save(spec.doc_key, record)
-        draft = parent_draft(spec, self.state)
+    def _create(self, specs: list[ParentSpec]) -> dict[str, IssueRef | None]:
+        drafts = [parent_draft(spec, self.state) for spec in specs]
+        for spec in specs:
+            record = self._record(spec)
+            record.intent = utcnow()  # before the POST: a lost answer must not make a second
+            self._save(spec.doc_key, record)
         try:
-            [result] = self.tracker.create([draft])
+            results = self.tracker.create(drafts)
         except TrackerError as exc:
-            self._failed(spec, record, str(exc), exc.maybe_applied)
-            return None
-        if not isinstance(result, Created):
+            results = [Failed(d.item_id, str(exc), exc.maybe_applied) for d in drafts]
+        return {
+            spec.doc_key: self._created(spec, draft, result)
+            for spec, draft, result in zip(specs, drafts, results, strict=True)
+        }
+
+    def _created(
+        self, spec: ParentSpec, draft: IssueDraft, result: Created | Failed
+    ) -> IssueRef | None:
+        record = self.state.parents[spec.doc_key]
+        if isinstance(result, Failed):
             self._failed(spec, record, result.error, result.maybe_applied)
             return None
         record.issue, record.intent = IssueRecord.of(result.issue.ref), None
@@ -205,10 +230,21 @@ class ParentStep:
                                                 container=self.container))  # fmt: skip
         return False
 
+    def _stale(self, spec: ParentSpec) -> bool:
+        record = self.state.parents[spec.doc_key]
+        return record.body_hash != body_hash(spec, self.state) or record.title != spec.title
+
+    def _prefetch(self, refs: list[IssueRef]) -> None:
+        """Read the parents' texts in bulk before rewriting them (Jira: one search)."""
+        try:
+            prefetch_bodies(self.tracker, refs)
+        except TrackerError as exc:
+            self.warnings.append(f"could not read the parents before updating them: {exc}")
+
     def _rewrite(self, spec: ParentSpec, ref: IssueRef) -> None:
         record = self.state.parents[spec.doc_key]
         digest = body_hash(spec, self.state)
-        if record.body_hash == digest and record.title == spec.title:
+        if not self._stale(spec):
             return
         draft = parent_draft(spec, self.state)
         if self._write(f"update {ref.key}",
