@@ -1,5 +1,5 @@
-"""The fault × step matrix of tests/test_faults.py (and the SIGKILL crashes of
-tests/test_crash.py), run against the fake trackers (GitHub, Jira, Linear), as a table:
+"""The fault × step matrix of tests/test_faults.py and tests/test_parent_faults.py (and
+the SIGKILL crashes of tests/test_crash.py), run against the fake trackers (GitHub, Jira, Linear), as a table:
 per tracker and fault, the steps tried, the pmsync runs made, duplicate issues found and
 items lost.
 
@@ -23,6 +23,7 @@ from tests.fakes.jira import FakeJira  # noqa: E402
 from tests.fakes.linear import FakeLinear  # noqa: E402
 from tests.fakes.server import FakeServer  # noqa: E402
 from tests.test_crash import CRASHES, JIRA_ITEMS, crash_then_rerun  # noqa: E402
+from tests.test_parent_faults import parent_cells, run_parent_cell  # noqa: E402
 from tests.test_faults import (  # noqa: E402
     ITEMS,
     Cell,
@@ -53,6 +54,14 @@ def matrix(fakes: dict[str, FakeServer], scratch: Path) -> list[Cell]:
         run = make_run(scratch / f"edit-{n}", tracker, fake)
         cell = run_edit_cell(run, Cell(tracker, fault, step))
         cell.fault, cell.step = f"edit: {step}", fault  # one table row per edit
+        done.append(cell)
+    # parent rows (defaults.parent): a fault on a parent's create or a child's link
+    for n, (tracker, fault, step) in enumerate(parent_cells()):
+        fake = fakes[tracker]
+        fake.reset()  # type: ignore[attr-defined]
+        run = make_run(scratch / f"parent-{n}", tracker, fake)
+        cell = run_parent_cell(run, Cell(tracker, fault, step))
+        cell.fault, cell.step = f"parent: {step}", fault
         done.append(cell)
     return done
 

@@ -57,6 +57,7 @@ class ParentStep:
     done: list[str] = field(default_factory=list)  # what was written, one line each
     listed: dict[str, RemoteIssue] | None = None  # shared with the item push's reconcile
     no_children: bool = False  # the tracker said it has no native children
+    unanswered: set[str] = field(default_factory=set)  # creates of this run with no answer
 
     # --- the steps -----------------------------------------------------------------
 
@@ -115,6 +116,8 @@ class ParentStep:
         record = self.state.parents.get(spec.doc_key)
         if record is not None and record.issue is not None:
             return record.issue.ref(), False
+        if spec.doc_key in self.unanswered:
+            return None, False  # never re-sent in the run: the next one looks for it
         if self._may_exist(record):
             if not self._list():
                 return None, False
@@ -187,7 +190,9 @@ class ParentStep:
         return result.issue.ref
 
     def _failed(self, spec: ParentSpec, record: ParentRecord, error: str, maybe: bool) -> None:
-        if not maybe:
+        if maybe:
+            self.unanswered.add(spec.doc_key)
+        else:
             record.intent = None  # refused: nothing landed
             self._save(spec.doc_key, record)
         note = " (it may have been created: the next push looks for it)" if maybe else ""
