@@ -1,7 +1,7 @@
 """The fault × step matrix of tests/test_faults.py and tests/test_parent_faults.py (and
-the SIGKILL crashes of tests/test_crash.py), run against the fake trackers (GitHub, Jira, Linear), as a table:
-per tracker and fault, the steps tried, the pmsync runs made, duplicate issues found and
-items lost.
+the SIGKILL crashes of tests/test_crash.py), run against the fake trackers (GitHub, Jira,
+Linear, GitLab), as a table: per tracker and fault, the steps tried, the pmsync runs
+made, duplicate issues found and items lost.
 
 Run from the project root: `python bench/fault_matrix.py [--no-crash]`.
 """
@@ -23,7 +23,6 @@ from tests.fakes.jira import FakeJira  # noqa: E402
 from tests.fakes.linear import FakeLinear  # noqa: E402
 from tests.fakes.server import FakeServer  # noqa: E402
 from tests.test_crash import CRASHES, JIRA_ITEMS, crash_then_rerun  # noqa: E402
-from tests.test_parent_faults import parent_cells, run_parent_cell  # noqa: E402
 from tests.test_faults import (  # noqa: E402
     ITEMS,
     Cell,
@@ -36,6 +35,7 @@ from tests.test_faults import (  # noqa: E402
     run_edit_cell,
     tally,
 )
+from tests.test_parent_faults import parent_cells, run_parent_cell  # noqa: E402
 
 Row = tuple[str, str]  # tracker, fault
 
