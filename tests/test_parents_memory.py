@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import date
+from pathlib import Path
 
 from pmsync.adapters.base import RetryPolicy
 from pmsync.config import Config
 from pmsync.model import ActionItem, Postmortem
 from pmsync.plan.planner import plan_changes
-from pmsync.state.store import SyncState
+from pmsync.state.store import Journal, SyncState, load_state, save_state
 from pmsync.sync.engine import apply_plan
 from tests.adapters.memory import MemoryStore, MemoryTracker
 
@@ -139,3 +140,28 @@ def test_turning_parent_off_leaves_the_parent_alone() -> None:
     sent = store.requests
     push(store, state, doc(item(1), parent=False))
     assert store.requests == sent and store.issues == before.issues
+
+
+def test_a_crash_after_the_parent_create_keeps_it_through_the_journal(tmp_path: Path) -> None:
+    """The process dies before the state is saved: the journal replays the parent."""
+    store, state, path = MemoryStore(), SyncState(), tmp_path / "state.json"
+    push(store, state, doc(item(1), parent=False))
+    save_state(state, path)
+    tracker = MemoryTracker(store, RetryPolicy(writes_per_minute=0), name="github")
+    journal = Journal(path)
+    plan = plan_changes([doc(item(1))], state, CONFIG)
+    apply_plan(plan, state, lambda name: tracker, journal)
+    journal.close()  # ... and no save_state: killed here
+    replayed = load_state(path)
+    assert replayed.parents["outage-2024-06-01"].issue is not None
+    push(store, replayed, doc(item(1)))
+    assert len(parents(store)) == 1
+
+
+def test_an_old_state_file_without_parents_loads_unchanged(tmp_path: Path) -> None:
+    path = tmp_path / "state.json"
+    path.write_text('{"version": 1, "items": {}, "documents": {}, "trackers": {}}')
+    state = load_state(path)
+    assert state.parents == {}
+    save_state(state, path)
+    assert load_state(path).parents == {}
