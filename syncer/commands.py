@@ -23,6 +23,7 @@ from pmsync.plan.identity import explicit_id
 from pmsync.plan.pairing import Resolution, fresh_key, orphaned_documents, resolve_documents
 from pmsync.plan.planner import Plan, plan_changes
 from pmsync.report.html import render_report
+from pmsync.report.parents import parent_links
 from pmsync.state.rebuild import rebuild_state
 from pmsync.state.store import DocumentRecord, Journal, SyncState, load_state, locked, save_state
 from pmsync.status.refresh import StatusRow, record_history, refresh_status, status_rows
@@ -403,6 +404,7 @@ def report_command(
     page = render_report(
         rows, state.history, today, base_url=config.links.base_url, lines=lines,
         doc_titles=titles, doc_root=relative_root(config.root, output),
+        parents=parent_links(state),
     )  # fmt: skip
     try:
         output.write_text(page, encoding="utf-8")

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from pmsync.adapters.base import read_marker
-from pmsync.commands import push_command
+from pmsync.commands import push_command, report_command
 from tests.fakes.github import FakeGitHub, Issue
 from tests.fakes.github_sub_issues import children_of
 from tests.fakes.server import DropAfterCommit
@@ -163,3 +163,17 @@ def test_status_ticks_the_checklist_and_closes_the_parent_when_all_are_closed(
     fake_github.edit_issue(REPO, kids[0], state="open", state_reason="reopened")
     ws.status(date(2024, 7, 3))
     assert fake_github.issues(REPO)[parent.number - 1].state == "open"
+
+
+def test_the_dashboard_groups_items_by_parent_with_a_link(
+    ws: Workspace, fake_github: FakeGitHub, tmp_path: Path
+) -> None:
+    with_parent(ws)
+    push(ws)
+    page = tmp_path / "report.html"
+    report_command(ws.config(), [], page, refresh=False, today=date(2024, 7, 1))
+    html = page.read_text()
+    section = html.split('data-testid="parents"', 1)[1].split("</section>", 1)[0]
+    for parent in parents(fake_github):
+        assert f"{REPO}#{parent.number}</a> Postmortem: " in section
+    assert section.count('<span class="badge open">') == ITEMS

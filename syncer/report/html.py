@@ -21,6 +21,7 @@ from pathlib import PurePosixPath
 from urllib.parse import quote, urlsplit
 
 from pmsync.report.charts import Completion, completion_chart, count_chart, trend_chart
+from pmsync.report.parents import ParentLink, parents_section
 from pmsync.report.status import status_summary
 from pmsync.state.store import HistoryPoint
 from pmsync.status.refresh import StatusRow
@@ -132,10 +133,12 @@ def render_report(
     lines: dict[str, int] | None = None,
     doc_titles: dict[str, str] | None = None,
     doc_root: str = "",
+    parents: dict[str, ParentLink] | None = None,
 ) -> str:
     """The whole page. `lines`: item id → line in its postmortem (for `#L` links);
     `base_url`: config `links.base_url`; `doc_titles`: postmortem path → title;
-    `doc_root`: the config's folder seen from the page's folder (for relative links)."""
+    `doc_root`: the config's folder seen from the page's folder (for relative links);
+    `parents`: postmortem path → its parent issue (`defaults.parent`)."""
     titles = doc_titles or {}
     summary = status_summary(rows)
     body = "\n".join(
@@ -149,6 +152,7 @@ def render_report(
             _section(
                 "Open items over time", trend_chart(history) + (_TREND_LEGEND if history else "")
             ),
+            *([_section("By parent issue", parents_section(rows, parents))] if parents else []),
             _section(
                 "All items", _table(rows, today, Links(base_url, doc_root), lines or {}, titles)
             ),
