@@ -20,6 +20,7 @@ from pmsync.adapters.base import Memo, RetryPolicy, chunks
 from pmsync.adapters.jira.adf import markdown_to_adf, markdown_to_wiki, plain_text
 from pmsync.adapters.jira.block import merge_description
 from pmsync.adapters.jira.config import JiraConfig
+from pmsync.adapters.jira.lag import key_number, newest_query, unindexed
 from pmsync.adapters.jira.values import (
     draft_fields,
     issue_ref,
@@ -169,6 +170,9 @@ class JiraTracker:
             )
             jql += f' AND updated >= "{moment:%Y-%m-%d %H:%M}"'  # minute precision, as Jira
         jql += " ORDER BY updated DESC"
+        # The index lags behind creates: a full listing also reads by key what came
+        # after the newest indexed issue, found before the listing (see lag.py).
+        newest = self._newest_indexed(project) if since is None else None
         pages = self._pages_cloud(jql) if self.cloud else self._pages_classic(jql)
         seen: set[str] = set()
         for page in pages:
@@ -179,6 +183,25 @@ class JiraTracker:
                     # JQL compares `updated` to the minute; ordered newest first, the
                     # first issue older than `since` ends what changed: stop paging.
                     return
+                yield remote
+        if newest is not None:
+            yield from self._unindexed(project, newest, seen)
+
+    def _newest_indexed(self, project: str) -> int:
+        body = {"jql": newest_query(project), "maxResults": 1, "fields": ["created"]}
+        page = self._rest("POST", "search/jql" if self.cloud else "search", body,
+                          what="search issues")  # fmt: skip
+        issues = page.get("issues") or []
+        return key_number(str(issues[0]["key"])) if issues else 0
+
+    def _unindexed(self, project: str, newest: int, seen: set[str]) -> Iterator[RemoteIssue]:
+        def read(key: str) -> dict[str, Any]:
+            params = {"fields": ",".join(FIELDS)}
+            return dict(self._rest("GET", f"issue/{key}", params=params, what=f"read {key}"))
+
+        for raw in unindexed(project, newest, read):
+            remote = to_remote(self._base, raw)
+            if raw["key"] not in seen and "pmsync" in (raw.get("fields") or {}).get("labels", []):
                 yield remote
 
     def _pages_cloud(self, jql: str) -> Iterator[list[dict[str, Any]]]:
