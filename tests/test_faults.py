@@ -127,7 +127,7 @@ class Run:
             assert isinstance(self.fake, FakeJira)
             for issue in self.fake.issues():
                 labels = issue["fields"]["labels"]
-                ids = [lbl[7:] for lbl in labels if lbl.startswith("pmsync-")]
+                ids = [lbl[10:] for lbl in labels if lbl.startswith("pmsync-id-")]
                 found.setdefault(ids[0] if ids else "", []).append(issue["key"])
         return found
 

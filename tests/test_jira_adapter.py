@@ -75,7 +75,7 @@ def test_fields_sent_on_cloud(fake_jira: FakeJira) -> None:
     conn = tracker(fake_jira, fields={"customfield_10020": 42, "components": [{"name": "SRE"}]})
     created(conn.create([draft(1, assignee="acc-7"), draft(2, priority="P9", due=None)]))
     one, two = (i["fields"] for i in fake_jira.issues())
-    assert one["labels"] == ["pmsync", "postmortem", "pmsync-item-1"]
+    assert one["labels"] == ["pmsync", "postmortem", "pmsync-id-item-1"]
     assert one["duedate"] == "2024-07-01" and one["priority"]["name"] == "High"
     assert one["assignee"]["accountId"] == "acc-7" and one["customfield_10020"] == 42
     assert one["issuetype"]["name"] == "Task" and one["components"] == [{"name": "SRE"}]
@@ -123,7 +123,7 @@ def test_lost_bulk_is_maybe_applied_and_never_reposted(fake_jira: FakeJira, faul
     assert fake_jira.count("POST", "/rest/api/3/issue/bulk") == 1
     committed = 3 if isinstance(fault, DropAfterCommit) else 0
     assert len(fake_jira.issues()) == committed  # exactly what the server committed
-    assert "pmsync-item-0" in fake_jira.issues()[0]["fields"]["labels"] if committed else True
+    assert "pmsync-id-item-0" in fake_jira.issues()[0]["fields"]["labels"] if committed else True
 
 
 def test_rate_limited_bulk_is_retried_after_retry_after(fake_jira: FakeJira) -> None:
@@ -231,7 +231,7 @@ def test_update_is_one_put_with_changed_fields(fake_jira: FakeJira) -> None:
     assert set(sent) == {"summary", "description", "labels"}
     assert issue.title == "Renamed" and issue.content_hash == "ffff"
     assert fake_jira.issue("OPS-1")["fields"]["labels"] == [
-        "pmsync", "postmortem", "db", "pmsync-item-1"]  # fmt: skip
+        "pmsync", "postmortem", "db", "pmsync-id-item-1"]  # fmt: skip
 
 
 def test_update_on_datacenter_reads_back(fake_jira_dc: FakeJira) -> None:

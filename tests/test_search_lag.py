@@ -27,7 +27,7 @@ def clone(root: Path, fake: FakeJira, items: int = ITEMS, **limits: float) -> Wo
 def by_item(fake: FakeJira) -> dict[str, list[str]]:
     found: dict[str, list[str]] = {}
     for issue in fake.issues():
-        ids = [lbl[7:] for lbl in issue["fields"]["labels"] if lbl.startswith("pmsync-")]
+        ids = [lbl[10:] for lbl in issue["fields"]["labels"] if lbl.startswith("pmsync-id-")]
         for item in ids:
             found.setdefault(item, []).append(issue["key"])
     return found

@@ -1,7 +1,7 @@
 """Jira adapter (Cloud and Data Center) through the `jira` client library.
 
 Identity lives in Jira itself: every issue carries the labels `pmsync` and
-`pmsync-<item id>` (found again by JQL), and its description ends with the marker
+`pmsync-id-<item id>` (found again by JQL; see `values.label_item`), and its description ends with the marker
 paragraph `pmsync item <id> · rev <content hash>`. Cloud speaks REST v3 (descriptions
 in Atlassian Document Format, search through `/search/jql` with `nextPageToken`), Data
 Center REST v2 (wiki markup, classic `/search` with `startAt`); which one is read once
@@ -292,7 +292,7 @@ class JiraTracker:
         self, draft: IssueDraft, fields: dict[str, Any], warnings: tuple[str, ...], out: Any
     ) -> Created | Failed:
         if isinstance(out, TrackerError):
-            # never re-posted: the engine reconciles through the pmsync-<id> label
+            # never re-posted: the engine reconciles through the pmsync-id-<id> label
             return Failed(draft.item_id, str(out), maybe_applied=out.maybe_applied)
         if out.get("status") != "Success":
             errors = out.get("error") or {}
