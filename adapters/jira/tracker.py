@@ -2,10 +2,12 @@
 
 Identity lives in Jira itself: every issue carries the labels `pmsync` and
 `pmsync-id-<item id>` (found again by JQL; see `values.label_item`), and its
-description ends with the marker paragraph `pmsync item <id> · rev <content hash>`. Cloud speaks REST v3 (descriptions
-in Atlassian Document Format, search through `/search/jql` with `nextPageToken`), Data
-Center REST v2 (wiki markup, classic `/search` with `startAt`); which one is read once
-from `serverInfo`. Creates go through `/issue/bulk`, 50 a request.
+description ends with the marker paragraph `pmsync item <id> · rev <content hash>`.
+Cloud speaks REST v3 (descriptions in Atlassian Document Format, search through
+`/search/jql` with `nextPageToken`), Data Center REST v2 (wiki markup, classic `/search`
+with `startAt`); which one is read once from `serverInfo`. Creates go through
+`/issue/bulk`, 50 a request. A full listing catches up with the lagging search index by
+reading the newest issues by key (`lag.py`).
 """
 
 from __future__ import annotations
