@@ -17,6 +17,8 @@ RESERVED_LABEL = "pmsync-id-"
 
 def reserved_label(label: str) -> bool:
     return label.strip().casefold().startswith(RESERVED_LABEL)
+
+
 IssueState = Literal["open", "closed"]
 
 
