@@ -4,8 +4,8 @@ listing searches for issues carrying its marker without its label
 avoid a duplicate (bench/naive.py).
 
 The query subset: `repo:owner/name`, `is:issue` / `is:pr`, `state:open|closed`,
-`label:name`, `-label:name`, `in:title` / `in:body`, and free words or a "quoted phrase", all ANDed and
-matched case-insensitively as substrings. Unlike GitHub, the index is never stale: an
+`label:name`, `-label:name`, `in:title` / `in:body`, and free words or a "quoted
+phrase", all ANDed and matched case-insensitively as substrings. Unlike GitHub, the index is never stale: an
 issue is found by the very next search (the real index lags, which makes naive
 search-before-create scripts duplicate issues; the fake is kind to them).
 """
