@@ -5,9 +5,9 @@ avoid a duplicate (bench/naive.py).
 
 The query subset: `repo:owner/name`, `is:issue` / `is:pr`, `state:open|closed`,
 `label:name`, `-label:name`, `in:title` / `in:body`, and free words or a "quoted
-phrase", all ANDed and matched case-insensitively as substrings. Unlike GitHub, the index is never stale: an
-issue is found by the very next search (the real index lags, which makes naive
-search-before-create scripts duplicate issues; the fake is kind to them).
+phrase", all ANDed and matched case-insensitively as substrings. Unlike GitHub, the
+index is never stale: an issue is found by the very next search (the real index lags,
+which makes naive search-before-create scripts duplicate issues; the fake is kind).
 """
 
 from __future__ import annotations
