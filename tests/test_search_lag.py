@@ -73,3 +73,11 @@ def test_catching_up_reads_past_a_deleted_issue(tmp_path: Path, fake_jira: FakeJ
     second = clone(tmp_path / "b", fake_jira, items=6)
     assert actions(second.push()) == {"create": 1, "unchanged": 5}
     assert len(fake_jira.issues()) == 6
+
+
+def test_two_clones_on_data_center(tmp_path: Path, fake_jira_dc: FakeJira) -> None:
+    fake_jira_dc.search_lag = LAG
+    first, second = clone(tmp_path / "a", fake_jira_dc), clone(tmp_path / "b", fake_jira_dc)
+    assert actions(first.push()) == {"create": ITEMS}
+    assert actions(second.push()) == {"unchanged": ITEMS}
+    assert len(fake_jira_dc.issues()) == ITEMS
