@@ -5,7 +5,10 @@ knows (`adapters/jira/lag.py`)."""
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from pathlib import Path
+
+import pytest
 
 from tests.docgen import write_postmortems
 from tests.fakes.jira import FakeJira
@@ -53,8 +56,13 @@ def test_lost_bulk_answer_rerun_within_the_grace_waits(tmp_path: Path, fake_jira
     assert len(fake_jira.issues()) == 5
 
 
-def test_two_clones_one_after_the_other(tmp_path: Path, fake_jira: FakeJira) -> None:
-    fake_jira.search_lag = LAG
+@pytest.mark.parametrize("lag", ["requests", "seconds"])
+def test_two_clones_one_after_the_other(tmp_path: Path, fake_jira: FakeJira, lag: str) -> None:
+    if lag == "requests":
+        fake_jira.search_lag = LAG
+    else:  # Jira Cloud's few seconds, on a clock that stands still meanwhile
+        moment = datetime(2024, 6, 1, 10, 0, tzinfo=timezone.utc)
+        fake_jira.clock, fake_jira.search_lag_seconds = (lambda: moment), 10
     first, second = clone(tmp_path / "a", fake_jira), clone(tmp_path / "b", fake_jira)
     assert actions(first.push()) == {"create": ITEMS}
     assert actions(second.push()) == {"unchanged": ITEMS}
