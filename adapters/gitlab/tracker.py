@@ -26,7 +26,7 @@ from pmsync.adapters.edits import EditMemo
 from pmsync.adapters.gitlab.client import GitLabClient
 from pmsync.adapters.gitlab.config import GitLabConfig
 from pmsync.adapters.gitlab.values import (
-    REPORTER,
+    PLANNER,
     ROLES,
     dropped,
     merged_labels,
@@ -115,7 +115,7 @@ class GitLabTracker:
         except NotFound:
             raise self._missing(path) from None
         level = access_level(data)
-        if level is not None and level < REPORTER:
+        if level is not None and level < PLANNER:
             self.warnings.append(
                 f"the token's user is {ROLES.get(level, level)} in {path}: GitLab drops "
                 "labels, assignees and due dates; give it at least the Reporter role"
