@@ -11,11 +11,13 @@ reports what it sees.
 from __future__ import annotations
 
 import dataclasses
+import re
 import time
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from pmsync.adapters.base import Diagnosis, RetryPolicy
+from pmsync.adapters.gitlab.config import PROJECT_PATH
 from pmsync.adapters.gitlab.values import PLANNER, ROLES, project_id
 from pmsync.errors import AuthError, NotFound, TrackerError
 
@@ -40,7 +42,7 @@ def init_settings(host: str | None, path: str | None) -> dict[str, Any] | None:
     if host is None:  # `--repo` alone must not replace a URL the remote gave
         return {"project": path} if path else {"url": "https://gitlab.com",
                                                "project": "GROUP/PROJECT"}  # fmt: skip
-    if not path or "/" not in path:
+    if not path or not re.fullmatch(PROJECT_PATH, path):
         return None
     name = host.lower()
     if name == GITLAB_COM:
