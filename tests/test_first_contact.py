@@ -49,6 +49,17 @@ def test_command_help_has_no_type_placeholders_and_says_exit_codes(command: str)
         assert "GITHUB_TOKEN" in out  # the token variables it reads
 
 
+def test_help_names_every_trackers_token_variables() -> None:
+    from pmsync.adapters import TRACKERS
+    from pmsync.cli import TOKENS
+
+    defaults = [field.default for spec in TRACKERS.values()
+                for name, field in spec.config_model.model_fields.items()
+                if name.endswith("_env")]  # fmt: skip
+    assert len(defaults) >= len(TRACKERS)
+    assert [d for d in defaults if d not in TOKENS] == []
+
+
 def test_format_lists_its_choices() -> None:
     assert "table|markdown " in run("plan", "--help")[1]
     assert "table|markdown|csv" in run("status", "--help")[1]
