@@ -19,6 +19,7 @@ from typer.testing import CliRunner
 from pmsync.cli import app
 from pmsync.status_report import percent
 from tests.fakes.github import FakeGitHub
+from tests.fakes.gitlab import FakeGitLab
 from tests.fakes.jira import FakeJira
 from tests.system_tools import REQUIRE, missing_tool
 from tests.workspace import EXAMPLES, make_workspace
@@ -138,6 +139,9 @@ def test_config_pattern_error_in_words(tmp_path: Path) -> None:
     config.write_text("github:\n  repo: https://github.com/acme/ops\n")
     code, _, err = run("plan", "-c", str(config))
     assert code == 2 and "expected the repository as OWNER/NAME" in err and "^[" not in err
+    config.write_text("tracker: gitlab\ngitlab:\n  project: https://gitlab.com/acme/ops\n")
+    code, _, err = run("plan", "-c", str(config))
+    assert code == 2 and "expected the project's path as GROUP/PROJECT" in err
 
 
 def test_unmapped_owner_is_warned_on_jira(tmp_path: Path, fake_jira: FakeJira) -> None:
@@ -145,6 +149,16 @@ def test_unmapped_owner_is_warned_on_jira(tmp_path: Path, fake_jira: FakeJira) -
     ws.edit("web-stack-orders-index.md", "Engineer Training", "Engineer Training (@bob)")
     warnings = [w for o in ws.push().outcomes for w in o.warnings]
     assert warnings == ["owner 'bob' has no jira account in `people`: the issue is left unassigned"]
+
+
+def test_unmapped_owner_is_warned_on_gitlab(tmp_path: Path, fake_gitlab: FakeGitLab) -> None:
+    gitlab = fake_gitlab.config(creates_per_minute=0)
+    ws = make_workspace(tmp_path, fake_gitlab.env(), tracker="gitlab", gitlab=gitlab)
+    ws.edit("web-stack-orders-index.md", "Engineer Training", "Engineer Training (@bob)")
+    warnings = [w for o in ws.push().outcomes for w in o.warnings]
+    assert warnings == [
+        "owner 'bob' has no gitlab account in `people`: the issue is left unassigned"
+    ]
 
 
 def test_pre_commit_hook_runs_pmsync_check(tmp_path: Path) -> None:
