@@ -26,7 +26,22 @@ from tests.workspace import EXAMPLES, make_workspace
 
 ROOT = Path(__file__).resolve().parent.parent
 runner = CliRunner()
-COMMANDS = ["parse", "plan", "push", "check", "status", "report", "doctor", "remind", "init"]
+COMMANDS = [
+    "parse",
+    "plan",
+    "push",
+    "check",
+    "status",
+    "report",
+    "doctor",
+    "remind",
+    "init",
+    "completion",
+    "state rebuild",
+    "state merge",
+    "config example",
+    "config schema",
+]
 
 
 def run(*args: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
@@ -43,7 +58,7 @@ def test_main_help_ends_with_three_examples() -> None:
 
 @pytest.mark.parametrize("command", COMMANDS)
 def test_command_help_has_no_type_placeholders_and_says_exit_codes(command: str) -> None:
-    code, out, _ = run(command, "--help")
+    code, out, _ = run(*command.split(), "--help")
     assert code == 0 and "<bool>" not in out and "<str>" not in out and "<list" not in out
     assert "Exit: 0" in " ".join(out.split())
     if command in ("push", "status", "report", "doctor", "remind"):
