@@ -120,7 +120,7 @@ def parse(
 
     PATH: postmortem files or folders (folders are searched for Markdown and HTML files).
     """
-    from pmsync.documents import explain_notes, parse_command
+    from pmsync.parse.files import explain_notes, parse_command
 
     documents, errors = guarded(lambda: parse_command(paths, validate=False))
     notes = {doc.path: explain_notes(doc.path) for doc in documents} if explain else {}
@@ -136,7 +136,7 @@ def parse(
                 "".join(f"  line {note.line}: {note.text}\n" for note in explained), nl=False
             )
     else:
-        from pmsync.report import print_documents
+        from pmsync.report.render import print_documents
 
         print_documents(documents)
     for error in errors:
@@ -171,8 +171,8 @@ def plan(
 
     PATH: postmortem files or folders (default: the config's `postmortems`).
     """
-    from pmsync import report
     from pmsync.commands import open_config, plan_command
+    from pmsync.report import render as report
 
     if fmt not in ("table", "markdown"):
         fail(f"--format {fmt}: expected table or markdown")
@@ -221,8 +221,8 @@ def push(
 
     PATH: postmortem files or folders (default: the config's `postmortems`).
     """
-    from pmsync import report
     from pmsync.commands import changed_paths, open_config, push_command
+    from pmsync.report import render as report
 
     settings = guarded(lambda: open_config(config))
     selected = guarded(lambda: changed_paths(changed_since, paths or [], settings))
@@ -313,8 +313,8 @@ def status(
 
     PATH: postmortem files or folders (default: the config's `postmortems`).
     """
-    from pmsync import status_report
     from pmsync.commands import open_config, status_command
+    from pmsync.report import status as status_report
 
     if fmt not in ("table", "markdown", "csv"):
         fail(f"--format {fmt}: expected table, markdown or csv")
@@ -435,7 +435,7 @@ def state_merge(
     """
     from pathlib import Path
 
-    from pmsync.state_merge import merge_state_files
+    from pmsync.state.merge import merge_state_files
 
     merged = guarded(lambda: merge_state_files(Path(base), Path(ours), Path(theirs)))
     typer.echo(f"pmsync: state merged: {len(merged.items)} items", err=True)
@@ -467,7 +467,7 @@ class PushProgress(StderrProgress):
     """Per-item lines on stdout (unless --json), and the bar on a terminal."""
 
     def __init__(self, lines: bool) -> None:
-        from pmsync.report import outcome_line
+        from pmsync.report.render import outcome_line
 
         super().__init__("pushing")
         self.lines, self.line = lines, outcome_line

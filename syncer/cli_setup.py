@@ -1,7 +1,7 @@
 """The command line of getting started and staying in touch: `init`, `doctor`,
 `remind` and `config example|schema`. Registered on the app of `pmsync.cli`, whose
 presenter (`guarded`, `fail`, exit codes) they share; the work is done by plain
-functions in `pmsync.init`, `pmsync.doctor`, `pmsync.remind` and `pmsync.schema`."""
+functions in `pmsync.init`, `pmsync.doctor`, `pmsync.report.remind` and `pmsync.schema`."""
 
 from __future__ import annotations
 
@@ -71,7 +71,7 @@ def remind(
     mentioning its assignee. Each item at most once every remind.every_days.
     """
     from pmsync.commands import open_config
-    from pmsync.remind import payload_text, remind_command
+    from pmsync.report.remind import payload_text, remind_command
 
     day = parse_day(today)
     result = guarded(

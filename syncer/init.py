@@ -22,9 +22,9 @@ import yaml
 
 from pmsync.adapters import TRACKERS, tracker_spec
 from pmsync.config import load_config
-from pmsync.documents import SUFFIXES, read_source
 from pmsync.errors import InputError, PmsyncError
-from pmsync.parse import parse_postmortem
+from pmsync.parse.files import SUFFIXES, read_source
+from pmsync.parse.postmortem import parse_postmortem
 
 CONFIG_NAME = "pmsync.yaml"
 SKIPPED_DIRS = {"node_modules", "venv", "site-packages", "vendor", "dist", "build"}

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from pmsync.adapters.base import Diagnosis
 from pmsync.cli import app
 from pmsync.doctor import diagnose_setup
-from pmsync.state import locked
+from pmsync.state.store import locked
 from tests.fakes.github import FakeGitHub
 from tests.fakes.gitlab import GUEST, PLANNER, FakeGitLab
 from tests.fakes.jira import FakeJira

@@ -17,7 +17,7 @@ import yaml
 from typer.testing import CliRunner
 
 from pmsync.cli import app
-from pmsync.status_report import percent
+from pmsync.report.status import percent
 from tests.fakes.github import FakeGitHub
 from tests.fakes.gitlab import FakeGitLab
 from tests.fakes.jira import FakeJira

@@ -13,7 +13,7 @@ import pytest
 
 from pmsync.commands import plan_command
 from pmsync.config import load_config
-from pmsync.parse import MAX_ITEM_TEXT, parse_postmortem
+from pmsync.parse.postmortem import MAX_ITEM_TEXT, parse_postmortem
 from tests.docgen import postmortem as generated_postmortem
 from tests.fakes.github import FakeGitHub
 from tests.fakes.jira import FakeJira
@@ -144,8 +144,8 @@ def walk(node: Any) -> list[dict[str, Any]]:
 MEASURE = """
 import json, resource, sys, time
 from pmsync.commands import load_documents, open_config
-from pmsync.plan import plan_changes
-from pmsync.state import SyncState
+from pmsync.plan.planner import plan_changes
+from pmsync.state.store import SyncState
 config = open_config(sys.argv[1])
 base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 start = time.perf_counter()

@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 from pmsync.cli import app
 from pmsync.errors import DeliveryError
-from pmsync.remind import RemindResult, remind_command
+from pmsync.report.remind import RemindResult, remind_command
 from tests.fakes.github import FakeGitHub
 from tests.fakes.gitlab import FakeGitLab
 from tests.fakes.jira import FakeJira
@@ -220,7 +220,7 @@ def test_unassigned_items_are_grouped_under_the_postmortem_owner(
 
 
 def test_slack_message_holds_what_fits_and_records_only_that() -> None:
-    from pmsync.remind_format import Digest, DueItem, fit_slack, slack_payload
+    from pmsync.report.remind_format import Digest, DueItem, fit_slack, slack_payload
 
     def item(n: int) -> DueItem:
         return DueItem(f"i{n}", "A long title " * 8, f"owner{n % 60}", "pm/x.md", None,

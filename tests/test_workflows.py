@@ -21,8 +21,8 @@ from typing import Any
 import pytest
 import yaml
 
-from pmsync.ci_summary import main as ci_summary_main
-from pmsync.ci_summary import output_lines, summary_markdown
+from pmsync.report.ci_summary import main as ci_summary_main
+from pmsync.report.ci_summary import output_lines, summary_markdown
 from tests.fakes.github import FakeGitHub
 from tests.system_tools import missing_tool
 
