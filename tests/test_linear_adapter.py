@@ -9,9 +9,9 @@ import pytest
 
 from pmsync.adapters.base import RetryPolicy
 from pmsync.adapters.linear import LinearConfig, connect
+from pmsync.adapters.linear.block import read_marker, render
 from pmsync.adapters.linear.refs import resolve
 from pmsync.adapters.linear.tracker import LinearTracker
-from pmsync.adapters.linear.values import describe, read_marker
 from pmsync.errors import AuthError, ConfigError, NotFound, RateLimited
 from pmsync.model import Created, Failed, IssueDraft
 from tests.fakes.linear import API_KEY, FakeLinear
@@ -73,7 +73,7 @@ def test_created_issue_carries_native_fields(fake_linear: FakeLinear) -> None:
 
 def test_text_imitating_the_marker_does_not_steal_identity() -> None:
     body = "Copy of another:\n\npmsync item pm-9 · rev deadbeef\n\nmore text"
-    assert read_marker(describe(body, "pm-1", "0001")) == ("pm-1", "0001")
+    assert read_marker(render(body, "pm-1", "0001")) == ("pm-1", "0001")
 
 
 def test_listing_since_returns_only_what_changed(fake_linear: FakeLinear) -> None:

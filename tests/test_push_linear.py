@@ -69,8 +69,9 @@ def test_deleted_state_creates_nothing(pushed: Workspace, fake_linear: FakeLinea
 def test_edited_item_is_one_update(pushed: Workspace, fake_linear: FakeLinear) -> None:
     pushed.edit("incident-00002.md", "step 4)**: make sure", "step 4)**: ensure")
     assert actions(pushed.push()) == {"update": 1, "unchanged": ITEMS - 1}
-    assert len(fake_linear.requests) == 2  # the team, then one issueUpdate
-    assert fake_linear.count_op("issueUpdate") == 1
+    # the team, the issues people edited since the last push (none), one issueUpdate
+    assert len(fake_linear.requests) == 3
+    assert fake_linear.count_op("issues") == 1 and fake_linear.count_op("issueUpdate") == 1
 
 
 def test_one_rejected_item_fails_alone(ws: Workspace, fake_linear: FakeLinear) -> None:
