@@ -218,3 +218,17 @@ def test_doctor_checks_key_team_and_headroom_in_two_requests(
     fake_linear.requests_limit = fake_linear.requests_used + 50
     ws.configure(linear=fake_linear.config())
     assert [f[:17] for f in failed(ws.env)] == ["Linear rate limit"]
+
+
+def test_text_people_write_in_linear_survives_the_next_push(
+    pushed: Workspace, fake_linear: FakeLinear
+) -> None:
+    old = next(i for i in fake_linear.issues() if "incident 2, step 4" in i["title"])
+    notes = "On-call: the replica lagged 40 s."
+    fake_linear.edit(old["identifier"], description=f"{notes}\n\n{old['description']}\n\nThanks!")
+    pushed.edit("incident-00002.md", "step 4)**: make sure", "step 4)**: ensure")
+    assert actions(pushed.push()) == {"update": 1, "unchanged": ITEMS - 1}
+    text = next(i for i in fake_linear.issues() if i["id"] == old["id"])["description"]
+    assert text.startswith(notes) and text.endswith("Thanks!") and "ensure" in text
+    assert text != old["description"] and text.count("pmsync begin") == 1
+    assert fake_linear.count_op("issues") == 1  # people's edits since the last push: one page

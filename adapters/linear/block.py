@@ -28,7 +28,7 @@ BEGIN_RE = re.compile(r"^\s*pmsync begin · ([0-9a-f]{12})\s*$")
 # A line of an item's own text that would read as a delimiter: a zero-width space after
 # "pmsync" keeps it readable and stops it from ending (or opening) the block.
 _IMITATION = re.compile(r"^(\s*pmsync)( (?:item|begin) )", re.M)
-_WORD = re.compile(r"\w+")
+_WORD = re.compile(r"[^\W_]+")  # letters and digits: "_" is Markdown emphasis too
 
 
 @dataclass(frozen=True)
