@@ -40,8 +40,8 @@ PLACES = {
 CHILD = """
 import json, sys, time, tracemalloc
 from pmsync.config import Config
-from pmsync.drafts import build_draft
-from pmsync.parse import parse_postmortem
+from pmsync.plan.drafts import build_draft
+from pmsync.parse.postmortem import parse_postmortem
 text = sys.stdin.read()
 tracemalloc.start()
 start = time.perf_counter()

@@ -12,7 +12,7 @@ import sys
 import time
 from pathlib import Path
 
-from pmsync.parse import parse_postmortem
+from pmsync.parse.postmortem import parse_postmortem
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES = (ROOT / "examples" / "postmortems", ROOT.parent / "shared" / "corpus" / "docs")

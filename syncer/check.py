@@ -17,14 +17,14 @@ from dataclasses import dataclass
 from typing import Literal
 
 from pmsync.config import Config
-from pmsync.drafts import tracker_of
 from pmsync.model import ActionItem, Postmortem
-from pmsync.parse_explain import WEAK_RULES
+from pmsync.parse.explain import WEAK_RULES
+from pmsync.plan.drafts import tracker_of
 
 Level = Literal["error", "warning"]
 
 # The parser words its warnings freely; these decide which of them are errors here. Date
-# problems read "cannot read due date '…'" or "not a calendar date: '…'" (pmsync.dates).
+# problems read "cannot read due date '…'" or "not a calendar date: '…'" (pmsync.parse.dates).
 _DUE_WARNING = re.compile(r"\bdue\b|\bdates?\b", re.IGNORECASE)
 _FRONT_MATTER_WARNING = re.compile(r"front[\s-]*matter", re.IGNORECASE)
 

@@ -1,7 +1,7 @@
 """The command line of getting started and staying in touch: `init`, `doctor`,
 `remind` and `config example|schema`. Registered on the app of `pmsync.cli`, whose
 presenter (`guarded`, `fail`, exit codes) they share; the work is done by plain
-functions in `pmsync.init`, `pmsync.doctor`, `pmsync.remind` and `pmsync.schema`."""
+functions in `pmsync.init`, `pmsync.doctor`, `pmsync.report.remind` and `pmsync.schema`."""
 
 from __future__ import annotations
 
@@ -71,7 +71,7 @@ def remind(
     mentioning its assignee. Each item at most once every remind.every_days.
     """
     from pmsync.commands import open_config
-    from pmsync.remind import payload_text, remind_command
+    from pmsync.report.remind import payload_text, remind_command
 
     day = parse_day(today)
     result = guarded(
@@ -163,7 +163,7 @@ def confirm(proposal: Any) -> Any:
 
 @app.command(epilog="Reads no token. Exit: 0 printed; 2 unknown shell.")
 def completion(
-    shell: Annotated[str, typer.Argument(help="bash, zsh, fish or powershell.", metavar="SHELL")],
+    shell: Annotated[str, typer.Argument(metavar="SHELL", hidden=True)],  # the docstring says
 ) -> None:
     """Print the shell completion script for SHELL (bash, zsh, fish, powershell).
 
@@ -189,7 +189,7 @@ config_app = typer.Typer(
 app.add_typer(config_app, name="config")
 
 
-@config_app.command("example")
+@config_app.command("example", epilog="Reads no token. Exit: 0 printed.")
 def config_example() -> None:
     """Print config.example.yaml: every setting, commented (a starting pmsync.yaml)."""
     from importlib.resources import files
@@ -197,7 +197,7 @@ def config_example() -> None:
     typer.echo(files("pmsync").joinpath("config.example.yaml").read_text("utf-8"), nl=False)
 
 
-@config_app.command("schema")
+@config_app.command("schema", epilog="Reads no token. Exit: 0 printed.")
 def config_schema() -> None:
     """Print the JSON Schema of pmsync.yaml (for editors and validators)."""
     from pmsync.schema import schema_text

@@ -14,21 +14,21 @@ from pmsync.adapters import TRACKERS
 from pmsync.adapters.base import RetryPolicy, Tracker
 from pmsync.check import Finding, check_documents
 from pmsync.config import Config, find_config, load_config
-from pmsync.documents import expand_globs, parse_command
 from pmsync.errors import ConfigError, ContainerError, InputError, StateError
 from pmsync.gitdiff import changed_since
-from pmsync.group import Outcome
-from pmsync.html_report import render_report
-from pmsync.identity import explicit_id
 from pmsync.model import ActionItem, Postmortem
-from pmsync.pairing import Resolution, fresh_key, orphaned_documents, resolve_documents
-from pmsync.parse import SectionSynonyms
-from pmsync.plan import Plan, plan_changes
-from pmsync.rebuild import rebuild_state
-from pmsync.state import DocumentRecord, Journal, SyncState, load_state, locked, save_state
-from pmsync.status import StatusRow, record_history, refresh_status, status_rows
-from pmsync.sync import apply_plan
-from pmsync.writeback import LineEdit, tick_to_write, write_back
+from pmsync.parse.files import expand_globs, parse_command
+from pmsync.parse.postmortem import SectionSynonyms
+from pmsync.plan.identity import explicit_id
+from pmsync.plan.pairing import Resolution, fresh_key, orphaned_documents, resolve_documents
+from pmsync.plan.planner import Plan, plan_changes
+from pmsync.report.html import render_report
+from pmsync.state.rebuild import rebuild_state
+from pmsync.state.store import DocumentRecord, Journal, SyncState, load_state, locked, save_state
+from pmsync.status.refresh import StatusRow, record_history, refresh_status, status_rows
+from pmsync.status.writeback import LineEdit, tick_to_write, write_back
+from pmsync.sync.engine import apply_plan
+from pmsync.sync.group import Outcome
 
 Sleep = Callable[[float], None]
 T = TypeVar("T")

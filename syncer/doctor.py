@@ -17,10 +17,10 @@ import filelock
 from pmsync.adapters import tracker_spec
 from pmsync.adapters.base import Diagnosis, RetryPolicy
 from pmsync.config import Config, find_config, load_config
-from pmsync.drafts import tracker_of
 from pmsync.errors import PmsyncError
 from pmsync.model import Postmortem
-from pmsync.state import load_state
+from pmsync.plan.drafts import tracker_of
+from pmsync.state.store import load_state
 
 Sleep = Callable[[float], None]
 

@@ -11,8 +11,8 @@ import os
 import subprocess
 from pathlib import Path
 
-from pmsync.documents import SUFFIXES
 from pmsync.errors import InputError
+from pmsync.parse.files import SUFFIXES
 
 GIT_TIMEOUT = 60.0
 

@@ -162,7 +162,7 @@ def test_github_annotation_for_a_warning() -> None:
 
 
 def parsed(text: str, path: str = "postmortems/disk.md") -> Postmortem:
-    from pmsync.parse import parse_postmortem
+    from pmsync.parse.postmortem import parse_postmortem
 
     return parse_postmortem(text, path)
 

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from pmsync.dates import as_date, find_due, full_dates, parse_date
+from pmsync.parse.dates import as_date, find_due, full_dates, parse_date
 
 INCIDENT = date(2024, 6, 5)
 

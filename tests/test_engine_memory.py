@@ -7,11 +7,11 @@ from datetime import date
 
 from pmsync.adapters.base import RetryPolicy
 from pmsync.config import Config
-from pmsync.group import Outcome
 from pmsync.model import ActionItem, Postmortem
-from pmsync.plan import plan_changes
-from pmsync.state import SyncState
-from pmsync.sync import apply_plan
+from pmsync.plan.planner import plan_changes
+from pmsync.state.store import SyncState
+from pmsync.sync.engine import apply_plan
+from pmsync.sync.group import Outcome
 from tests.adapters.memory import MemoryStore, MemoryTracker
 
 CONFIG = Config.model_validate({"github": {"repo": "acme/ops"}})

@@ -25,8 +25,8 @@ from pmsync.adapters.base import read_marker
 from pmsync.adapters.linear.values import read_marker as linear_marker
 from pmsync.commands import PushResult, StatusResult, push_command, status_command
 from pmsync.config import load_config
-from pmsync.parse import parse_postmortem
-from pmsync.state import SyncState, load_state
+from pmsync.parse.postmortem import parse_postmortem
+from pmsync.state.store import SyncState, load_state
 from tests.fakes.github import FakeGitHub
 from tests.fakes.gitlab import FakeGitLab
 from tests.fakes.jira import FakeJira

@@ -12,11 +12,18 @@ from urllib.parse import unquote
 import pytest
 
 from pmsync.commands import report_command
-from pmsync.html_charts import trend_chart
-from pmsync.html_report import SCRIPT, STYLE, age_bucket, doc_link, render_report, safe_url
-from pmsync.state import DocumentRecord, HistoryPoint, IssueRecord, ItemRecord, Status, SyncState
-from pmsync.status import StatusRow, status_rows
-from pmsync.status_report import status_summary
+from pmsync.report.charts import trend_chart
+from pmsync.report.html import SCRIPT, STYLE, age_bucket, doc_link, render_report, safe_url
+from pmsync.report.status import status_summary
+from pmsync.state.store import (
+    DocumentRecord,
+    HistoryPoint,
+    IssueRecord,
+    ItemRecord,
+    Status,
+    SyncState,
+)
+from pmsync.status.refresh import StatusRow, status_rows
 from tests.fakes.github import FakeGitHub
 from tests.workspace import make_workspace
 

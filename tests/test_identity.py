@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from pmsync.identity import (
+from pmsync.plan.identity import (
     content_hash,
     document_key,
     explicit_id,

@@ -437,7 +437,7 @@ def age_intents(ws: Workspace, seconds: float) -> None:
     """Let time pass for the state's unanswered creates."""
     from datetime import timedelta
 
-    from pmsync.state import save_state
+    from pmsync.state.store import save_state
 
     state = ws.state()
     for record in state.items.values():

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from pmsync.model import Postmortem
-from pmsync.parse import SectionSynonyms, parse_postmortem
+from pmsync.parse.postmortem import SectionSynonyms, parse_postmortem
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "postmortems"
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "docs"

@@ -7,8 +7,8 @@ import os
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pmsync.identity import normalize_text
-from pmsync.parse import parse_postmortem
+from pmsync.parse.postmortem import parse_postmortem
+from pmsync.plan.identity import normalize_text
 
 FRAGMENTS = [
     "# ", "## ", "#", "**", "__", "*", "_", "`", "```", "~~~", "- ", "* ", "+ ", "1. ", "2) ",
@@ -96,7 +96,7 @@ def test_identical_items_get_distinct_ids(title: str) -> None:
 def test_starting_at_the_first_possible_section_changes_nothing(text: str) -> None:
     """The parse-region shortcut (parse_region.parse_start) is a pure speed-up: the result
     equals a parse of the whole document."""
-    import pmsync.parse as parse_module
+    import pmsync.parse.postmortem as parse_module
 
     fast = parse_postmortem(text, "x.md")
     original = parse_module.parse_start

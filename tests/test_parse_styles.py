@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from pmsync.parse import parse_postmortem
+from pmsync.parse.postmortem import parse_postmortem
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "docs"
 CASES = sorted(p.name.removesuffix(".items.json") for p in FIXTURES.glob("*.items.json"))
@@ -43,7 +43,7 @@ def test_html_exports_give_title_incident_date_and_key() -> None:
 
 
 def test_explain_on_html_names_bold_class_headings_and_skips_tag_only_lines() -> None:
-    from pmsync.parse_explain import explain_postmortem
+    from pmsync.parse.explain import explain_postmortem
 
     path = _source("gdocs-export")
     notes = {n.line: n.text for n in explain_postmortem(path.read_text(), path.name)}
@@ -58,7 +58,7 @@ def test_html_is_recognised_by_its_start_whatever_the_name() -> None:
 
 def test_write_back_into_html_is_refused_with_one_line(tmp_path: Path) -> None:
     from pmsync.errors import InputError
-    from pmsync.writeback import LineEdit, write_back
+    from pmsync.status.writeback import LineEdit, write_back
 
     path = tmp_path / "pm.html"
     path.write_text("<ul><li>Rotate keys</li></ul>")
@@ -69,7 +69,7 @@ def test_write_back_into_html_is_refused_with_one_line(tmp_path: Path) -> None:
 
 
 def test_explain_names_the_rule_of_each_item_and_why_lines_were_not_taken() -> None:
-    from pmsync.parse_explain import explain_postmortem
+    from pmsync.parse.explain import explain_postmortem
 
     path = _source("legend-and-template")
     notes = {n.line: n.text for n in explain_postmortem(path.read_text(), path.name)}

@@ -12,7 +12,7 @@ import yaml
 from typer.testing import CliRunner
 
 from pmsync.cli import app
-from pmsync.writeback import LineEdit, write_back
+from pmsync.status.writeback import LineEdit, write_back
 from tests.fakes.github import FakeGitHub
 
 runner = CliRunner()

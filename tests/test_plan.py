@@ -6,10 +6,10 @@ from dataclasses import replace
 from datetime import date
 
 from pmsync.config import Config
-from pmsync.drafts import build_draft
 from pmsync.model import ActionItem, Postmortem
-from pmsync.plan import plan_changes, pushed_of
-from pmsync.state import IssueRecord, ItemRecord, SyncState
+from pmsync.plan.drafts import build_draft
+from pmsync.plan.planner import plan_changes, pushed_of
+from pmsync.state.store import IssueRecord, ItemRecord, SyncState
 
 CONFIG = Config.model_validate({"github": {"repo": "acme/ops"}})
 

@@ -7,7 +7,7 @@ import subprocess
 from datetime import date, timedelta
 from pathlib import Path
 
-from pmsync.state import save_state
+from pmsync.state.store import save_state
 from tests.fakes.github import FakeGitHub
 from tests.fakes.jira import FakeJira
 from tests.workspace import Workspace, make_workspace

@@ -18,8 +18,9 @@ from typing import Any
 
 import pytest
 
-from pmsync.html_report import render_report
-from pmsync.state import (
+from pmsync.report.html import render_report
+from pmsync.report.status import status_json
+from pmsync.state.store import (
     DocumentRecord,
     HistoryPoint,
     IssueRecord,
@@ -28,8 +29,7 @@ from pmsync.state import (
     Status,
     SyncState,
 )
-from pmsync.status import StatusRow, status_rows
-from pmsync.status_report import status_json
+from pmsync.status.refresh import StatusRow, status_rows
 from tests.system_tools import missing_tool
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -67,7 +67,7 @@ def _example_doc(path: Path) -> tuple[str, str, list[tuple[str, str, int | None]
     the real parser when it is there, else three fixed items so the page is still checked."""
     rel = str(path.relative_to(ROOT))
     try:
-        from pmsync.parse import parse_postmortem
+        from pmsync.parse.postmortem import parse_postmortem
     except ImportError:
         items = [(f"{path.stem}-{n}", f"{path.stem} task {n}", None) for n in (1, 2, 3)]
         return path.stem, path.stem.replace("-", " "), items

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from pmsync.errors import StateCorrupt, StateLocked
-from pmsync.state import (
+from pmsync.state.store import (
     IssueRecord,
     ItemRecord,
     Journal,

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import yaml
 
-from pmsync.state import ItemRecord, Status, SyncState, load_state
-from pmsync.state_merge import merge_states
+from pmsync.state.merge import merge_states
+from pmsync.state.store import ItemRecord, Status, SyncState, load_state
 from tests.fakes.github import FakeGitHub
 from tests.workspace import Workspace, make_workspace
 

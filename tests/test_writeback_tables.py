@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from pmsync.writeback import LineEdit, apply_edits
+from pmsync.status.writeback import LineEdit, apply_edits
 from tests.fakes.github import FakeGitHub
 from tests.workspace import actions, make_workspace
 

@@ -21,7 +21,7 @@ from pmsync.commands import (
     status_command,
 )
 from pmsync.config import Config, load_config
-from pmsync.state import SyncState, load_state
+from pmsync.state.store import SyncState, load_state
 
 EXAMPLES = Path(__file__).parent.parent / "examples" / "postmortems"
 

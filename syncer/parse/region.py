@@ -1,0 +1,148 @@
+"""Where Markdown parsing may begin: a speed-up that never changes the result.
+
+Action sections are usually near the end of a postmortem, after a long timeline and
+analysis. Parsing starts at the first block that could hold a section heading (a short
+line containing a section synonym), backed up to a block boundary: a line at column 0
+after a blank line, outside fenced code and HTML comments. From such a boundary
+CommonMark parses the rest of the document exactly as it would have in full, and
+nothing before it can open a section (it holds no synonym), so the items are the same.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterable
+
+from pmsync.parse.blocks import prepass
+
+_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+_MAX_WORDS = 12  # longer lines are prose, never headings
+
+
+@functools.lru_cache(maxsize=16)
+def synonym_pattern(phrases: tuple[str, ...]) -> re.Pattern[str]:
+    """Any synonym, its words separated by anything but letters and digits (or nothing):
+    a superset of what the section matcher accepts after normalising a heading."""
+    alternatives = []
+    for phrase in phrases:
+        words = re.findall(r"[^\W_]+", phrase.casefold())
+        if words:
+            alternatives.append(r"[\W_]*".join(re.escape(w) for w in words))
+    return re.compile(r"(?i)(?<![^\W_])(?:" + "|".join(alternatives) + ")")
+
+
+@functools.lru_cache(maxsize=16)
+def _first_words(phrases: tuple[str, ...]) -> re.Pattern[str]:
+    """A quick pre-check on the case-folded line: the first word of some synonym (with the
+    next one when it is short: "to do"). No flags and no look-behind, so the regex engine
+    skips ahead by first letters; a pasted log's lines cost a fraction of the full pattern."""
+    starts = set()
+    for phrase in phrases:
+        words = re.findall(r"[^\W_]+", phrase.casefold())
+        if words:
+            short = len(words[0]) < 4 and len(words) > 1
+            starts.add(re.escape(words[0]) + (r"[\W_]*" + re.escape(words[1]) if short else ""))
+    return re.compile("|".join(sorted(starts)) or r"(?!)")
+
+
+# What opens a section without a synonym (see parse.py): "What are we doing about it?",
+# "The following 2 weeks", a table whose header row names an action column.
+_OPENS = re.compile(
+    r"(?i)(?:^|[#*_>\s])(?:what|how)\b.*\b(?:doing|going to|will|are we|can we do|prevent"
+    r"|avoid|change)\b.*\?|\b(?:following|next|coming)\s+\S*\s*"
+    r"(?:days|weeks|months|sprints?|quarters?)\b"
+    r"|^\s*\|?.*\|.*\b(?:action|task|follow|to-?do|remediation|fix)"  # a table's header row
+)
+
+
+def _opens(line: str) -> bool:
+    hint = "?" in line or "|" in line or "ext " in line or "ollowing" in line or "oming" in line
+    return hint and bool(_OPENS.search(line))
+
+
+def parse_start(lines: list[str], phrases: Iterable[str]) -> int:
+    """Index of the first line parsing must include (0: the whole document)."""
+    pattern, starts = synonym_pattern(tuple(phrases)), _first_words(tuple(phrases))
+    unsafe = _unsafe_lines(lines)
+    first = next(
+        (i for i, line in enumerate(lines)
+         if len(line.split()) <= _MAX_WORDS
+         and ((starts.search(line.casefold()) and pattern.search(line)) or _opens(line))),
+        None,
+    )  # fmt: skip
+    if first is None:
+        return 0
+    start = first
+    while start > 0 and not _boundary(lines, start, unsafe):
+        start -= 1
+    return start
+
+
+def _boundary(lines: list[str], index: int, unsafe: list[bool]) -> bool:
+    line = lines[index]
+    return (
+        not unsafe[index]
+        and not unsafe[index - 1]
+        and not lines[index - 1].strip()
+        and bool(line)
+        and not line[0].isspace()
+    )
+
+
+# HTML blocks that a blank line does not end (CommonMark types 1-5), by opener and closer.
+# Marking too many lines unsafe only moves the start earlier: err on that side.
+_RAW_BLOCKS = (("<!--", "-->"), ("<pre", "</pre>"), ("<script", "</script>"),
+               ("<style", "</style>"), ("<textarea", "</textarea>"), ("<![cdata[", "]]>"),
+               ("<?", "?>"), ("<!", ">"))  # fmt: skip
+
+
+def _unsafe_lines(lines: list[str]) -> list[bool]:
+    """Lines inside fenced code or a raw HTML block (where a blank line ends nothing)."""
+    unsafe = [False] * len(lines)
+    fence: str | None = None
+    closer: str | None = None  # of the open raw HTML block
+    for i, line in enumerate(lines):
+        opener = _FENCE.match(line)
+        inside = fence is not None or closer is not None
+        if opener and closer is None:
+            closing = fence is not None and opener.group(1).startswith(fence)
+            fence = None if closing else fence or opener.group(1)
+            inside = True
+        elif fence is None:
+            touched, closer = _raw_html(line.lower(), closer)
+            inside = inside or touched
+        unsafe[i] = inside
+    return unsafe
+
+
+def _raw_html(line: str, closer: str | None) -> tuple[bool, str | None]:
+    """(whether the line takes part in a raw HTML block, the closer still awaited)."""
+    touched, position = closer is not None, 0
+    while True:
+        if closer is not None:
+            end = line.find(closer, position)
+            if end < 0:
+                return True, closer
+            position = end + len(closer)
+            closer = None
+            continue
+        found = [(line.find(o, position), -len(o), c) for o, c in _RAW_BLOCKS
+                 if o in line[position:]]  # fmt: skip
+        if not found:
+            return touched, None
+        begin, _, closer = min(found)  # the longest opener at the first place
+        touched, position = True, begin + 1
+
+
+_ATX_LINE = re.compile(r"^ {0,3}#{1,6}(?:[ \t]+(.+?))?(?:[ \t]+#+)?[ \t]*$")
+
+
+def first_heading(lines: list[str]) -> str | None:
+    """The text of the document's first ATX heading outside code and comments."""
+    unsafe = _unsafe_lines(lines)
+    for line, hidden in zip(lines, unsafe, strict=True):
+        match = None if hidden else _ATX_LINE.match(prepass(line))
+        if match and match.group(1):
+            return match.group(1)
+    return None

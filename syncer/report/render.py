@@ -1,0 +1,192 @@
+"""Rendering parse results, plans and push outcomes as tables, Markdown and JSON."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from rich.console import Console
+from rich.table import Table
+
+from pmsync.model import Postmortem
+
+if TYPE_CHECKING:  # rendering needs only their shape: keep `pmsync parse` start-up light
+    from pmsync.plan.planner import Action, Change, Plan
+    from pmsync.sync.group import Outcome
+
+ACTIONS: tuple[Action, ...] = ("create", "update", "unchanged", "remove", "adopt", "orphan")
+
+
+def print_documents(documents: list[Postmortem], console: Console | None = None) -> None:
+    console = console or Console()
+    for doc in documents:
+        table = Table(title=f"{doc.path} — {doc.title or 'untitled'}", title_justify="left")
+        for column in ("line", "section", "title", "due", "owner", "done"):
+            table.add_column(column)
+        for item in doc.items:
+            table.add_row(
+                str(item.line),
+                item.section,
+                item.title,
+                item.due.isoformat() if item.due else "",
+                item.owner or "",
+                "yes" if item.done else "",
+            )
+        console.print(table)
+        for warning in doc.warnings:
+            console.print(f"  [yellow]warning[/] line {warning.line}: {warning.message}")
+
+
+# --- plan -------------------------------------------------------------------------------
+
+
+DEFAULTED_NOTE = "* due date from defaults.due_days: none is written in the postmortem"
+
+
+def defaulted_dues(plan: Plan, documents: list[Postmortem]) -> set[str]:
+    """Ids of the changes whose due date comes from `defaults.due_days`, not the text."""
+    unwritten = {item.id for doc in documents for item in doc.items if item.due is None}
+    return {c.item_id for c in plan.changes if c.draft and c.draft.due and c.item_id in unwritten}
+
+
+def _due_text(change: Change, defaulted: set[str]) -> str:
+    if not (change.draft and change.draft.due):
+        return ""
+    return change.draft.due.isoformat() + ("*" if change.item_id in defaulted else "")
+
+
+def _destination(change: Change) -> str:
+    return f"{change.tracker} {change.container or '(not set)'}"
+
+
+def plan_json(plan: Plan, defaulted: set[str] | None = None) -> dict[str, Any]:
+    return {
+        "summary": {action: plan.count(action) for action in ACTIONS},
+        "tracker_consulted": False,
+        "changes": [_change_json(c, defaulted or set()) for c in plan.changes],
+        "warnings": plan.warnings,
+    }
+
+
+def _change_json(change: Change, defaulted: set[str]) -> dict[str, Any]:
+    due_source = "due_days" if change.item_id in defaulted else "postmortem"
+    return {
+        "id": change.item_id,
+        "doc": change.doc_path,
+        "title": change.title,
+        "action": change.action,
+        "fields": list(change.fields),
+        "tracker": change.tracker,
+        "container": change.container,
+        "issue": change.issue.to_json() if change.issue else None,
+        "due": change.draft.due.isoformat() if change.draft and change.draft.due else None,
+        "due_source": due_source if change.draft and change.draft.due else None,
+        "warnings": list(change.warnings),
+    }
+
+
+def plan_markdown(plan: Plan, defaulted: set[str] | None = None) -> str:
+    defaulted = defaulted or set()
+    counts = ", ".join(f"{plan.count(a)} {a}" for a in ACTIONS if plan.count(a))
+    lines = [f"### pmsync plan: {counts or 'nothing to do'}", ""]
+    visible = [c for c in plan.changes if c.action != "unchanged"]
+    if visible:
+        lines += [
+            "| action | postmortem | item | to | issue | due |",
+            "|---|---|---|---|---|---|",
+        ]
+        lines += [_markdown_row(c, defaulted) for c in visible]
+    if any(c.item_id in defaulted for c in visible):
+        lines += ["", "\\" + DEFAULTED_NOTE]
+    lines += [
+        "",
+        "_The tracker was not consulted: this plan comes from the documents and the state file._",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def _markdown_row(change: Change, defaulted: set[str]) -> str:
+    action = change.action + (f" ({', '.join(change.fields)})" if change.fields else "")
+    issue = f"[{change.issue.key}]({change.issue.url})" if change.issue else ""
+    due = _due_text(change, defaulted)
+    from pmsync.plan.drafts import neutralize_mentions
+
+    # A pull-request comment must not notify the people named in item titles.
+    title = neutralize_mentions(change.title).replace("|", "\\|")
+    to = f"`{_destination(change)}`"
+    return f"| {action} | `{change.doc_path}` | {title} | {to} | {issue} | {due} |"
+
+
+def print_plan(plan: Plan, console: Console, defaulted: set[str] | None = None) -> None:
+    defaulted = defaulted or set()
+    table = Table(title="pmsync plan", title_justify="left")
+    for column in ("action", "postmortem", "item", "to", "issue", "due"):
+        table.add_column(column)
+    for change in plan.changes:
+        action = change.action + (f" ({', '.join(change.fields)})" if change.fields else "")
+        issue = change.issue.key if change.issue else ""
+        due = _due_text(change, defaulted)
+        table.add_row(action, change.doc_path, change.title, _destination(change), issue, due)
+    console.print(table)
+    if any(c.item_id in defaulted for c in plan.changes):
+        console.print(DEFAULTED_NOTE, markup=False)
+    counts = ", ".join(f"{plan.count(a)} {a}" for a in ACTIONS)
+    console.print(f"{counts}. The tracker was not consulted.")
+    item_warnings = (w for c in plan.changes for w in c.warnings)
+    for warning in [*plan.warnings, *dict.fromkeys(item_warnings)]:
+        console.print(f"[yellow]warning[/] {warning}")
+
+
+# --- push -------------------------------------------------------------------------------
+
+OUTCOME_SUMMARY = {
+    "create": "created",
+    "update": "updated",
+    "unchanged": "unchanged",
+    "adopt": "adopted",
+    "remove": "removed",
+    "orphan": "orphaned",
+    "pending": "pending",
+    "fail": "failed",
+}
+
+
+def push_json(outcomes: list[Outcome]) -> dict[str, Any]:
+    summary = {name: 0 for name in OUTCOME_SUMMARY.values()}
+    for outcome in outcomes:
+        summary[OUTCOME_SUMMARY[outcome.action]] += 1
+    return {"summary": summary, "items": [_outcome_json(o) for o in outcomes]}
+
+
+def _outcome_json(outcome: Outcome) -> dict[str, Any]:
+    change = outcome.change
+    return {
+        "id": change.item_id,
+        "doc": change.doc_path,
+        "title": change.title,
+        "action": outcome.action,
+        "fields": list(change.fields) if outcome.action == "update" else [],
+        "issue": outcome.issue.to_json() if outcome.issue else None,
+        "error": outcome.error,
+        "warnings": list(outcome.warnings),
+    }
+
+
+def push_summary(outcomes: list[Outcome], *, pruned: bool) -> list[str]:
+    """The closing lines of a push: the counts, and how to close removed items' issues."""
+    counts = push_json(outcomes)["summary"]
+    shown = [f"{n} {name}" for name, n in counts.items() if n or name in ("created", "failed")]
+    lines = [f"pmsync: {', '.join(shown)}"]
+    removed = counts["removed"]
+    if removed and not pruned:
+        lines.append(
+            f"pmsync: {removed} item(s) were removed from their postmortems; their issues stay "
+            "open: `pmsync push --prune` comments on and closes them"
+        )
+    return lines
+
+
+def outcome_line(outcome: Outcome) -> str:
+    issue = f" {outcome.issue.key} {outcome.issue.url}" if outcome.issue else ""
+    detail = f": {outcome.error}" if outcome.error else ""
+    text = f"{outcome.action:<9} {outcome.change.title[:70]}{issue}{detail}"
+    return "\n".join([text, *(f"  warning: {w}" for w in outcome.warnings)])
