@@ -190,7 +190,7 @@ class LinearTracker:
             flt["updatedAt"] = {"gt": moment.isoformat()}
         seen: set[str] = set()
         for node in self._pages(f"list the issues of {team.key}", q.ISSUES, {"filter": flt}):
-            if node["id"] not in seen:  # an issue edited while pages are read comes again
+            if node["id"] not in seen:  # a page boundary that moved may show an issue twice
                 seen.add(node["id"])
                 yield self._remember(node)
 
