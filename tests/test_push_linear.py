@@ -232,3 +232,19 @@ def test_text_people_write_in_linear_survives_the_next_push(
     assert text.startswith(notes) and text.endswith("Thanks!") and "ensure" in text
     assert text != old["description"] and text.count("pmsync begin") == 1
     assert fake_linear.count_op("issues") == 1  # people's edits since the last push: one page
+
+
+def test_a_quiet_night_changes_no_byte_of_the_state(
+    pushed: Workspace, fake_linear: FakeLinear
+) -> None:
+    """Status with nothing changed in Linear: the team's memo (people's text) and the rest
+    of the state stay byte for byte, two requests a night (the team, one empty page)."""
+    key = fake_linear.issues()[3]["identifier"]
+    fake_linear.edit(key, description="Notes.\n\n" + fake_linear.issues()[3]["description"])
+    pushed.status(TODAY)
+    before = pushed.state_file().read_bytes()
+    for night in range(2):
+        fake_linear.reset_log()
+        assert pushed.status(TODAY).errors == []
+        assert len(fake_linear.requests) <= 2, night
+        assert pushed.state_file().read_bytes() == before, night
