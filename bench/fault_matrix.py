@@ -63,12 +63,13 @@ def crashes(fakes: dict[str, FakeServer], scratch: Path) -> list[Cell]:
     for n, (tracker, k, after_commit) in enumerate(CRASHES):
         fake = fakes[tracker]
         fake.reset()  # type: ignore[attr-defined]
-        items = JIRA_ITEMS if tracker == "jira" else ITEMS
+        batched = tracker in ("jira", "linear")  # as tests/test_crash.py: 3 batches of 50
+        items = JIRA_ITEMS if batched else ITEMS
         run = make_run(scratch / f"crash-{n}", tracker, fake)
         crash_then_rerun(run, k, after_commit=after_commit, items=items)
         run.push()
         result = tally(run, item_ids(postmortem(items)))
-        unit = "bulk creates of 50" if tracker == "jira" else "creates"
+        unit = "bulk creates of 50" if batched else "creates"
         where = f"after {k} {unit}" + (" + commit" if after_commit else "")
         done.append(Cell(tracker, "SIGKILL", where, 2, result.duplicates, result.lost))
     return done
