@@ -27,7 +27,7 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from pmsync.adapters import TRACKERS
 from pmsync.errors import ConfigError
-from pmsync.model import Section
+from pmsync.model import RESERVED_LABEL, Section, reserved_label
 
 CONFIG_NAMES = ("pmsync.yaml", "pmsync.yml")
 
@@ -51,6 +51,19 @@ class DefaultsConfig(Strict):
     parent: bool = False
     # The parent is closed once all its items are, and reopened when one reopens.
     close_parent_when_done: bool = True
+
+    @field_validator("labels")
+    @classmethod
+    def _no_reserved_label(cls, labels: list[str]) -> list[str]:
+        for label in labels:
+            if reserved_label(label):
+                raise PydanticCustomError(
+                    "reserved_label",
+                    "label {label} is reserved ({prefix}<id> labels name an issue's "
+                    "item); rename it",
+                    {"label": repr(label), "prefix": RESERVED_LABEL},
+                )
+        return labels
 
 
 class PersonConfig(BaseModel):
