@@ -20,7 +20,8 @@ from pmsync.plan.drafts import container_of, labels_of, neutralize_mentions, sou
 from pmsync.state.store import ParentRecord, SyncState
 
 PARENT_PREFIX = "pm-"  # never starts an item id (hex digests)
-# Label-safe too: Jira finds issues by a `pmsync-<id>` label ([a-z0-9-], 64 at most).
+# Label-safe too: a tracker may find issues by a label carrying the id ([a-z0-9-], 64
+# characters at most).
 _MARKER_SAFE = re.compile(r"^[a-z0-9-]{1,64}$")
 # Actions whose item is (or stays) in its postmortem: the parent lists them.
 LISTED = ("create", "update", "unchanged", "adopt")

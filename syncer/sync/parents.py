@@ -100,7 +100,7 @@ class ParentStep:
 
     def _ensure_all(self, specs: Sequence[ParentSpec]) -> dict[str, IssueRef | None]:
         """Each parent's issue: recorded, found by its marker, or created (in batches of
-        the tracker's size: Jira and Linear take up to 50 parents in one request)."""
+        the tracker's size: one request for up to 50 where creates are batched)."""
         refs: dict[str, IssueRef | None] = {}
         creating = []
         for spec in specs:
@@ -240,7 +240,7 @@ class ParentStep:
         return record.body_hash != body_hash(spec, self.state) or record.title != spec.title
 
     def _prefetch(self, refs: list[IssueRef]) -> None:
-        """Read the parents' texts in bulk before rewriting them (Jira: one search)."""
+        """Read the parents' texts in bulk before rewriting them (where the tracker can)."""
         try:
             prefetch_bodies(self.tracker, refs)
         except TrackerError as exc:
