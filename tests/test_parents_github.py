@@ -159,7 +159,8 @@ def test_status_ticks_the_checklist_and_closes_the_parent_when_all_are_closed(
     for number in kids[1:]:
         fake_github.close_issue(REPO, number)
     ws.status(date(2024, 7, 2))
-    assert fake_github.issues(REPO)[parent.number - 1].state == "closed"
+    closed = fake_github.issues(REPO)[parent.number - 1]
+    assert (closed.state, closed.state_reason) == ("closed", "completed")
     fake_github.edit_issue(REPO, kids[0], state="open", state_reason="reopened")
     ws.status(date(2024, 7, 3))
     assert fake_github.issues(REPO)[parent.number - 1].state == "open"

@@ -434,6 +434,17 @@ class GitHubTracker:
         resp = self._call(f"close {ref.key}", "PATCH", url, body=body, write=True)
         return to_remote(repo, resp.data)
 
+    def complete(self, ref: IssueRef, comment: str) -> RemoteIssue:
+        """Comment, then close as completed (a parent whose items are all closed; `close`
+        is for work dropped: not planned)."""
+        repo, number = parse_key(ref.key)
+        url = f"/repos/{repo}/issues/{number}"
+        self._call(f"comment on {ref.key}", "POST", f"{url}/comments",
+                   body={"body": comment}, write=True)  # fmt: skip
+        body = {"state": "closed", "state_reason": "completed"}
+        resp = self._call(f"close {ref.key}", "PATCH", url, body=body, write=True)
+        return to_remote(repo, resp.data)
+
     def reopen(self, ref: IssueRef, comment: str) -> RemoteIssue:
         """Comment, then reopen. Reopening an open issue succeeds."""
         repo, number = parse_key(ref.key)

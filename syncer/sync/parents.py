@@ -263,7 +263,9 @@ class ParentStep:
         record = self.state.parents[spec.doc_key]
         done = all_closed(spec.items, self.state)
         if done and spec.close_when_done and not record.closed:
-            if self._write(f"close {ref.key}", lambda: self.tracker.close(ref, DONE_COMMENT)):
+            # `complete` (optional): closed as done where the tracker tells it from dropped
+            close = getattr(self.tracker, "complete", self.tracker.close)
+            if self._write(f"close {ref.key}", lambda: close(ref, DONE_COMMENT)):
                 record.closed = True
                 self._save(spec.doc_key, record)
                 self.done.append(f"closed parent {ref.key}: every item is closed")
