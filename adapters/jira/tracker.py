@@ -351,9 +351,13 @@ class JiraTracker:
 
     @property
     def links_on_create(self) -> bool:
-        """Items are created under their parent: always on Cloud, on Data Center when it
-        has the Epic Link field."""
+        """Items are created under their Epic: on Cloud, and on Data Center when it has
+        the Epic Link field."""
         self._ready()
+        if self._config.parent_issue_type != "Epic":
+            # another hierarchy level: a refused `parent` must not fail the items' creates,
+            # so they are linked one PUT each after (a refusal is then a warning)
+            return False
         return self.cloud or self._epic_fields().link is not None
 
     def link_child(self, parent: IssueRef, child: IssueRef) -> bool:
