@@ -64,11 +64,17 @@ class ParentStep:
     def before(self, changes: list[Change]) -> list[Change]:
         """Creates named under their postmortem's parent, created first if need be."""
         creating = {c.doc_key for c in changes if c.action == "create"}
-        wanted = any(s.doc_key in creating for s in self.specs)
-        if not wanted or not getattr(self.tracker, "links_on_create", False):
+        if not any(s.doc_key in creating for s in self.specs) or not self._links_on_create():
             return changes
         refs = self._ensure_all([s for s in self.specs if s.doc_key in creating])
         return [_under(c, refs.get(c.doc_key)) for c in changes]
+
+    def _links_on_create(self) -> bool:
+        try:  # a property that may read the server's flavour first
+            return bool(getattr(self.tracker, "links_on_create", False))
+        except TrackerError as exc:
+            self.warnings.append(f"parents are created after the items: {exc}")
+            return False
 
     def after(self, outcomes: Iterable[Outcome] = ()) -> None:
         created_under = {
