@@ -3,6 +3,7 @@ Linear (parentId in the batch create), against their fakes."""
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,7 @@ from tests.workspace import Workspace, actions, make_workspace
 
 ITEMS, DOCS = 60, 3
 PATH = "acme/platform/ops"
+TODAY = date(2024, 9, 1)
 
 
 def workspace(tmp_path: Path, env: dict[str, str], **settings: object) -> Workspace:
@@ -103,3 +105,32 @@ def test_linear_turning_parent_on_later_puts_existing_issues_under_it(
     parents = linear_parents(fake_linear)
     assert len(parents) == DOCS and len(fake_linear.issues()) == ITEMS + DOCS
     assert sum(len(fake_linear.children(p)) for p in parents) == ITEMS
+
+
+def test_gitlab_status_closes_the_parent_when_all_its_items_are_closed_and_reopens_it(
+    gitlab_ws: Workspace, fake_gitlab: FakeGitLab
+) -> None:
+    gitlab_ws.configure(defaults={"parent": True})
+    gitlab_ws.push()
+    parent = gitlab_parents(fake_gitlab)[0]
+    kids = linked_to(fake_gitlab, PATH, parent)
+    for iid in kids:
+        fake_gitlab.edit_issue(iid, state="closed")
+    gitlab_ws.status(TODAY)
+    assert fake_gitlab.issue(parent).state == "closed"
+    fake_gitlab.edit_issue(kids[0], state="opened")
+    gitlab_ws.status(TODAY)
+    assert fake_gitlab.issue(parent).state == "opened"
+
+
+def test_linear_status_completes_the_parent_when_all_its_items_are_done(
+    linear_ws: Workspace, fake_linear: FakeLinear
+) -> None:
+    linear_ws.configure(defaults={"parent": True})
+    linear_ws.push()
+    parent = linear_parents(fake_linear)[0]
+    for key in fake_linear.children(parent):
+        fake_linear.edit(key, state="Done")
+    linear_ws.status(TODAY)
+    [found] = [i for i in fake_linear.issues() if i["identifier"] == parent]
+    assert found["stateType"] == "completed"

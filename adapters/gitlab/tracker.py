@@ -252,6 +252,14 @@ class GitLabTracker:
         data = self.client.put(f"close {ref.key}", url, {"state_event": "close"})
         return self._wrote(path, data)
 
+    def reopen(self, ref: IssueRef, comment: str) -> RemoteIssue:
+        """A note, then reopen. Reopening an open issue succeeds."""
+        path, iid = parse_key(ref.key)
+        url = _issue_url(path, iid)
+        self.client.post(f"comment on {ref.key}", f"{url}/notes", {"body": comment})
+        data = self.client.put(f"reopen {ref.key}", url, {"state_event": "reopen"})
+        return self._wrote(path, data)
+
     def comment(self, ref: IssueRef, text: str, mention: str | None) -> None:
         """A note (`pmsync remind`); `mention` is a GitLab username, notified by `@`."""
         path, iid = parse_key(ref.key)

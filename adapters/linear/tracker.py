@@ -356,14 +356,25 @@ class LinearTracker:
             raise NotFound(f"{ref.key} no longer exists in Linear or is not visible")
         if current.state == "closed":
             return current
-        ref = current.ref
+        return self._move(current.ref, self._config.prune_state, comment, "close")
+
+    def complete(self, ref: IssueRef, comment: str) -> RemoteIssue:
+        """Comment and move to the team's first completed state (a parent whose items
+        are all closed; `close` is for work dropped)."""
+        return self._move(ref, "completed", comment, "complete")
+
+    def reopen(self, ref: IssueRef, comment: str) -> RemoteIssue:
+        """Comment and move to the team's first unstarted state, in one request."""
+        return self._move(ref, "unstarted", comment, "reopen")
+
+    def _move(self, ref: IssueRef, kind: str, comment: str, verb: str) -> RemoteIssue:
         team = self._team(ref.key.split("-", 1)[0])
-        state = team.first_state(self._config.prune_state)
+        state = team.first_state(kind)
         if state is None:
-            raise TrackerError(f"Linear team {team.key} has no {self._config.prune_state} state")
+            raise TrackerError(f"Linear team {team.key} has no {kind} state")
         variables = {"id": ref.id or ref.key, "comment": {"issueId": ref.id or ref.key,
                      "body": comment}, "input": {"stateId": state.id}}  # fmt: skip
-        data = self._client.run(f"close {ref.key}", q.CLOSE, variables, mutation=True)
+        data = self._client.run(f"{verb} {ref.key}", q.CLOSE, variables, mutation=True)
         return self._wrote(data["issueUpdate"]["issue"])
 
 

@@ -185,6 +185,15 @@ class TrackerContract:
         extra = getattr(backend, "catch_up_requests", 0)
         assert backend.requests() - before <= 2 + extra
 
+    def test_a_closed_issue_reopens(self, backend: Backend, tracker: Tracker) -> None:
+        reopen = getattr(tracker, "reopen", None)
+        if reopen is None:
+            pytest.skip("this tracker cannot reopen issues")
+        [made] = created(tracker.create([draft(1, backend.container)]))
+        tracker.close(made.issue.ref, "pmsync: ticked done")
+        assert reopen(made.issue.ref, "pmsync: unticked").state == "open"
+        assert managed(tracker, backend.container)["item-1"].state == "open"
+
     # --- parent issues (defaults.parent; pmsync.sync.parents) --------------------------
 
     def parent(self, tracker: Tracker, container: str) -> IssueRef:
