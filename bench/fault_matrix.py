@@ -36,7 +36,12 @@ from tests.test_faults import (  # noqa: E402
     run_edit_cell,
     tally,
 )
-from tests.test_parent_faults import parent_cells, run_parent_cell  # noqa: E402
+from tests.test_parent_faults import (  # noqa: E402
+    PARENT_CRASHES,
+    crash_at_parent,
+    parent_cells,
+    run_parent_cell,
+)
 
 Row = tuple[str, str]  # tracker, fault
 
@@ -81,6 +86,11 @@ def crashes(fakes: dict[str, FakeServer], scratch: Path) -> list[Cell]:
         unit = "bulk creates of 50" if batched else "creates"
         where = f"after {k} {unit}" + (" + commit" if after_commit else "")
         done.append(Cell(tracker, "SIGKILL", where, 2, result.duplicates, result.lost))
+    for n, (tracker, after_commit) in enumerate(PARENT_CRASHES):
+        fake = fakes[tracker]
+        fake.reset()  # type: ignore[attr-defined]
+        done.append(crash_at_parent(make_run(scratch / f"parent-crash-{n}", tracker, fake),
+                                    after_commit))  # fmt: skip
     return done
 
 

@@ -7,6 +7,7 @@ these rows too."""
 from __future__ import annotations
 
 import re
+import signal
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from tests.fakes.jira import FakeJira
 from tests.fakes.jira_hierarchy import children_of as jira_children
 from tests.fakes.linear import FakeLinear
 from tests.fakes.server import FakeServer
+from tests.test_crash import kill_on_create, start_push
 from tests.test_faults import (
     GITLAB_PROJECT,
     ITEMS,
@@ -159,3 +161,42 @@ def test_parent_fault_matrix(
     run = make_run(tmp_path, tracker, tracker_fake)
     cell = run_parent_cell(run, Cell(tracker, fault, step))
     assert (cell.duplicates, cell.lost, cell.notes) == (0, 0, [])
+
+
+# --- SIGKILL while the parent is created -----------------------------------------------
+
+PARENT_CRASHES = [(t, a) for t in ("github", "jira", "linear", "gitlab") for a in (False, True)]
+
+
+@pytest.mark.parametrize(
+    ("tracker_fake", "after_commit"),
+    [pytest.param(t, a, id=f"{t}{'-after-commit' if a else ''}") for t, a in PARENT_CRASHES],
+    indirect=["tracker_fake"],
+)
+def test_sigkill_at_the_parent_create_then_rerun_makes_one_parent(
+    tmp_path: Path, tracker_fake: FakeServer, after_commit: bool
+) -> None:
+    tracker = tracker_name(tracker_fake)
+    cell = crash_at_parent(make_run(tmp_path, tracker, tracker_fake), after_commit)
+    assert (cell.duplicates, cell.lost, cell.notes) == (0, 0, [])
+
+
+def crash_at_parent(run: Run, after_commit: bool) -> Cell:
+    """pmsync is killed (SIGKILL) at its parent's create, before or after the tracker
+    committed it; the next push finds or creates exactly one parent and links every item."""
+    text = postmortem(ITEMS)
+    run.write(text)
+    run.push()
+    set_parent(run)
+    with kill_on_create(run.fake, 0, after_commit=after_commit) as victim:
+        victim.append(start_push(run))
+        victim[0].communicate(timeout=60)
+    run.push()
+    where = "parent create" + (" + commit" if after_commit else "")
+    cell = Cell(run.tracker, "SIGKILL", where, 3)
+    if victim[0].returncode != -signal.SIGKILL:
+        cell.notes.append("not killed")
+    result = tally(run, item_ids(text))
+    cell.duplicates, cell.lost = result.duplicates, result.lost
+    cell.notes.extend(parent_problems(run))
+    return cell
