@@ -36,7 +36,7 @@ from pmsync.plan.parents import (
 )
 from pmsync.plan.planner import Change, Plan
 from pmsync.state.store import IssueRecord, Journal, ParentRecord, SyncState, utcnow
-from pmsync.sync.group import Outcome, list_by_item
+from pmsync.sync.group import Outcome, is_fatal, list_by_item
 
 DONE_COMMENT = "pmsync: every action item of this postmortem is closed, so it is closed."
 REOPEN_COMMENT = "pmsync: an action item of this postmortem is open again, so it is reopened."
@@ -58,6 +58,7 @@ class ParentStep:
     listed: dict[str, RemoteIssue] | None = None  # shared with the item push's reconcile
     no_children: bool = False  # the tracker said it has no native children
     unanswered: set[str] = field(default_factory=set)  # creates of this run with no answer
+    stopped: bool = False  # a fatal error: the parents' other writes wait for the next run
 
     # --- the steps -----------------------------------------------------------------
 
@@ -286,10 +287,13 @@ class ParentStep:
     # --- plumbing --------------------------------------------------------------------
 
     def _write(self, what: str, fn: Callable[[], object]) -> bool:
+        if self.stopped:
+            return False  # a bad token or a long limit: no later write would succeed
         try:
             return fn() is not False
         except TrackerError as exc:
             self.warnings.append(f"could not {what}: {exc}")
+            self.stopped = is_fatal(exc)
             return False
 
     def _record(self, spec: ParentSpec) -> ParentRecord:
