@@ -30,7 +30,7 @@ from pmsync.status.refresh import StatusRow, record_history, refresh_status, sta
 from pmsync.status.writeback import LineEdit, tick_to_write, write_back
 from pmsync.sync.engine import apply_plan
 from pmsync.sync.group import Outcome
-from pmsync.sync.parents import plan_pending, refresh_parents
+from pmsync.sync.parents import plan_pending, refresh_parents, retire_parents
 from pmsync.workflows import refusal, unguarded_jobs, workflow_files
 
 Sleep = Callable[[float], None]
@@ -150,6 +150,7 @@ def push_command(
         for warning in plan.warnings:
             announce(warning)
         record_documents(state, documents, resolution.retired)
+        retire_parents(state, (doc.key for doc in documents), plan)
         connect = TrackerConnector(config, env, announce, sleep)
         journal = Journal(path) if plan.writes_needed or plan_pending(plan, state) else None
         try:

@@ -178,3 +178,19 @@ def test_the_dashboard_groups_items_by_parent_with_a_link(
     for parent in parents(fake_github):
         assert f"{REPO}#{parent.number}</a> Postmortem: " in section
     assert section.count('<span class="badge open">') == ITEMS
+
+
+def test_turning_parent_off_leaves_the_parents_alone_in_push_and_status(
+    ws: Workspace, fake_github: FakeGitHub
+) -> None:
+    with_parent(ws)
+    push(ws)
+    with_parent(ws, on=False)
+    fake_github.reset_log()
+    assert push(ws) == {"unchanged": ITEMS} and fake_github.requests == []
+    [parent] = [p for p in parents(fake_github) if "Outage Postmortem" in p.title]
+    for number in children_of(fake_github, REPO, parent.number):
+        fake_github.close_issue(REPO, number)
+    ws.status(date(2024, 7, 1))
+    assert fake_github.count("PATCH") == 0 and fake_github.count("POST") == 0
+    assert fake_github.issues(REPO)[parent.number - 1].state == "open"

@@ -11,8 +11,9 @@ from pmsync.adapters.base import RetryPolicy
 from pmsync.config import Config
 from pmsync.model import ActionItem, Postmortem
 from pmsync.plan.planner import plan_changes
-from pmsync.state.store import Journal, SyncState, load_state, save_state
+from pmsync.state.store import Journal, Status, SyncState, load_state, save_state
 from pmsync.sync.engine import apply_plan
+from pmsync.sync.parents import refresh_parents, retire_parents
 from tests.adapters.memory import MemoryStore, MemoryTracker
 
 CONFIG = Config.model_validate({"github": {"repo": "acme/ops"}})
@@ -140,6 +141,13 @@ def test_turning_parent_off_leaves_the_parent_alone() -> None:
     sent = store.requests
     push(store, state, doc(item(1), parent=False))
     assert store.requests == sent and store.issues == before.issues
+    retire_parents(state, ["outage-2024-06-01"], plan_changes([doc(item(1), parent=False)],
+                                                              state, CONFIG))  # fmt: skip
+    state.items["item-1"].status = Status(state="closed")  # as status would read it
+    assert refresh_parents(state, lambda name: MemoryTracker(store, RetryPolicy()), True) == []
+    assert store.requests == sent  # status leaves it alone too
+    push(store, state, doc(item(1)))  # on again: it is the same parent
+    assert len(parents(store)) == 1 and state.parents["outage-2024-06-01"].active
 
 
 def test_a_crash_after_the_parent_create_keeps_it_through_the_journal(tmp_path: Path) -> None:

@@ -168,7 +168,7 @@ def parent_pending(spec: ParentSpec, state: SyncState) -> bool:
     """Whether `after` would write anything for `spec` (pure: decides whether a group
     with no item to write connects to its tracker at all)."""
     record = state.parents.get(spec.doc_key)
-    if record is None or record.issue is None:
+    if record is None or record.issue is None or not record.active:
         return True
     if record.native and any(i not in record.linked for i in linkable(spec, state)):
         return True

@@ -111,6 +111,8 @@ class ParentRecord(Model):
     linked: list[str] = Field(default_factory=list)
     native: bool = True
     closed: bool = False  # as pmsync last set it
+    # False: its postmortem no longer asks for a parent; status leaves it alone
+    active: bool = True
 
 
 class DocumentRecord(Model):

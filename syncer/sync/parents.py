@@ -122,6 +122,9 @@ class ParentStep:
         """(the parent's issue if known, whether to create it)."""
         record = self.state.parents.get(spec.doc_key)
         if record is not None and record.issue is not None:
+            if not record.active:  # its postmortem asks for it again
+                record.active = True
+                self._save(spec.doc_key, record)
             return record.issue.ref(), False
         if spec.doc_key in self.unanswered:
             return None, False  # never re-sent in the run: the next one looks for it
@@ -343,7 +346,7 @@ def refresh_parents(
     groups: dict[tuple[str, str], list[ParentSpec]] = {}
     for key, record in state.parents.items():
         spec = spec_of_record(key, record, close_when_done)
-        if record.issue is not None and checklist_pending(spec, record, state):
+        if record.active and record.issue is not None and checklist_pending(spec, record, state):
             groups.setdefault((record.tracker, record.container), []).append(spec)
     lines = []
     for (name, container), specs in groups.items():
@@ -355,6 +358,16 @@ def refresh_parents(
         step.refresh()
         lines.extend(f"{name} {container}: {line}" for line in (*step.done, *step.warnings))
     return lines
+
+
+def retire_parents(state: SyncState, parsed: Iterable[str], plan: Plan) -> None:
+    """Postmortems read in this push that no longer ask for a parent: their parents are
+    left as they are, and `status` stops keeping their checklists."""
+    wanted = {spec.doc_key for spec in plan.parents}
+    for key in parsed:
+        record = state.parents.get(key)
+        if record is not None and record.active and key not in wanted:
+            record.active = False
 
 
 def rebuild_parents(
