@@ -133,10 +133,11 @@ def _plan_document(
     limit = config.parser.max_items
     kept = {id(item) for item in items[:limit]}
     changes = [
-        _plan_item(doc, m.item, m.record_id, records.get(m.record_id or ""), config)
+        _noted(_plan_item(doc, m.item, m.record_id, records.get(m.record_id or ""), config),
+               m.note)
         for m in matches
         if id(m.item) in kept and not _skipped(m.item, m.record_id, config)
-    ]
+    ]  # fmt: skip
     if len(items) > limit:
         return changes
     tracker = tracker_of(doc, config)
@@ -155,6 +156,11 @@ def _plan_document(
             )
         )
     return changes
+
+
+def _noted(change: Change, note: str | None) -> Change:
+    """The change with the matcher's reason for not pairing its item (if any)."""
+    return _replace(change, warnings=(*change.warnings, note)) if note else change
 
 
 def _skipped(item: ActionItem, record_id: str | None, config: Config) -> bool:
