@@ -36,42 +36,11 @@ SIMILARITY = 0.7
 # Two candidates closer than this to the best one: the pairing is a guess, not made.
 MARGIN = 0.15
 _WORD = re.compile(r"[^\W_]+")
-_STOPWORDS = frozenset(
-    [
-        "a",
-        "an",
-        "the",
-        "of",
-        "for",
-        "to",
-        "in",
-        "on",
-        "at",
-        "by",
-        "with",
-        "and",
-        "or",
-        "from",
-        "into",
-        "onto",
-        "as",
-        "is",
-        "are",
-        "be",
-        "it",
-        "its",
-        "this",
-        "that",
-        "these",
-        "those",
-        "all",
-        "any",
-        "each",
-        "every",
-        "our",
-        "we",
-    ]
-)
+_STOPWORDS = frozenset((
+    "a", "an", "the", "of", "for", "to", "in", "on", "at", "by", "with", "and", "or", "from",
+    "into", "onto", "as", "is", "are", "be", "it", "its", "this", "that", "these", "those",
+    "all", "any", "each", "every", "our", "we",
+))  # fmt: skip
 
 
 @dataclass(frozen=True)
