@@ -26,7 +26,8 @@ class ActionItem:
     owner: str | None = None
     priority: str | None = None
     done: bool = False
-    links: tuple[str, ...] = ()
+    links: tuple[str, ...] = ()  # issue references in an issue position: adoptable
+    references: tuple[str, ...] = ()  # issue references in its prose: reported only
     content_hash: str = ""
     # The parser rule that took it ("list item", "plain line"…): for `parse --explain` and
     # `check`, never part of its identity or content.
@@ -44,6 +45,7 @@ class ActionItem:
             "priority": self.priority,
             "done": self.done,
             "links": list(self.links),
+            "references": list(self.references),
             "line": self.line,
         }
 

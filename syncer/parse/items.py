@@ -14,7 +14,7 @@ from datetime import date
 
 from pmsync.model import ActionItem, ParseWarning, Section
 from pmsync.parse.dates import find_due, parse_due
-from pmsync.parse.links import find_links
+from pmsync.parse.links import split_links
 from pmsync.parse.owners import find_owner, lead_owner
 from pmsync.parse.text import Entry, find_priority, item_name, item_title, plain_text
 from pmsync.plan.identity import content_hash, item_id, normalize_text
@@ -113,6 +113,8 @@ def _item(
 ) -> ActionItem:
     owner = owner or find_owner(plain_text(entry.body))
     priority = entry.priority or find_priority(entry.body)
+    placed, mentioned = split_links(entry.body)
+    links = tuple(dict.fromkeys((*entry.links, *placed)))
     return ActionItem(
         id=key,
         title=title,
@@ -123,7 +125,8 @@ def _item(
         owner=owner,
         priority=priority,
         done=entry.done or bool(_DONE_MARK.search(entry.head)),
-        links=tuple(dict.fromkeys((*entry.links, *find_links(entry.body)))),
+        links=links,
+        references=tuple(r for r in mentioned if r not in links),
         content_hash=content_hash(title, entry.body, due, owner, priority),
         rule=entry.rule,
     )

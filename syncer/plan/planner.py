@@ -199,7 +199,22 @@ def _plan_item(
     adopted = adoptable_ref(item.links, tracker, config)
     if adopted is not None:
         return _replace(base, action="adopt", issue=adopted)
-    return base
+    return _mentioning(base, item, config)
+
+
+def _mentioning(change: Change, item: ActionItem, config: Config) -> Change:
+    """A create whose item mentions an issue of its tracker in its prose ("the crash
+    fixed in #1"): said, since only an issue position adopts (see `parse.links`)."""
+    mentioned = adoptable_ref(item.references, change.tracker, config)
+    if mentioned is None:
+        return change
+    note = (
+        f"{change.doc_path}:{item.line}: '{item.title}' mentions {mentioned.key} in its "
+        "text: a reference, not its issue, so a new issue is created; to track it in "
+        f"{mentioned.key} instead, write 'Tracked in {mentioned.key}' or put it in a "
+        "Ticket column"
+    )
+    return _replace(change, warnings=(*change.warnings, note))
 
 
 def _compare(base: Change, record: ItemRecord, result: DraftResult) -> Change:
