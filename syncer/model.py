@@ -70,6 +70,9 @@ class Postmortem:
     items: tuple[ActionItem, ...]
     warnings: tuple[ParseWarning, ...] = ()
     front_matter: dict[str, Any] = field(default_factory=dict)
+    # False when the parser stopped reading early (parser.max_items): nothing about the
+    # items past that point may be concluded (none is "gone").
+    whole: bool = True
 
     def to_json(self) -> dict[str, Any]:
         return {

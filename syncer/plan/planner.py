@@ -101,6 +101,11 @@ def plan_changes(
                 f"first {limit} are pushed and none of its issues is closed; raise "
                 "parser.max_items if they are all real"
             )
+        elif not doc.whole:
+            plan.warnings.append(
+                f"{doc.path}: too long to read whole for parser.max_items ({limit}): only "
+                "the items read are pushed and none of its issues is closed"
+            )
         plan.changes.extend(_plan_document(doc, items, records, config))
     return plan
 
@@ -138,7 +143,7 @@ def _plan_document(
         for m in matches
         if id(m.item) in kept and not _skipped(m.item, m.record_id, config)
     ]  # fmt: skip
-    if len(items) > limit:
+    if len(items) > limit or not doc.whole:
         return changes
     tracker = tracker_of(doc, config)
     for key in gone:
