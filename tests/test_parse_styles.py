@@ -182,6 +182,28 @@ def test_a_label_only_item_in_a_list_of_labelled_items_is_an_item() -> None:
     assert titles == ["Patch the config", "Train engineers", "Add a canary"]
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        # last in a list beside a section's label bullet, nothing after it
+        "# PM\n\n- **Action items:**\n  - Fix the index\n- **Add a canary:**\n",
+        # the same with a heading after it
+        "# PM\n\n- **Action items:**\n  - Fix the index\n- **Add a canary:**\n\n## Timeline\n",
+        # numbered on from the list above, alone after a note
+        "# PM\n\n## Tasks\n\n1. **Fix the index:**\n   - nightly\n\nA note.\n\n"
+        "6. **Add a canary:**\n",
+    ],
+)
+def test_a_label_bullet_heading_nothing_is_an_item(text: str) -> None:
+    titles = [i.title for i in parse_postmortem(text, "pm.md").items]
+    assert titles == ["Fix the index", "Add a canary"]
+
+
+def test_a_label_bullet_over_text_still_heads_it() -> None:
+    text = "# PM\n\n- **Action items:**\n  - Fix the index\n- **Resolution:**\n\nWe restarted.\n"
+    assert [i.title for i in parse_postmortem(text, "pm.md").items] == ["Fix the index"]
+
+
 def test_parse_reads_past_front_matter_of_a_site_generator(tmp_path: Path) -> None:
     from typer.testing import CliRunner
 
