@@ -32,6 +32,7 @@ from pmsync.parse.front_matter import read_front_matter
 from pmsync.parse.items import MAX_ITEM_TEXT as MAX_ITEM_TEXT  # re-exported
 from pmsync.parse.items import build_items
 from pmsync.parse.nodes import Node
+from pmsync.parse.owners import organisations_of
 from pmsync.parse.region import first_heading, parse_start
 from pmsync.parse.sections import block_entries, section_blocks
 from pmsync.parse.text import plain_text
@@ -165,7 +166,7 @@ def parse_postmortem(
         for block, entries, _ in block_entries(section_blocks(nodes, synonyms.kind))
         for entry in entries
     )
-    items = build_items(pairs, key, incident, warnings, max_items)
+    items = build_items(pairs, key, incident, warnings, max_items, organisations_of(lines))
     return Postmortem(
         path=path,
         key=key,
