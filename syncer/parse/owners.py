@@ -215,7 +215,7 @@ def _first_word(text: str) -> str:
 
 
 _ORG_SUFFIX = re.compile(
-    r"\b(?:labs?|inc|incorporated|llc|ltd|limited|gmbh|ag|sa|bv|corp|corporation|company|co"
+    r"\S,?\s+(?:labs?|inc|incorporated|llc|ltd|limited|gmbh|ag|sa|bv|corp|corporation|company|co"
     r"|foundation|technologies|cooperative|co-op|plc|pty)\.?$",
     re.IGNORECASE,
 )
