@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -93,9 +94,9 @@ _SETEXT = re.compile(r"^ {0,3}(?:=+|-+)\s*$")
 _HTML_START = re.compile(r"\s*(?:<!doctype\s+html|<html[\s>])", re.IGNORECASE)
 # Lines holding a year (a full date needs one), and those naming the incident's time.
 INCIDENT_DATE_SCAN = 200_000  # characters
-_DATED_LINE = re.compile(r"(?m)^.*\b(?:19|20)\d\d\b.*$")
+_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 _INCIDENT_LINE = re.compile(
-    r"(?im)^.*\b(?:duration|start(?:ed)?|began|date|occurred)\b.*\b(?:19|20)\d\d\b.*$"
+    r"(?i).*\b(?:duration|start(?:ed)?|began|date|occurred)\b.*\b(?:19|20)\d\d\b"
 )
 
 
@@ -276,9 +277,21 @@ def _incident_date(front_matter: dict[str, Any], lines: list[str]) -> date | Non
         return explicit
     # The incident's date is written near the top; a pasted log further down must not
     # cost a date search on each of its lines.
-    text = "\n".join(lines)[:INCIDENT_DATE_SCAN]
-    for match in _INCIDENT_LINE.finditer(text):
-        found = next(full_dates(match.group(0)), None)
+    dated = list(_dated_lines("\n".join(lines)[:INCIDENT_DATE_SCAN]))
+    for line in dated:
+        found = next(full_dates(line), None) if _INCIDENT_LINE.match(line) else None
         if found:
             return found
-    return next((d for match in _DATED_LINE.finditer(text) for d in full_dates(match[0])), None)
+    return next((d for line in dated for d in full_dates(line)), None)
+
+
+def _dated_lines(text: str) -> Iterator[str]:
+    """The lines of `text` holding a year, in order (found from the years: one scan)."""
+    end = -1
+    for year in _YEAR.finditer(text):
+        if year.start() <= end:
+            continue  # a second year on a line already given
+        start = text.rfind("\n", 0, year.start()) + 1
+        end = text.find("\n", year.end())
+        end = len(text) if end < 0 else end
+        yield text[start:end]
