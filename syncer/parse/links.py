@@ -28,6 +28,9 @@ if TYPE_CHECKING:
 _HINT = re.compile("|".join(f"(?:{spec.refs.hint})" for spec in TRACKERS.values()))
 # How far around a reference its position is read (keeps a long line linear).
 _REACH = 120
+# References are looked for in this much of a text (an item's is cut there anyway): a
+# pasted 400 KB cell costs no more than an item.
+_SCAN = 20_000
 _TRACKING = re.compile(
     r"(?:\b(?:tracked|tracking|followed\s+up|filed|logged|raised)"
     r"(?:\s+(?:in|as|by|at|under|on|via|with))?(?:\s+(?:issue|ticket|bug))?\s*:?"
@@ -67,6 +70,7 @@ def find_links(text: str, *, column: bool = False) -> tuple[str, ...]:
 def split_links(text: str, *, column: bool = False) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(references in an issue position, the others) in `text`, each issue once (see
     the module docstring). In a references column every reference is in position."""
+    text = text[:_SCAN]
     if not _HINT.search(text):
         return (), ()
     found = sorted(
