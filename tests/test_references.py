@@ -72,3 +72,15 @@ def test_status_reads_the_recorded_issue_not_a_closed_copy_of_its_marker(
     fake_github.close_issue(REPO, probe.number)
     rows = {r.title: r for r in ws.status(date(2024, 6, 22)).rows}
     assert rows[probe.title].state == "closed"
+
+
+def test_parse_explain_tells_an_items_issue_from_its_references() -> None:
+    from pmsync.parse.explain import explain_postmortem
+
+    text = (
+        "# PM\n\n## Tasks\n\n- Add a regression test for the crash fixed in acme/ops#1\n"
+        "- Add alerts (tracked in acme/ops#2)\n"
+    )
+    notes = {note.line: note.text for note in explain_postmortem(text, "pm.md")}
+    assert notes[5].endswith("; references acme/ops#1 (not its issue)")
+    assert notes[6].endswith("; its issue acme/ops#2")
