@@ -22,6 +22,7 @@ clear; otherwise the item is created and the plan says why (`Match.note`):
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -80,22 +81,23 @@ def _pair_by_similarity(
     """Best-first pairing of new items with gone records → (item id → record id, item
     id → why it was not paired). A pair is made only when neither side has a rival
     within MARGIN of it."""
-    if not items or not leftover:
-        return {}, {}
-    scores = {
-        (item.id, key): title_similarity(item.title, records[key].title)
-        for item in items
-        for key in leftover
-    }
+    likely = _likely_pairs(items, leftover, records)
     titles = {item.id: item for item in items}
+    rivals: dict[str, list[tuple[float, str, str]]] = {}  # item or record id → its pairs
+    for pair in likely:
+        rivals.setdefault(pair[1], []).append(pair)
+        rivals.setdefault(pair[2], []).append(pair)
     paired: dict[str, str] = {}
     notes: dict[str, str] = {}
-    for (item_id, key), score in sorted(scores.items(), key=lambda kv: -kv[1]):
-        if score < SIMILARITY:
-            break
+    for score, item_id, key in likely:
         if item_id in paired or item_id in notes or key in paired.values():
             continue
-        note = _unclear(titles[item_id], key, records, scores, paired)
+        close = [
+            (s, i, k) for s, i, k in (*rivals[item_id], *rivals[key])
+            if (i, k) != (item_id, key) and score - s < MARGIN
+            and i not in paired and k not in paired.values()
+        ]  # fmt: skip
+        note = _unclear(titles[item_id], records[key], bool(close))
         if note is None:
             paired[item_id] = key
         else:
@@ -103,24 +105,21 @@ def _pair_by_similarity(
     return paired, notes
 
 
-def _unclear(
-    item: ActionItem,
-    key: str,
-    records: dict[str, ItemRecord],
-    scores: dict[tuple[str, str], float],
-    paired: dict[str, str],
-) -> str | None:
-    """Why pairing `item` with record `key` would be a guess, or None when it is clear."""
-    record = records[key]
-    best = scores[(item.id, key)]
-    rivals = [
-        other
-        for (item_id, other), score in scores.items()
-        if score >= SIMILARITY and best - score < MARGIN and (item_id, other) != (item.id, key)
-        and (item_id == item.id or other == key) and item_id not in paired
-        and other not in paired.values()
-    ]  # fmt: skip
-    if rivals:
+def _likely_pairs(
+    items: list[ActionItem], leftover: list[str], records: dict[str, ItemRecord]
+) -> list[tuple[float, str, str]]:
+    """(score, item id, record id) of the pairs alike enough to be one item, best first."""
+    scored = (
+        (title_similarity(item.title, records[key].title), item.id, key)
+        for item in items
+        for key in leftover
+    )
+    return sorted((pair for pair in scored if pair[0] >= SIMILARITY), key=lambda p: -p[0])
+
+
+def _unclear(item: ActionItem, record: ItemRecord, rivalled: bool) -> str | None:
+    """Why pairing `item` with `record` would be a guess, or None when it is clear."""
+    if rivalled:
         return (
             f"'{item.title}' is about as like '{record.title}' as another item or issue is: "
             "not paired (a guess could retitle the wrong issue); a new issue is created"
@@ -143,17 +142,25 @@ def title_similarity(one: str, other: str) -> float:
     first, second = _content_words(one), _content_words(other)
     if not first or not second:
         return SequenceMatcher(None, one.casefold(), other.casefold()).ratio()
-    common = sum(1 for word in first if any(_same_word(word, w) for w in second))
-    common = min(common, sum(1 for word in second if any(_same_word(word, w) for w in first)))
+    common = _common_words(first, second)
     shorter = min(len(first), len(second))
     if shorter < 2:
         return 2 * common / (len(first) + len(second))
     return common / shorter
 
 
-def _content_words(text: str) -> list[str]:
+def _common_words(first: tuple[str, ...], second: tuple[str, ...]) -> int:
+    """Words of `first` in `second`, a one-letter typo counting as the same word."""
+    exact = set(first) & set(second)
+    rest = [w for w in second if w not in exact]
+    typos = sum(1 for w in first if w not in exact and any(_same_word(w, o) for o in rest))
+    return len(exact) + min(typos, len(rest))
+
+
+@functools.lru_cache(maxsize=4096)  # each title is compared with every candidate
+def _content_words(text: str) -> tuple[str, ...]:
     words = (w.casefold() for w in _WORD.findall(text))
-    return list(dict.fromkeys(_stem(w) for w in words if w not in _STOPWORDS))
+    return tuple(dict.fromkeys(_stem(w) for w in words if w not in _STOPWORDS))
 
 
 def _stem(word: str) -> str:
@@ -166,9 +173,9 @@ def _stem(word: str) -> str:
 
 
 def _same_word(one: str, other: str) -> bool:
-    """Equal, or one typo apart in a word long enough for that to be a typo."""
-    if one == other:
-        return True
+    """One typo apart, in a word long enough for that to be a typo."""
     if min(len(one), len(other)) < 6 or abs(len(one) - len(other)) > 1:
         return False
+    if len(set(one) ^ set(other)) > 2:
+        return False  # more than one letter apart: no need to align them
     return SequenceMatcher(None, one, other).ratio() >= 0.85
