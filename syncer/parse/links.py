@@ -31,12 +31,13 @@ _REACH = 120
 # References are looked for in this much of a text (an item's is cut there anyway): a
 # pasted 400 KB cell costs no more than an item.
 _SCAN = 20_000
+# Words naming where issues live: generic ones and every registered tracker's name.
+_TRACKER_WORDS = "|".join(("ticket", "issue", "bug", "tracker", *map(re.escape, TRACKERS)))
 _TRACKING = re.compile(
     r"(?:\b(?:tracked|tracking|followed\s+up|filed|logged|raised)"
     r"(?:\s+(?:in|as|by|at|under|on|via|with))?(?:\s+(?:issue|ticket|bug))?\s*:?"
-    r"|\b(?:tickets?|issues?|bugs?|jira|linear|gitlab|github|tracker|follow-?up|epic|story)"
-    r"\s*(?::|#)"
-    r"|[(\[—–|]\s*(?:ticket|issue|bug|jira|linear|gitlab|github|tracker)\b\s*#?"  # "(ticket X)"
+    rf"|\b(?:{_TRACKER_WORDS}|tickets|issues|bugs|follow-?up|epic|story)\s*(?::|#)"
+    rf"|[(\[—–|]\s*(?:{_TRACKER_WORDS})\b\s*#?"  # "(ticket X)"
     r")\s*[(\[]?\s*$",
     re.IGNORECASE,
 )
@@ -49,7 +50,7 @@ _PROSE = re.compile(
 )
 # A link whose text names an issue: "[Issue](…)", "[see issue here](…)", "[ticket](…)".
 _NAMED = re.compile(
-    r"^\s*(?:see\s+)?(?:the\s+|this\s+|our\s+)?(?:tracking\s+|github\s+|jira\s+)?"
+    rf"^\s*(?:see\s+)?(?:the\s+|this\s+|our\s+)?(?:tracking\s+|(?:{_TRACKER_WORDS})\s+)?"
     r"(?:issue|ticket|bug|follow-?up)s?\b",
     re.IGNORECASE,
 )
