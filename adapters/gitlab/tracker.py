@@ -26,7 +26,7 @@ from pmsync.adapters.edits import EditMemo
 from pmsync.adapters.gitlab.client import GitLabClient
 from pmsync.adapters.gitlab.config import GitLabConfig
 from pmsync.adapters.gitlab.values import (
-    REPORTER,
+    PLANNER,
     ROLES,
     dropped,
     merged_labels,
@@ -115,7 +115,7 @@ class GitLabTracker:
         except NotFound:
             raise self._missing(path) from None
         level = access_level(data)
-        if level is not None and level < REPORTER:
+        if level is not None and level < PLANNER:
             self.warnings.append(
                 f"the token's user is {ROLES.get(level, level)} in {path}: GitLab drops "
                 "labels, assignees and due dates; give it at least the Reporter role"
@@ -250,6 +250,12 @@ class GitLabTracker:
         self.client.post(f"comment on {ref.key}", f"{url}/notes", {"body": comment})
         data = self.client.put(f"close {ref.key}", url, {"state_event": "close"})
         return self._wrote(path, data)
+
+    def comment(self, ref: IssueRef, text: str, mention: str | None) -> None:
+        """A note (`pmsync remind`); `mention` is a GitLab username, notified by `@`."""
+        path, iid = parse_key(ref.key)
+        body = f"@{mention.lstrip('@')} {text}" if mention else text
+        self.client.post(f"comment on {ref.key}", f"{_issue_url(path, iid)}/notes", {"body": body})
 
     # --- people -----------------------------------------------------------------------
 

@@ -15,9 +15,10 @@ from pmsync.model import IssueDraft, IssueRef, RemoteIssue
 TRACKER = "gitlab"
 _KEY = re.compile(r"^([\w.-]+(?:/[\w.-]+)+)#(\d+)$")
 _URL = re.compile(r"^(https?://[^/\s]+(?::\d+)?)/([\w.-]+(?:/[\w.-]+)+?)(?:/-)?/issues/(\d+)\b")
-# Access levels (GitLab's Members API): what pmsync needs is Reporter (labels, assignees,
-# due dates on create; editing and closing issues).
-REPORTER = 20
+# Access levels (GitLab's Members API). pmsync needs Reporter, or Planner (GitLab 17.7+,
+# below Reporter in number, with the same rights on issues): a lower role's labels,
+# assignees and due dates are dropped, and it edits and closes only its own issues.
+PLANNER, REPORTER = 15, 20
 ROLES = {10: "Guest", 15: "Planner", 20: "Reporter", 30: "Developer", 40: "Maintainer",
          50: "Owner"}  # fmt: skip
 
