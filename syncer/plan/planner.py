@@ -103,6 +103,11 @@ def plan_changes(
                 f"first {limit} are pushed and none of its issues is closed; raise "
                 "parser.max_items if they are all real"
             )
+        elif not doc.whole:
+            plan.warnings.append(
+                f"{doc.path}: too long to read whole for parser.max_items ({limit}): only "
+                "the items read are pushed and none of its issues is closed"
+            )
         plan.changes.extend(_plan_document(doc, items, records, config))
     plan.parents = plan_parents(docs, _listed(plan.changes), config)
     return plan
@@ -145,11 +150,12 @@ def _plan_document(
     limit = config.parser.max_items
     kept = {id(item) for item in items[:limit]}
     changes = [
-        _plan_item(doc, m.item, m.record_id, records.get(m.record_id or ""), config)
+        _noted(_plan_item(doc, m.item, m.record_id, records.get(m.record_id or ""), config),
+               m.note)
         for m in matches
         if id(m.item) in kept and not _skipped(m.item, m.record_id, config)
-    ]
-    if len(items) > limit:
+    ]  # fmt: skip
+    if len(items) > limit or not doc.whole:
         return changes
     tracker = tracker_of(doc, config)
     for key in gone:
@@ -167,6 +173,11 @@ def _plan_document(
             )
         )
     return changes
+
+
+def _noted(change: Change, note: str | None) -> Change:
+    """The change with the matcher's reason for not pairing its item (if any)."""
+    return _replace(change, warnings=(*change.warnings, note)) if note else change
 
 
 def _skipped(item: ActionItem, record_id: str | None, config: Config) -> bool:
@@ -205,7 +216,22 @@ def _plan_item(
     adopted = adoptable_ref(item.links, tracker, config)
     if adopted is not None:
         return _replace(base, action="adopt", issue=adopted)
-    return base
+    return _mentioning(base, item, config)
+
+
+def _mentioning(change: Change, item: ActionItem, config: Config) -> Change:
+    """A create whose item mentions an issue of its tracker in its prose ("the crash
+    fixed in #1"): said, since only an issue position adopts (see `parse.links`)."""
+    mentioned = adoptable_ref(item.references, change.tracker, config)
+    if mentioned is None:
+        return change
+    note = (
+        f"{change.doc_path}:{item.line}: '{item.title}' mentions {mentioned.key} in its "
+        "text: a reference, not its issue, so a new issue is created; to track it in "
+        f"{mentioned.key} instead, write 'Tracked in {mentioned.key}' or put it in a "
+        "Ticket column"
+    )
+    return _replace(change, warnings=(*change.warnings, note))
 
 
 def _compare(base: Change, record: ItemRecord, result: DraftResult) -> Change:
