@@ -28,7 +28,7 @@ from pmsync.state.store import DocumentRecord, Journal, SyncState, load_state, l
 from pmsync.status.refresh import StatusRow, record_history, refresh_status, status_rows
 from pmsync.status.writeback import LineEdit, tick_to_write, write_back
 from pmsync.sync.engine import apply_plan
-from pmsync.sync.group import Outcome
+from pmsync.sync.run import Outcome
 
 Sleep = Callable[[float], None]
 T = TypeVar("T")

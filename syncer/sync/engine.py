@@ -18,9 +18,10 @@ from collections.abc import Callable
 
 from pmsync.adapters.base import Tracker, finish_writes
 from pmsync.errors import AuthError, ContainerError, NotFound, TrackerError
-from pmsync.plan.planner import Change, Plan
+from pmsync.plan.changes import Adopt, Change, Create, Plan, Remove, Update, issue_of
 from pmsync.state.store import Journal, SyncState, precise_now
-from pmsync.sync.group import GroupRun, Outcome
+from pmsync.sync.group import push_group
+from pmsync.sync.run import GroupRun, Outcome, as_planned
 
 TrackerFactory = Callable[[str], Tracker]
 
@@ -56,7 +57,7 @@ def apply_plan(
         run = GroupRun(
             tracker, container, state, journal, report, prune=prune, intent_grace=intent_grace
         )
-        run.run(changes)
+        push_group(run, changes)
         for warning in finish_writes(tracker):
             stopped(f"{tracker_name} {container}: {warning}")
         if run.aborted is None:
@@ -72,7 +73,7 @@ def apply_plan(
 def _needs_tracker(changes: list[Change], prune: bool) -> bool:
     # An adoption verifies its issue once (one read), so it needs the tracker too.
     return any(
-        c.action in ("create", "update", "adopt") or (prune and c.action == "remove" and c.issue)
+        isinstance(c, Create | Update | Adopt) or (prune and isinstance(c, Remove) and c.issue)
         for c in changes
     )
 
@@ -86,7 +87,7 @@ def _local_outcomes(
     """Changes that need no tracker call: unchanged, orphan, removed without prune."""
     outcomes = []
     for change in changes:
-        outcome = Outcome(change, change.action, change.issue, warnings=change.warnings)
+        outcome = as_planned(change)
         outcomes.append(outcome)
         report(outcome)
     return outcomes
@@ -95,7 +96,7 @@ def _local_outcomes(
 def _fail_all(
     changes: list[Change], error: str, report: Callable[[Outcome], None]
 ) -> list[Outcome]:
-    outcomes = [Outcome(c, "fail", c.issue, error=error) for c in changes]
+    outcomes = [Outcome(c, "fail", issue_of(c), error=error) for c in changes]
     for outcome in outcomes:
         report(outcome)
     return outcomes
