@@ -18,8 +18,7 @@ def adopt(run: GroupRun, change: Adopt) -> None:
     try:
         remote = run.tracker.get(change.issue)
     except TrackerError as exc:
-        run.fail(change, f"could not verify: {exc}", change.issue)
-        run.stop_on(exc)
+        run.fail(change, exc.about("could not verify: "), change.issue)
         return
     record = adoption_record(change, remote)
     run.save(change.item_id, record)

@@ -58,4 +58,5 @@ def _failed(run: GroupRun, change: Create, failed: Failed) -> Outcome:
         if record is not None and record.issue is None:
             run.save(change.item_id, record.model_copy(update={"intent": None}))
     note = " (it may have been created: the next push reconciles)" if failed.maybe_applied else ""
-    return Outcome(change, "fail", None, error=failed.error + note)
+    failure = TrackerError(failed.error + note, maybe_applied=failed.maybe_applied)
+    return Outcome(change, "fail", None, failure)

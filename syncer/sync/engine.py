@@ -50,7 +50,7 @@ def apply_plan(
         except (AuthError, NotFound) as exc:
             raise ContainerError(f"{tracker_name} {container}: {exc}") from None
         except TrackerError as exc:
-            outcomes.extend(_fail_all(changes, str(exc), report))
+            outcomes.extend(_fail_all(changes, exc, report))
             continue
         record = state.tracker(tracker_name, container)
         tracker.recall(container, record.memo)
@@ -94,9 +94,9 @@ def _local_outcomes(
 
 
 def _fail_all(
-    changes: list[Change], error: str, report: Callable[[Outcome], None]
+    changes: list[Change], error: TrackerError, report: Callable[[Outcome], None]
 ) -> list[Outcome]:
-    outcomes = [Outcome(c, "fail", issue_of(c), error=error) for c in changes]
+    outcomes = [Outcome(c, "fail", issue_of(c), error) for c in changes]
     for outcome in outcomes:
         report(outcome)
     return outcomes

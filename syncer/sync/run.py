@@ -14,6 +14,7 @@ from pmsync.adapters.base import Tracker
 from pmsync.errors import (
     AuthError,
     ContainerError,
+    NotAttempted,
     NotFound,
     RateLimited,
     TrackerError,
@@ -35,8 +36,12 @@ class Outcome:
     change: Change
     action: OutcomeAction
     issue: IssueRef | None = None
-    error: str | None = None
+    failure: TrackerError | None = None  # why the action is "fail"
     warnings: tuple[str, ...] = ()
+
+    @property
+    def error(self) -> str | None:
+        return str(self.failure) if self.failure is not None else None
 
 
 def as_planned(change: Change) -> Outcome:
@@ -72,12 +77,11 @@ class GroupRun:
         if self.journal is not None:
             self.journal.forget(item_id)
 
-    def fail(self, change: Change, exc: TrackerError | str, issue: IssueRef | None) -> None:
+    def fail(self, change: Change, exc: TrackerError, issue: IssueRef | None) -> None:
         """A change the tracker refused (or that failed): reported; a stopping error
         stops the run."""
-        self.emit(Outcome(change, "fail", issue, error=str(exc)))
-        if isinstance(exc, TrackerError):
-            self.stop_on(exc)
+        self.emit(Outcome(change, "fail", issue, exc))
+        self.stop_on(exc)
 
     def stop_on(self, exc: TrackerError, why: str = "") -> None:
         if is_stopping(exc):
@@ -86,7 +90,8 @@ class GroupRun:
     def abort(self, changes: Sequence[Change], error: str) -> None:
         self.aborted = self.aborted or error
         for change in changes:
-            self.emit(Outcome(change, "fail", issue_of(change), error=f"not attempted: {error}"))
+            failure = NotAttempted(f"not attempted: {error}")
+            self.emit(Outcome(change, "fail", issue_of(change), failure))
 
     def refuse_container(self, exc: TrackerError) -> None:
         """A bad token or a container that is not there (wrong repo, project or URL):
