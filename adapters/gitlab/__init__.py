@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from pmsync.adapters.gitlab.config import GitLabConfig
+from pmsync.adapters.gitlab.doctor import diagnose
 from pmsync.adapters.gitlab.refs import GRAMMAR
 from pmsync.adapters.gitlab.tracker import GitLabTracker, connect
 from pmsync.adapters.spec import TrackerSpec
@@ -32,4 +33,5 @@ SPEC = TrackerSpec(
     required=("project",),
     container=container,
     refs=GRAMMAR,
+    diagnose=diagnose,
 )
