@@ -1,8 +1,9 @@
 """One group's run (one tracker + one container): what the steps share, and the one
 place their results go. Every outcome is recorded and reported through `emit`; every
 record is saved to the state and journaled through `save`, right after the write that
-produced it (a crash loses nothing). The first fatal tracker error stops the run: the
-rest of the group is reported "not attempted", and nothing is concluded from it."""
+produced it (a crash loses nothing). An error that would fail everything after it
+stops the run: the rest of the group is reported "not attempted" (`NotAttempted`), and
+nothing is concluded from it."""
 
 from __future__ import annotations
 
