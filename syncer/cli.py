@@ -25,7 +25,8 @@ app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
     rich_markup_mode=None,
-    help="Turn postmortem action items into tracked GitHub or Jira issues, exactly once.",
+    help="Turn postmortem action items into tracker issues (GitHub, Jira, GitLab, Linear), "
+    "exactly once.",
     epilog=EXAMPLES,
     # Locals in a traceback would print the environment and tokens (older typer
     # versions show them by default): off, whatever typer version is installed.
@@ -44,9 +45,11 @@ EXIT_CODES: tuple[tuple[type[PmsyncError], int], ...] = (
     (DeliveryError, EXIT_FAILED),  # a webhook refused or did not answer
 )
 # Command help footers: which environment variables a command reads, and its exit codes.
+# Written out, not built from the registry (that would load every adapter for --help);
+# tests/test_first_contact.py checks that it names every tracker's `*_env` default.
 TOKENS = (
-    "Reads the token variables the config names: github.token_env (default GITHUB_TOKEN); "
-    "jira.token_env and jira.email_env (default JIRA_API_TOKEN, JIRA_EMAIL)."
+    "Reads the token variables the config names (each tracker's `token_env`; defaults: "
+    "GITHUB_TOKEN; JIRA_API_TOKEN and JIRA_EMAIL; GITLAB_TOKEN; LINEAR_API_KEY)."
 )
 EXITS = (
     "Exit: 0 done; 1 some items failed in the tracker (the others are applied and "
@@ -429,13 +432,20 @@ def state_rebuild(paths: PathsArgument = None, config: ConfigOption = None) -> N
     finish(errors)
 
 
-@state_app.command("merge")
+@state_app.command(
+    "merge",
+    epilog="Reads no token. Exit: 0 merged; 2 a state file is unreadable (git: a conflict).",
+)
 def state_merge(
-    base: Annotated[str, typer.Argument(help="The common ancestor (git's %O).")],
-    ours: Annotated[str, typer.Argument(help="Our state; the result is written here (%A).")],
-    theirs: Annotated[str, typer.Argument(help="Their state (%B).")],
+    base: Annotated[str, typer.Argument(metavar="BASE", hidden=True)],
+    ours: Annotated[str, typer.Argument(metavar="OURS", hidden=True)],
+    theirs: Annotated[str, typer.Argument(metavar="THEIRS", hidden=True)],
 ) -> None:
-    """Git merge driver: merge two runs' state files record by record, losing none."""
+    """Git merge driver: merge two runs' state files record by record, losing none.
+
+    BASE: the common ancestor (git's %O); OURS: our state, where the result is written
+    (%A); THEIRS: their state (%B).
+    """
     from pathlib import Path
 
     from pmsync.state.merge import merge_state_files

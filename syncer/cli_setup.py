@@ -163,7 +163,7 @@ def confirm(proposal: Any) -> Any:
 
 @app.command(epilog="Reads no token. Exit: 0 printed; 2 unknown shell.")
 def completion(
-    shell: Annotated[str, typer.Argument(help="bash, zsh, fish or powershell.", metavar="SHELL")],
+    shell: Annotated[str, typer.Argument(metavar="SHELL", hidden=True)],  # the docstring says
 ) -> None:
     """Print the shell completion script for SHELL (bash, zsh, fish, powershell).
 
@@ -189,7 +189,7 @@ config_app = typer.Typer(
 app.add_typer(config_app, name="config")
 
 
-@config_app.command("example")
+@config_app.command("example", epilog="Reads no token. Exit: 0 printed.")
 def config_example() -> None:
     """Print config.example.yaml: every setting, commented (a starting pmsync.yaml)."""
     from importlib.resources import files
@@ -197,7 +197,7 @@ def config_example() -> None:
     typer.echo(files("pmsync").joinpath("config.example.yaml").read_text("utf-8"), nl=False)
 
 
-@config_app.command("schema")
+@config_app.command("schema", epilog="Reads no token. Exit: 0 printed.")
 def config_schema() -> None:
     """Print the JSON Schema of pmsync.yaml (for editors and validators)."""
     from pmsync.schema import schema_text

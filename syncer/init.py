@@ -31,11 +31,15 @@ SKIPPED_DIRS = {"node_modules", "venv", "site-packages", "vendor", "dist", "buil
 MAX_FILES = 5000  # a monorepo's Markdown beyond this is not searched
 SCHEMA_FILE = ".pmsync/config.schema.json"
 
-# git@host:path, ssh://[user@]host[:port]/path, https://[user@]host[:port]/path
+# git@host:path, ssh://[user@]host[:port]/path, https://[user@]host[:port]/path. An
+# HTTPS port is the web server's (kept: host:8443); an SSH port is not (dropped).
 _SCP_LIKE = re.compile(r"^(?:[\w.-]+@)?(?P<host>[\w.-]+):(?!//)(?P<path>.+?)(?:\.git)?/?$")
 _URL = re.compile(
-    r"^(?:ssh|https?|git)://(?:[^@/]+@)?(?P<host>[\w.-]+)(?::\d+)?/(?P<path>.+?)(?:\.git)?/?$"
+    r"^(?P<scheme>ssh|https?|git)://(?:[^@/]+@)?(?P<host>[\w.-]+)(?P<port>:\d+)?"
+    r"/(?P<path>.+?)(?:\.git)?/?$"
 )
+
+_CREDENTIALS = re.compile(r"^(?P<scheme>[a-z][a-z0-9+.-]*://)[^@/]+@", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -57,7 +61,9 @@ def parse_remote(url: str) -> tuple[str, str] | None:
     path = match["path"].strip("/")
     if path.startswith("scm/") or path.startswith("~"):
         return None  # Bitbucket Server and user paths: no tracker pmsync knows
-    return match["host"], path
+    fields = match.groupdict()
+    web_port = fields["port"] or "" if str(fields.get("scheme")).startswith("http") else ""
+    return match["host"] + web_port, path
 
 
 def origin_url(root: Path) -> str | None:
@@ -68,7 +74,10 @@ def origin_url(root: Path) -> str | None:
         )  # fmt: skip
     except (OSError, subprocess.TimeoutExpired):
         return None
-    return done.stdout.strip() or None if done.returncode == 0 else None
+    url = done.stdout.strip() if done.returncode == 0 else ""
+    # A CI clone's remote carries a token (https://oauth2:glpat-…@host/…): never keep it,
+    # the config that names the remote is committed.
+    return _CREDENTIALS.sub(r"\g<scheme>", url) or None
 
 
 def from_remote(remote: str | None) -> tuple[str, dict[str, Any]] | None:

@@ -1,9 +1,10 @@
-"""`pmsync doctor` against the fake GitHub and Jira: good and bad tokens, missing
+"""`pmsync doctor` against the fake GitHub, Jira and GitLab: good and bad tokens, missing
 permissions, and the number of requests it costs (at most 5 per tracker)."""
 
 from __future__ import annotations
 
 import re
+from datetime import datetime, timezone
 from pathlib import Path
 
 from typer.testing import CliRunner
@@ -13,6 +14,7 @@ from pmsync.cli import app
 from pmsync.doctor import diagnose_setup
 from pmsync.state.store import locked
 from tests.fakes.github import FakeGitHub
+from tests.fakes.gitlab import GUEST, PLANNER, FakeGitLab
 from tests.fakes.jira import FakeJira
 from tests.workspace import Workspace, make_workspace
 
@@ -138,3 +140,75 @@ def test_github_projects_due_field(tmp_path: Path, fake_github: FakeGitHub) -> N
                          "due_dates": "project", "project": {**project, "number": 8}})  # fmt: skip
     (missing,) = [d for d in doctor(ws) if not d.ok]
     assert "project acme/8" in missing.what and "Projects: read and write" in missing.fix
+
+
+def gitlab_workspace(tmp_path: Path, fake: FakeGitLab) -> Workspace:
+    return make_workspace(tmp_path, fake.env(), tracker="gitlab", gitlab=fake.config())
+
+
+def test_gitlab_all_good_in_three_requests(tmp_path: Path, fake_gitlab: FakeGitLab) -> None:
+    ws = gitlab_workspace(tmp_path, fake_gitlab)
+    found = doctor(ws)
+    assert failed(found) == []
+    text = "\n".join(d.what for d in found)
+    assert "token accepted (pmsync-bot)" in text and "scopes: api" in text
+    assert "acme/platform/ops: visible; the token's user is Developer" in text
+    assert re.search(r"GitLab rate limit: \d+ of 2000 requests left, resets in \d+ s", text)
+    assert fake_gitlab.count() == 3
+
+
+def test_gitlab_bad_token_and_no_token(tmp_path: Path, fake_gitlab: FakeGitLab) -> None:
+    ws = gitlab_workspace(tmp_path, fake_gitlab)
+    (bad,) = [d for d in doctor(ws, {"GITLAB_TOKEN": "glpat-wrong"}) if not d.ok]
+    assert bad.what == f"GitLab token: rejected by {fake_gitlab.url}"
+    assert "`api` scope" in bad.fix and "$GITLAB_TOKEN" in bad.fix
+    assert fake_gitlab.count() == 1  # stops at the first answer
+    (unset,) = failed(doctor(ws, {}))
+    assert unset == "GitLab token: $GITLAB_TOKEN is not set"
+    assert fake_gitlab.count() == 1  # the unset token costs no request
+
+
+def test_gitlab_role_too_low(tmp_path: Path, fake_gitlab: FakeGitLab) -> None:
+    ws = gitlab_workspace(tmp_path, fake_gitlab)
+    fake_gitlab.add_project(fake_gitlab.initial_projects[0], access=GUEST)
+    (low,) = [d for d in doctor(ws) if not d.ok]
+    assert "the token's user is Guest" in low.what and "drops labels" in low.what
+    assert "Reporter role (or Planner)" in low.fix
+    fake_gitlab.add_project(fake_gitlab.initial_projects[0], access=PLANNER)
+    assert failed(doctor(ws)) == []  # Planner manages issues as Reporter does
+
+
+def test_gitlab_read_only_token_and_unknown_project(
+    tmp_path: Path, fake_gitlab: FakeGitLab
+) -> None:
+    ws = gitlab_workspace(tmp_path, fake_gitlab)
+    fake_gitlab.scopes = {"read_api"}
+    (scope,) = failed(doctor(ws))
+    assert scope == "GitLab token scopes: read_api: no `api` scope, pmsync cannot write"
+    fake_gitlab.scopes, fake_gitlab.token_kind = {"api"}, "oauth"
+    assert failed(doctor(ws)) == []  # an OAuth token's scopes are not reported: not a failure
+    ws.configure(gitlab=fake_gitlab.config(project="acme/nope"))
+    (missing,) = [d for d in doctor(ws) if not d.ok]
+    assert missing.what == "GitLab project acme/nope: not found" and "member" in missing.fix
+
+
+def test_gitlab_low_headroom(tmp_path: Path, fake_gitlab: FakeGitLab) -> None:
+    ws = gitlab_workspace(tmp_path, fake_gitlab)
+    frozen = datetime.now(timezone.utc)
+    fake_gitlab.clock = lambda: frozen  # one rate-limit window for the whole test
+    fake_gitlab.requests_limit = 3  # three requests: none left after the doctor's
+    (low,) = [d for d in doctor(ws) if not d.ok]
+    assert low.what.startswith("GitLab rate limit: 0 of 3 requests left")
+    assert "wait for the reset" in low.fix
+
+
+def test_gitlab_cli_exit_codes_and_no_token_printed(
+    tmp_path: Path, fake_gitlab: FakeGitLab
+) -> None:
+    config = str(gitlab_workspace(tmp_path, fake_gitlab).root / "pmsync.yaml")
+    bad = runner.invoke(app, ["doctor", "-c", config], env={"GITLAB_TOKEN": "glpat-wrong"})
+    assert bad.exit_code == 1 and "✗ GitLab token: rejected" in bad.stdout
+    assert "glpat-wrong" not in bad.stdout + bad.stderr
+    ok = runner.invoke(app, ["doctor", "-c", config], env=fake_gitlab.env())
+    assert ok.exit_code == 0, ok.stdout
+    assert fake_gitlab.token not in ok.stdout + ok.stderr

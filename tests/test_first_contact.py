@@ -19,13 +19,29 @@ from typer.testing import CliRunner
 from pmsync.cli import app
 from pmsync.report.status import percent
 from tests.fakes.github import FakeGitHub
+from tests.fakes.gitlab import FakeGitLab
 from tests.fakes.jira import FakeJira
 from tests.system_tools import REQUIRE, missing_tool
 from tests.workspace import EXAMPLES, make_workspace
 
 ROOT = Path(__file__).resolve().parent.parent
 runner = CliRunner()
-COMMANDS = ["parse", "plan", "push", "check", "status", "report", "doctor", "remind", "init"]
+COMMANDS = [
+    "parse",
+    "plan",
+    "push",
+    "check",
+    "status",
+    "report",
+    "doctor",
+    "remind",
+    "init",
+    "completion",
+    "state rebuild",
+    "state merge",
+    "config example",
+    "config schema",
+]
 
 
 def run(*args: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
@@ -42,11 +58,22 @@ def test_main_help_ends_with_three_examples() -> None:
 
 @pytest.mark.parametrize("command", COMMANDS)
 def test_command_help_has_no_type_placeholders_and_says_exit_codes(command: str) -> None:
-    code, out, _ = run(command, "--help")
+    code, out, _ = run(*command.split(), "--help")
     assert code == 0 and "<bool>" not in out and "<str>" not in out and "<list" not in out
     assert "Exit: 0" in " ".join(out.split())
     if command in ("push", "status", "report", "doctor", "remind"):
         assert "GITHUB_TOKEN" in out  # the token variables it reads
+
+
+def test_help_names_every_trackers_token_variables() -> None:
+    from pmsync.adapters import TRACKERS
+    from pmsync.cli import TOKENS
+
+    defaults = [field.default for spec in TRACKERS.values()
+                for name, field in spec.config_model.model_fields.items()
+                if name.endswith("_env")]  # fmt: skip
+    assert len(defaults) >= len(TRACKERS)
+    assert [d for d in defaults if d not in TOKENS] == []
 
 
 def test_format_lists_its_choices() -> None:
@@ -127,6 +154,9 @@ def test_config_pattern_error_in_words(tmp_path: Path) -> None:
     config.write_text("github:\n  repo: https://github.com/acme/ops\n")
     code, _, err = run("plan", "-c", str(config))
     assert code == 2 and "expected the repository as OWNER/NAME" in err and "^[" not in err
+    config.write_text("tracker: gitlab\ngitlab:\n  project: https://gitlab.com/acme/ops\n")
+    code, _, err = run("plan", "-c", str(config))
+    assert code == 2 and "expected the project's path as GROUP/PROJECT" in err
 
 
 def test_unmapped_owner_is_warned_on_jira(tmp_path: Path, fake_jira: FakeJira) -> None:
@@ -134,6 +164,16 @@ def test_unmapped_owner_is_warned_on_jira(tmp_path: Path, fake_jira: FakeJira) -
     ws.edit("web-stack-orders-index.md", "Engineer Training", "Engineer Training (@bob)")
     warnings = [w for o in ws.push().outcomes for w in o.warnings]
     assert warnings == ["owner 'bob' has no jira account in `people`: the issue is left unassigned"]
+
+
+def test_unmapped_owner_is_warned_on_gitlab(tmp_path: Path, fake_gitlab: FakeGitLab) -> None:
+    gitlab = fake_gitlab.config(creates_per_minute=0)
+    ws = make_workspace(tmp_path, fake_gitlab.env(), tracker="gitlab", gitlab=gitlab)
+    ws.edit("web-stack-orders-index.md", "Engineer Training", "Engineer Training (@bob)")
+    warnings = [w for o in ws.push().outcomes for w in o.warnings]
+    assert warnings == [
+        "owner 'bob' has no gitlab account in `people`: the issue is left unassigned"
+    ]
 
 
 def test_pre_commit_hook_runs_pmsync_check(tmp_path: Path) -> None:

@@ -88,7 +88,13 @@ def test_gitlab_remote_forms_parse(remote: str, host: str, path: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "remote", [None, "https://bitbucket.org/acme/ops.git", "git@gitlab.com:acme/ops.git"]
+    "remote",
+    [
+        None,
+        "https://bitbucket.org/acme/ops.git",
+        "git@git.acme.com:platform/team/ops.git",  # self-managed GitLab? nothing says so
+        "https://dev.azure.com/acme/ops/_git/ops",  # a nested path is not GitLab's alone
+    ],
 )
 def test_no_or_unknown_remote_writes_placeholders(tmp_path: Path, remote: str | None) -> None:
     code, _, err = init(repository(tmp_path, remote), "--yes")
@@ -96,6 +102,71 @@ def test_no_or_unknown_remote_writes_placeholders(tmp_path: Path, remote: str | 
     text = (tmp_path / "pmsync.yaml").read_text()
     assert "FILL IN" in text and "repo: OWNER/NAME" in text and "FILL IN" in err
     load_config(tmp_path / "pmsync.yaml")  # placeholders still validate
+
+
+@pytest.mark.parametrize(
+    ("remote", "gitlab"),
+    [
+        ("git@gitlab.com:acme/ops.git", {"project": "acme/ops"}),
+        ("https://gitlab.com/acme/platform/ops.git", {"project": "acme/platform/ops"}),
+        ("ssh://git@gitlab.com/acme/platform/sre/ops.git", {"project": "acme/platform/sre/ops"}),
+        ("https://oauth2:glpat-x@gitlab.com/acme/ops", {"project": "acme/ops"}),
+        (
+            "git@gitlab.acme.com:platform/sre/ops.git",
+            {"url": "https://gitlab.acme.com", "project": "platform/sre/ops"},
+        ),
+        (
+            "ssh://git@gitlab.acme.com:2222/platform/ops.git",
+            {"url": "https://gitlab.acme.com", "project": "platform/ops"},
+        ),
+        (
+            "https://gitlab.acme.com:8443/platform/sre/ops.git",
+            {"url": "https://gitlab.acme.com:8443", "project": "platform/sre/ops"},
+        ),
+        (
+            "https://code-gitlab.corp.example/acme/ops.git",
+            {"url": "https://code-gitlab.corp.example", "project": "acme/ops"},
+        ),
+    ],
+)
+def test_gitlab_remotes(tmp_path: Path, remote: str, gitlab: dict[str, str]) -> None:
+    code, out, err = init(repository(tmp_path, remote), "--yes")
+    assert code == 0, err
+    config = load_config(tmp_path / "pmsync.yaml")
+    assert config.tracker == "gitlab" and config.postmortems == ["docs/incidents/**/*.md"]
+    text = (tmp_path / "pmsync.yaml").read_text()
+    assert yaml.safe_load(text)["gitlab"] == gitlab
+    assert "FILL IN" not in text + err and "glpat-x" not in text + out + err
+    assert "Next: `pmsync doctor`" in out
+
+
+def test_github_enterprise_and_self_managed_gitlab_hosts(tmp_path: Path) -> None:
+    """GitHub claims hosts named like GitHub (asked first), GitLab those named like
+    GitLab; a host named like neither gets placeholders, or is taken with --tracker."""
+    ghe = repository(tmp_path / "ghe", "git@github.acme.com:sre/ops.git")
+    assert init(ghe, "-y")[0] == 0 and load_config(ghe / "pmsync.yaml").tracker == "github"
+    lab = repository(tmp_path / "lab", "git@gitlab.acme.com:sre/ops.git")
+    assert init(lab, "-y")[0] == 0 and load_config(lab / "pmsync.yaml").tracker == "gitlab"
+    neither = repository(tmp_path / "neither", "git@code.acme.com:sre/ops.git")
+    code, _, err = init(neither, "-y", "--tracker", "gitlab", "--repo", "sre/ops")
+    assert code == 0 and "FILL IN" in err
+    written = yaml.safe_load((neither / "pmsync.yaml").read_text())
+    assert written["gitlab"] == {"url": "https://gitlab.com", "project": "sre/ops"}  # FILL IN
+
+
+def test_gitlab_repo_flag_keeps_the_remote_url(tmp_path: Path) -> None:
+    root = repository(tmp_path, "git@gitlab.acme.com:sre/ops.git")
+    assert init(root, "--repo", "sre/platform/other", "-y")[0] == 0
+    written = yaml.safe_load((root / "pmsync.yaml").read_text())["gitlab"]
+    assert written == {"url": "https://gitlab.acme.com", "project": "sre/platform/other"}
+
+
+def test_gitlab_placeholders(tmp_path: Path) -> None:
+    shutil.copytree(EXAMPLES, tmp_path / "pm")
+    code, _, err = init(tmp_path, "--yes", "--tracker", "gitlab")
+    assert code == 0, err
+    written = yaml.safe_load((tmp_path / "pmsync.yaml").read_text())["gitlab"]
+    assert written == {"url": "https://gitlab.com", "project": "GROUP/PROJECT"}
 
 
 def test_outside_a_git_repository(tmp_path: Path) -> None:

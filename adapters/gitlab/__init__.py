@@ -2,8 +2,9 @@
 
 `SPEC` is what the core knows of GitLab; the modules beside it hold the rest: `config`
 (the `gitlab:` section), `refs` (references to GitLab issues in postmortems), `values`
-(issue documents ↔ pmsync values), `client` (HTTP edge: errors, rate limits) and
-`tracker` (the `Tracker`). python-gitlab is imported inside `connect()` only.
+(issue documents ↔ pmsync values), `client` (HTTP edge: errors, rate limits),
+`tracker` (the `Tracker`) and `doctor` (`pmsync init` and `pmsync doctor`).
+python-gitlab is imported inside `connect()` only.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from pmsync.adapters.gitlab.config import GitLabConfig
-from pmsync.adapters.gitlab.doctor import diagnose
+from pmsync.adapters.gitlab.doctor import diagnose, init_settings
 from pmsync.adapters.gitlab.refs import GRAMMAR
 from pmsync.adapters.gitlab.tracker import GitLabTracker, connect
 from pmsync.adapters.spec import TrackerSpec
@@ -34,4 +35,5 @@ SPEC = TrackerSpec(
     container=container,
     refs=GRAMMAR,
     diagnose=diagnose,
+    init_settings=init_settings,
 )

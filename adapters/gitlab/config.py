@@ -10,7 +10,11 @@ PROJECT_PATH = r"^[\w.-]+(/[\w.-]+)+$"  # group/subgroup/project
 class GitLabConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
     url: str = "https://gitlab.com"  # a self-managed instance: its URL
-    project: str | None = Field(default=None, pattern=PROJECT_PATH)
+    project: str | None = Field(
+        default=None,
+        pattern=PROJECT_PATH,
+        description="the project's path as GROUP/PROJECT (subgroups too), e.g. acme/platform/ops",
+    )
     token_env: str = "GITLAB_TOKEN"
     # Priority as a label; `{priority}` is the item's priority ("P1"). A scoped label
     # (`scope::value`) holds one value at a time. "" sets no priority label.

@@ -233,6 +233,12 @@ class GitLabTracker:
         data = self.client.put(f"close {ref.key}", url, {"state_event": "close"})
         return self._wrote(path, data)
 
+    def comment(self, ref: IssueRef, text: str, mention: str | None) -> None:
+        """A note (`pmsync remind`); `mention` is a GitLab username, notified by `@`."""
+        path, iid = parse_key(ref.key)
+        body = f"@{mention.lstrip('@')} {text}" if mention else text
+        self.client.post(f"comment on {ref.key}", f"{_issue_url(path, iid)}/notes", {"body": body})
+
     # --- people -----------------------------------------------------------------------
 
     def _user_id(self, username: str | None) -> int | None:

@@ -15,9 +15,10 @@ from pmsync.model import IssueDraft, IssueRef, RemoteIssue
 TRACKER = "gitlab"
 _KEY = re.compile(r"^([\w.-]+(?:/[\w.-]+)+)#(\d+)$")
 _URL = re.compile(r"^(https?://[^/\s]+(?::\d+)?)/([\w.-]+(?:/[\w.-]+)+?)(?:/-)?/issues/(\d+)\b")
-# Access levels (GitLab's Members API): what pmsync needs is Reporter (labels, assignees,
-# due dates on create; editing and closing issues).
-REPORTER = 20
+# Access levels (GitLab's Members API). pmsync needs Reporter, or Planner (GitLab 17.7+,
+# below Reporter in number, with the same rights on issues): a lower role's labels,
+# assignees and due dates are dropped, and it edits and closes only its own issues.
+PLANNER, REPORTER = 15, 20
 ROLES = {10: "Guest", 15: "Planner", 20: "Reporter", 30: "Developer", 40: "Maintainer",
          50: "Owner"}  # fmt: skip
 
@@ -138,3 +139,11 @@ def dropped(asked: Mapping[str, Any], data: Mapping[str, Any], path: str) -> lis
         f"GitLab dropped the {', '.join(lost)} of {data.get('web_url', 'the issue')}: the "
         f"token's user needs at least the Reporter role in {path}"
     ]
+
+
+def access_level(project: Mapping[str, Any]) -> int | None:
+    """The token user's highest access level in a project (project or group membership)."""
+    permissions = project.get("permissions") or {}
+    levels = [int(a["access_level"]) for a in (permissions.get("project_access"),
+              permissions.get("group_access")) if isinstance(a, dict)]  # fmt: skip
+    return max(levels) if levels else None

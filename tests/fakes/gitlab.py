@@ -45,7 +45,7 @@ SPEC = Path(__file__).with_name("gitlab-issues.openapi.json")
 TOKEN = "glpat-test-token-123"
 PROJECT = "/projects/{id}"
 ISSUE = PROJECT + "/issues/{issue_iid}"
-GUEST, REPORTER, DEVELOPER, MAINTAINER = 10, 20, 30, 40
+GUEST, PLANNER, REPORTER, DEVELOPER, MAINTAINER = 10, 15, 20, 30, 40
 MAX_TITLE = 255
 _ids = itertools.count(500)
 
@@ -147,6 +147,7 @@ class FakeGitLab(FakeServer):
             self.users: dict[str, User] = {}
             self.add_user(self.login, "pmsync bot")
             self.scopes = {"api"}
+            self.token_kind = "personal"  # "oauth": no /personal_access_tokens/self
             self.create_limit = 300  # issue creations per window (GitLab.com: 300/min)
             self.create_window = 60.0
             self._creations: list[datetime] = []
@@ -307,6 +308,7 @@ class FakeGitLab(FakeServer):
     def _register(self) -> None:
         routes: list[tuple[str, str, Callable[[FakeRequest], FakeResponse]]] = [
             ("GET", "/user", self._current_user),
+            ("GET", "/personal_access_tokens/self", self._current_token),
             ("GET", "/users", self._list_users),
             ("GET", PROJECT, self._get_project),
             ("GET", PROJECT + "/issues", self._list_issues),
@@ -422,6 +424,17 @@ class FakeGitLab(FakeServer):
     def _current_user(self, req: FakeRequest) -> FakeResponse:
         return FakeResponse(200, self.user_json(self.login))
 
+    def _current_token(self, req: FakeRequest) -> FakeResponse:
+        """The token's own record; an OAuth token (`token_kind = "oauth"`) has none: 404."""
+        if self.token_kind == "oauth":
+            return error(404, "404 Not Found")
+        user = self.users[self.login.lower()]
+        return FakeResponse(200, {
+            "id": 7, "name": "pmsync", "revoked": False, "created_at": stamp(self.now()),
+            "description": "", "scopes": sorted(self.scopes), "user_id": user.id,
+            "last_used_at": stamp(self.now()), "active": True, "expires_at": None,
+        })  # fmt: skip
+
     def _list_users(self, req: FakeRequest) -> FakeResponse:
         wanted = req.params.get("username", "").lower()
         found = [u for name, u in self.users.items() if not wanted or name == wanted]
@@ -473,7 +486,7 @@ class FakeGitLab(FakeServer):
 
     def _apply_fields(self, project: Project, issue: Issue, data: dict[str, Any]) -> None:
         """Labels, assignees, due date and confidentiality: a Guest's are dropped."""
-        if project.access < REPORTER:
+        if project.access < PLANNER:
             return
         if "labels" in data:
             names = _names(data["labels"])
@@ -503,7 +516,7 @@ class FakeGitLab(FakeServer):
         if isinstance(found, FakeResponse):
             return found
         (project, issue), data = found, req.json() or {}
-        if project.access < REPORTER and issue.author != self.login:
+        if project.access < PLANNER and issue.author != self.login:
             return error(403, "403 Forbidden")
         if "title" in data and (problem := _title_problem(data["title"])):
             return problem
@@ -548,7 +561,7 @@ class FakeGitLab(FakeServer):
     def _create_label(self, req: FakeRequest) -> FakeResponse:
         project, data = self._project(req), req.json() or {}
         assert project is not None
-        if project.access < REPORTER:
+        if project.access < PLANNER:
             return error(403, "403 Forbidden")
         if data["name"].lower() in project.labels:
             return error(409, "Label already exists")
