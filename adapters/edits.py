@@ -1,6 +1,8 @@
 """What an adapter whose tracker lists issues "updated since" keeps about one container
-(repository, project) between runs, in the state's opaque per-container memo. GitHub and
-GitLab share it; each adds its own keys beside it.
+(repository, project, team) between runs, in the state's opaque per-container memo. GitHub,
+GitLab and Linear share it; each adds its own keys beside it, and tells how its issues'
+text splits around pmsync's block (`split`: base.split_outside unless the tracker drops
+HTML comments, as Linear does).
 
 - `outside`: per issue, the text people wrote around pmsync's block, as last read or
   written. An update rebuilds the description from it without fetching the issue first.
@@ -10,7 +12,9 @@ GitLab share it; each adds its own keys beside it.
 
 Within a run it also tracks which issues were read (their text is current) and how many
 writes were made (past `SETTLE_AFTER`, the end of a push reads its own writes back once,
-so the next push's listing of edits does not return them all again).
+so the next push's listing of edits does not return them all again). Writes sent in batches
+(Linear's creates, 50 a request) are not counted: reading them back would cost more
+requests than writing them did, and the next push reads them only if it updates something.
 """
 
 from __future__ import annotations
@@ -29,6 +33,8 @@ SETTLE_AFTER = 100
 # The adapter's listing of issues updated since a moment (all without one); it notes
 # each issue's text in the memo as it goes.
 Listing = Callable[[datetime | None], Iterable[object]]
+# An issue's text → the text people wrote (before, after) pmsync's block.
+Splitter = Callable[[str | None], tuple[str, str]]
 
 
 @dataclass
@@ -43,14 +49,16 @@ class EditMemo:
     # How far this machine's clock may run ahead of the tracker's: the least of the bounds the
     # writes gave (None before any write).
     bound: timedelta | None = None
+    split: Splitter = split_outside
 
     @classmethod
-    def load(cls, memo: Mapping[str, Any]) -> EditMemo:
+    def load(cls, memo: Mapping[str, Any], split: Splitter = split_outside) -> EditMemo:
         since = memo.get("since")
         return cls(
             since=datetime.fromisoformat(since) if since else None,
             outside={k: (v[0], v[1]) for k, v in (memo.get("outside") or {}).items()},
             recalled=True,
+            split=split,
         )
 
     def dump(self) -> dict[str, Any]:
@@ -59,14 +67,17 @@ class EditMemo:
             memo["since"] = self.since.isoformat()
         return {k: v for k, v in memo.items() if v}
 
-    def wrote(self, key: str, body: str | None, stamp: datetime | None) -> None:
-        """pmsync just wrote this issue: note its text, count the write, and learn the
-        clock skew from the stamp the tracker put on it (an upper bound: the answer took
-        time, and a stamp may be cut to the second, so the least bound is the best).
+    def wrote(
+        self, key: str, body: str | None, stamp: datetime | None, *, batched: bool = False
+    ) -> None:
+        """pmsync just wrote this issue: note its text, count the write (unless `batched`),
+        and learn the clock skew from the stamp the tracker put on it (an upper bound: the
+        answer took time, and a stamp may be cut to the second, so the least bound is the
+        best).
         A runner ahead of the tracker would otherwise ask for edits `since` a moment
         the tracker has not reached, miss people's notes made meanwhile, and overwrite them."""
         self.note(key, body)
-        self.writes += 1
+        self.writes += 0 if batched else 1
         if stamp is not None:
             stamp = stamp if stamp.tzinfo else stamp.replace(tzinfo=timezone.utc)
             sample = now() - stamp
@@ -120,7 +131,7 @@ class EditMemo:
 
     def note(self, key: str, body: str | None) -> None:
         """The current body of an issue, just read or written: keep people's text."""
-        before, after = split_outside(body)
+        before, after = self.split(body)
         if before.strip() or after.strip():
             self.outside[key] = (before, after)
         else:

@@ -1,7 +1,8 @@
 """The fault × step matrix of tests/test_faults.py (and the SIGKILL crashes of
 tests/test_crash.py), run against the fake trackers (GitHub, Jira, Linear), as a table:
 per tracker and fault, the steps tried, the pmsync runs made, duplicate issues found and
-items lost.
+items lost. Plus Jira's lagging search index (`search lag`: a re-run after a lost bulk
+answer, two clones pushing in turn).
 
 Run from the project root: `python bench/fault_matrix.py [--no-crash]`.
 """
@@ -21,7 +22,7 @@ from tests.fakes.github import FakeGitHub  # noqa: E402
 from tests.fakes.gitlab import FakeGitLab  # noqa: E402
 from tests.fakes.jira import FakeJira  # noqa: E402
 from tests.fakes.linear import FakeLinear  # noqa: E402
-from tests.fakes.server import FakeServer  # noqa: E402
+from tests.fakes.server import DropAfterCommit, FakeServer  # noqa: E402
 from tests.test_crash import CRASHES, JIRA_ITEMS, crash_then_rerun  # noqa: E402
 from tests.test_faults import (  # noqa: E402
     ITEMS,
@@ -72,15 +73,45 @@ def crashes(fakes: dict[str, FakeServer], scratch: Path) -> list[Cell]:
     for n, (tracker, k, after_commit) in enumerate(CRASHES):
         fake = fakes[tracker]
         fake.reset()  # type: ignore[attr-defined]
-        items = JIRA_ITEMS if tracker == "jira" else ITEMS
+        batched = tracker in ("jira", "linear")  # as tests/test_crash.py: 3 batches of 50
+        items = JIRA_ITEMS if batched else ITEMS
         run = make_run(scratch / f"crash-{n}", tracker, fake)
         crash_then_rerun(run, k, after_commit=after_commit, items=items)
         run.push()
         result = tally(run, item_ids(postmortem(items)))
-        unit = "bulk creates of 50" if tracker == "jira" else "creates"
+        unit = "bulk creates of 50" if batched else "creates"
         where = f"after {k} {unit}" + (" + commit" if after_commit else "")
         done.append(Cell(tracker, "SIGKILL", where, 2, result.duplicates, result.lost))
     return done
+
+
+LAG = 10_000  # requests: Jira's search index sees nothing created during a cell
+
+
+def search_lag(jira: FakeJira, scratch: Path) -> list[Cell]:
+    """Jira's index lagging behind creates (as on Cloud): a lost bulk answer re-run at
+    once (the intent grace already over), and two clones pushing one after the other."""
+    text = postmortem(JIRA_ITEMS)
+    expected = item_ids(text)
+    jira.reset()
+    jira.search_lag = LAG
+    run = make_run(scratch / "lag-rerun", "jira", jira)
+    run.write(text)
+    jira.inject("POST", r"/issue/bulk$", DropAfterCommit())
+    run.push()
+    run.push()
+    rerun = tally(run, expected)
+    jira.reset()
+    jira.search_lag = LAG
+    first, second = (make_run(scratch / f"lag-clone-{n}", "jira", jira) for n in (1, 2))
+    for clone in (first, second):
+        clone.write(text)
+        clone.push()
+    clones = tally(second, expected)
+    return [
+        Cell("jira", "search lag", "lost bulk answer, re-run", 2, rerun.duplicates, rerun.lost),
+        Cell("jira", "search lag", "two clones in turn", 2, clones.duplicates, clones.lost),
+    ]
 
 
 def table(done: list[Cell]) -> str:
@@ -119,6 +150,7 @@ def main() -> int:
             "gitlab": gitlab,
         }
         done = matrix(fakes, Path(tmp))
+        done += search_lag(jira, Path(tmp))
         if "--no-crash" not in sys.argv:
             done += crashes(fakes, Path(tmp))
         invalid = [

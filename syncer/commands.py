@@ -29,6 +29,7 @@ from pmsync.status.refresh import StatusRow, record_history, refresh_status, sta
 from pmsync.status.writeback import LineEdit, tick_to_write, write_back
 from pmsync.sync.engine import apply_plan
 from pmsync.sync.run import Outcome
+from pmsync.workflows import refusal, unguarded_jobs, workflow_files
 
 Sleep = Callable[[float], None]
 T = TypeVar("T")
@@ -133,6 +134,8 @@ def push_command(
     sleep: Sleep = time.sleep,
     force_new: bool = False,
 ) -> PushResult:
+    if (problem := refusal(env)) is not None:  # two CI runs at once would duplicate
+        raise ConfigError(problem)
     path = config.state_path()
     with locked(path, config.limits.lock_timeout, announce):
         state = load_state(path)
@@ -443,7 +446,11 @@ def item_lines(
 def check_command(config: Config, paths: list[str]) -> tuple[list[Finding], list[str]]:
     """Lint postmortems for a pull request: what would make a bad push."""
     documents, errors = load_documents(paths, config)
-    return check_documents(documents, config), errors
+    findings = check_documents(documents, config)
+    for workflow in workflow_files(config.root):
+        where = Path(os.path.relpath(workflow, config.root)).as_posix()
+        findings += [Finding(where, u.line, u.message()) for u in unguarded_jobs(workflow)]
+    return findings, errors
 
 
 def changed_paths(ref: str | None, paths: list[str], config: Config) -> list[str] | None:

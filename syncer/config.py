@@ -27,7 +27,7 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from pmsync.adapters import TRACKERS
 from pmsync.errors import ConfigError
-from pmsync.model import Section
+from pmsync.model import RESERVED_LABEL, Section, reserved_label
 
 CONFIG_NAMES = ("pmsync.yaml", "pmsync.yml")
 
@@ -47,6 +47,19 @@ class DefaultsConfig(Strict):
     allow_mentions: bool = False
     # An item written done ("- [x]"): its issue is created, then closed; or not created.
     create_done: Literal["closed", "skip"] = "closed"
+
+    @field_validator("labels")
+    @classmethod
+    def _no_reserved_label(cls, labels: list[str]) -> list[str]:
+        for label in labels:
+            if reserved_label(label):
+                raise PydanticCustomError(
+                    "reserved_label",
+                    "label {label} is reserved ({prefix}<id> labels name an issue's "
+                    "item); rename it",
+                    {"label": repr(label), "prefix": RESERVED_LABEL},
+                )
+        return labels
 
 
 class PersonConfig(BaseModel):

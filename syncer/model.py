@@ -12,6 +12,14 @@ from typing import Any, Literal
 Section = Literal["tasks", "corrective"]
 IssueState = Literal["open", "closed"]
 
+# Labels of this form name an issue's item (a tracker that keeps identity in labels, as
+# Jira: `pmsync-id-<item id>`): refused in front matter and config, so none is forged.
+RESERVED_LABEL = "pmsync-id-"
+
+
+def reserved_label(label: str) -> bool:
+    return label.strip().casefold().startswith(RESERVED_LABEL)
+
 
 @dataclass(frozen=True)
 class ActionItem:

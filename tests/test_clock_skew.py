@@ -12,6 +12,7 @@ import pytest
 
 from tests.fakes.github import FakeGitHub
 from tests.fakes.gitlab import FakeGitLab
+from tests.fakes.linear import FakeLinear
 from tests.workspace import Workspace, actions, make_workspace
 
 REPO = "acme/ops"
@@ -87,3 +88,19 @@ def test_gitlab_notes_survive_a_runner_clock_ahead(tmp_path: Path, fake_gitlab: 
         assert note in body and "Fix the pool now" in body
     finally:
         fake_gitlab.clock = real
+
+
+def test_linear_notes_survive_a_runner_clock_ahead(tmp_path: Path, fake_linear: FakeLinear) -> None:
+    fake_linear.set_clock(timedelta(seconds=-30))
+    ws = make_workspace(tmp_path, fake_linear.env(), tracker="linear", linear=fake_linear.config())
+    for path in ws.postmortems.rglob("*.md"):
+        path.unlink()
+    ws.doc("outage.md").write_text(POSTMORTEM)
+    assert actions(ws.push()) == {"create": 2}
+    issue = next(i for i in fake_linear.issues() if i["title"] == "Fix the pool")
+    note = "On-call notes: the pool was at 100%."
+    fake_linear.edit(issue["identifier"], description=f"{issue['description']}\n\n{note}")
+    ws.edit("outage.md", "Fix the pool", "Fix the pool now")
+    assert actions(ws.push()) == {"update": 1, "unchanged": 1}
+    body = next(i for i in fake_linear.issues() if i["id"] == issue["id"])["description"]
+    assert note in body and "Fix the pool now" in body

@@ -202,6 +202,16 @@ def test_search_lag_hides_new_issues_from_jql_not_from_get(fake_jira: FakeJira) 
     assert [i.key for i in fake_jira.run_jql("project = OPS")] == ["OPS-1"]
 
 
+def test_search_lag_in_seconds_of_the_fakes_clock(fake_jira: FakeJira) -> None:
+    start = datetime(2024, 6, 1, 10, 0, tzinfo=timezone.utc)
+    fake_jira.clock = lambda: start
+    fake_jira.search_lag_seconds = 5
+    client(fake_jira).create_issues([fields("fresh")], prefetch=False)
+    assert fake_jira.run_jql("project = OPS") == []
+    fake_jira.clock = lambda: start + timedelta(seconds=5)
+    assert [i.key for i in fake_jira.run_jql("project = OPS")] == ["OPS-1"]
+
+
 def test_transitions_comments_and_people_helpers(fake_jira: FakeJira) -> None:
     c = client(fake_jira)
     c.create_issues([fields("x")], prefetch=False)

@@ -13,6 +13,7 @@ import pytest
 from pmsync.adapters.base import RetryPolicy
 from pmsync.adapters.jira import JiraConfig, JiraTracker, connect
 from pmsync.adapters.jira.adf import markdown_to_adf, marker_text
+from pmsync.adapters.jira.lag import GAP
 from pmsync.adapters.jira.tracker import CLOSE_MARKER as JIRA_CLOSE_MARKER
 from pmsync.errors import AuthError, ConfigError, TrackerError
 from pmsync.model import Created, Failed, IssueDraft, IssueRef
@@ -74,7 +75,7 @@ def test_fields_sent_on_cloud(fake_jira: FakeJira) -> None:
     conn = tracker(fake_jira, fields={"customfield_10020": 42, "components": [{"name": "SRE"}]})
     created(conn.create([draft(1, assignee="acc-7"), draft(2, priority="P9", due=None)]))
     one, two = (i["fields"] for i in fake_jira.issues())
-    assert one["labels"] == ["pmsync", "postmortem", "pmsync-item-1"]
+    assert one["labels"] == ["pmsync", "postmortem", "pmsync-id-item-1"]
     assert one["duedate"] == "2024-07-01" and one["priority"]["name"] == "High"
     assert one["assignee"]["accountId"] == "acc-7" and one["customfield_10020"] == 42
     assert one["issuetype"]["name"] == "Task" and one["components"] == [{"name": "SRE"}]
@@ -122,7 +123,7 @@ def test_lost_bulk_is_maybe_applied_and_never_reposted(fake_jira: FakeJira, faul
     assert fake_jira.count("POST", "/rest/api/3/issue/bulk") == 1
     committed = 3 if isinstance(fault, DropAfterCommit) else 0
     assert len(fake_jira.issues()) == committed  # exactly what the server committed
-    assert "pmsync-item-0" in fake_jira.issues()[0]["fields"]["labels"] if committed else True
+    assert "pmsync-id-item-0" in fake_jira.issues()[0]["fields"]["labels"] if committed else True
 
 
 def test_rate_limited_bulk_is_retried_after_retry_after(fake_jira: FakeJira) -> None:
@@ -137,10 +138,13 @@ def test_search_lag_does_not_break_create(fake_jira: FakeJira) -> None:
     conn = tracker(fake_jira)
     ok = created(conn.create([draft(1), draft(2)]))
     assert [c.issue.ref.key for c in ok] == ["OPS-1", "OPS-2"]
-    assert list(conn.list_managed("OPS")) == []  # JQL does not see them yet...
-    got = conn.get(ok[1].issue.ref)  # ...reading back by key does
-    assert got is not None and got.item_id == "item-2" and got.content_hash == "0002beef"
-    assert fake_jira.count("POST", "/rest/api/3/search") == 1  # only the explicit listing
+    fake_jira.reset_log()
+    listed = list(conn.list_managed("OPS"))  # JQL does not see them yet: read by key
+    assert [i.ref.key for i in listed] == ["OPS-1", "OPS-2"]
+    assert listed[1].item_id == "item-2" and listed[1].content_hash == "0002beef"
+    assert fake_jira.count("POST", "/rest/api/3/search") == 2  # the newest key, the listing
+    reads = [r.path for r in fake_jira.requests if r.method == "GET"]
+    assert reads == [f"/rest/api/3/issue/OPS-{n}" for n in range(1, 3 + GAP)]
 
 
 # --- list_managed -------------------------------------------------------------------------
@@ -154,8 +158,10 @@ def test_list_managed_pages_with_next_page_token(fake_jira: FakeJira) -> None:
     found = list(conn.list_managed("OPS"))
     assert len(found) == 230 and {i.item_id for i in found} == {f"item-{n}" for n in range(230)}
     searches = [r for r in fake_jira.requests if r.path == "/rest/api/3/search/jql"]
-    assert len(searches) == 3 and len(fake_jira.requests) == 3
-    bodies = [r.json() for r in searches]
+    # the newest indexed key, three pages, GAP keys past it read (lag.py)
+    assert len(searches) == 4 and len(fake_jira.requests) == 4 + GAP
+    assert searches[0].json()["jql"] == "project = OPS ORDER BY key DESC"
+    bodies = [r.json() for r in searches[1:]]
     assert "nextPageToken" not in bodies[0] and bodies[1]["nextPageToken"]
     assert bodies[0]["maxResults"] == 100 and "summary" in bodies[0]["fields"]
     assert bodies[0]["jql"] == "project = OPS AND labels = pmsync ORDER BY updated DESC"
@@ -195,9 +201,10 @@ def test_datacenter_bearer_auth_wiki_and_start_at_paging(fake_jira_dc: FakeJira)
     fake_jira_dc.reset_log()
     found = list(conn.list_managed("OPS"))
     assert len(found) == 130 and found[0].content_hash
-    starts = [r.json()["startAt"] for r in fake_jira_dc.requests]
-    assert starts == [0, 100]
-    assert all(r.path == "/rest/api/2/search" for r in fake_jira_dc.requests)
+    searches = [r for r in fake_jira_dc.requests if r.method == "POST"]
+    starts = [r.json().get("startAt") for r in searches]
+    assert starts == [None, 0, 100]  # the newest indexed key first (lag.py)
+    assert all(r.path == "/rest/api/2/search" for r in searches)
     assert all(r.headers["authorization"].startswith("Bearer ") for r in fake_jira_dc.requests)
 
 
@@ -224,7 +231,7 @@ def test_update_is_one_put_with_changed_fields(fake_jira: FakeJira) -> None:
     assert set(sent) == {"summary", "description", "labels"}
     assert issue.title == "Renamed" and issue.content_hash == "ffff"
     assert fake_jira.issue("OPS-1")["fields"]["labels"] == [
-        "pmsync", "postmortem", "db", "pmsync-item-1"]  # fmt: skip
+        "pmsync", "postmortem", "db", "pmsync-id-item-1"]  # fmt: skip
 
 
 def test_update_on_datacenter_reads_back(fake_jira_dc: FakeJira) -> None:

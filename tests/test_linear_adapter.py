@@ -9,12 +9,13 @@ import pytest
 
 from pmsync.adapters.base import RetryPolicy
 from pmsync.adapters.linear import LinearConfig, connect
+from pmsync.adapters.linear.block import read_marker, render
 from pmsync.adapters.linear.refs import resolve
 from pmsync.adapters.linear.tracker import LinearTracker
-from pmsync.adapters.linear.values import describe, read_marker
 from pmsync.errors import AuthError, ConfigError, NotFound, RateLimited
 from pmsync.model import Created, Failed, IssueDraft
 from tests.fakes.linear import API_KEY, FakeLinear
+from tests.fakes.server import Status
 
 
 def tracker(fake: FakeLinear, waits: list[float] | None = None, **cfg: object) -> LinearTracker:
@@ -73,7 +74,7 @@ def test_created_issue_carries_native_fields(fake_linear: FakeLinear) -> None:
 
 def test_text_imitating_the_marker_does_not_steal_identity() -> None:
     body = "Copy of another:\n\npmsync item pm-9 · rev deadbeef\n\nmore text"
-    assert read_marker(describe(body, "pm-1", "0001")) == ("pm-1", "0001")
+    assert read_marker(render(body, "pm-1", "0001")) == ("pm-1", "0001")
 
 
 def test_listing_since_returns_only_what_changed(fake_linear: FakeLinear) -> None:
@@ -177,3 +178,87 @@ def test_bad_settings_are_refused_without_repeating_them(
         LinearConfig(**{setting: value})
     reason = caught.value.errors()[0]["msg"]  # what the config error prints
     assert message in reason and value not in reason
+
+
+def test_labels_people_add_in_linear_survive_an_update(fake_linear: FakeLinear) -> None:
+    linear = tracker(fake_linear)
+    [made] = linear.create([draft(1)])
+    assert isinstance(made, Created)
+    theirs = fake_linear.add_label("customer-facing", fake_linear.team)
+    [issue] = fake_linear.issues()
+    ids = [i.id for i in fake_linear.store.labels.values() if i.name in issue["labels"]]
+    fake_linear.edit("OPS-1", label_ids=[*ids, theirs])
+    linear.update(made.issue.ref, draft(1, labels=("postmortem", "database")), ["labels"])
+    labels = fake_linear.issues()[0]["labels"]
+    assert labels == ["customer-facing", "database", "pmsync", "postmortem"]
+
+
+def edited_inside(fake: FakeLinear, key: str) -> None:
+    """Someone adds a paragraph before pmsync's block and rewords a line inside it."""
+    [issue] = [i for i in fake.issues() if i["identifier"] == key]
+    text = str(issue["description"]).replace("Do thing 1.", "Do thing 1, carefully.")
+    fake.edit(key, description=f"Context from support.\n\n{text}")
+
+
+def test_an_update_whose_base_no_longer_matches_deletes_nothing(fake_linear: FakeLinear) -> None:
+    linear = tracker(fake_linear)
+    [made] = linear.create([draft(1)])
+    assert isinstance(made, Created)
+    edited_inside(fake_linear, "OPS-1")
+    fake_linear.reset_log()
+    linear.update(made.issue.ref, draft(1, body="Do thing 1 twice.", content_hash="99"), ["body"])
+    text = fake_linear.issues()[0]["description"]
+    assert text.startswith("Context from support.") and "Do thing 1, carefully." in text
+    assert text.index("Do thing 1 twice.") < text.index("Do thing 1, carefully.")
+    assert read_marker(text) == ("pm-1", "99")
+    # no memo from an earlier run: the issue itself was read before it was written
+    assert fake_linear.count_op("issue") == 1 and fake_linear.count_op("issueUpdate") == 1
+
+
+def test_with_a_memo_one_listing_of_edits_serves_every_update(fake_linear: FakeLinear) -> None:
+    first = tracker(fake_linear)
+    first.recall("OPS", {})
+    made = [r for r in first.create([draft(n) for n in range(1, 4)]) if isinstance(r, Created)]
+    first.settle("OPS", datetime.now(timezone.utc))
+    memo = first.memo("OPS")
+    fake_linear.edit("OPS-2", description="Before.\n\n" + fake_linear.issues()[1]["description"])
+    linear = tracker(fake_linear)
+    linear.recall("OPS", memo)
+    fake_linear.reset_log()
+    for made_ in made:
+        n = int(made_.item_id.split("-")[1])
+        linear.update(made_.issue.ref, draft(n, body=f"New {n}.", content_hash="77"), ["body"])
+    assert fake_linear.count_op("issues") == 1 and fake_linear.count_op("issueUpdate") == 3
+    assert len(fake_linear.requests) == 5  # + the team
+    texts = [i["description"] for i in fake_linear.issues()]
+    assert texts[1].startswith("Before.\n\npmsync begin") and "New 2." in texts[1]
+    assert [t.startswith("pmsync begin") for t in texts] == [True, False, True]
+
+
+@pytest.mark.parametrize("status", [429, 400, 200])
+def test_rate_limits_wait_for_the_reset_however_linear_says_them(
+    fake_linear: FakeLinear, status: int
+) -> None:
+    """HTTP 429 with only the X-RateLimit headers, or a GraphQL RATELIMITED error in a 400
+    or a 200 answer: each waits until the budget's reset, then the listing completes."""
+    waits: list[float] = []
+    linear = tracker(fake_linear, waits)
+    linear.create([draft(1)])
+    fault = FakeLinear.rate_limit_fault(7)
+    body = None if status == 429 else fault.body
+    fake_linear.inject("POST", r"#issues$", Status(status, fault.headers, body))
+    assert [i.ref.key for i in linear.list_managed("OPS")] == ["OPS-1"]
+    # (the waits are not slept here: before sending again, the budget's reset still
+    # looks ahead and is waited for again, which a real sleep would have passed)
+    assert 5 <= waits[0] <= 8 and all(w <= 8 for w in waits)
+    assert fake_linear.count_op("issues") == 2
+
+
+def test_a_rate_limited_batch_is_sent_again_once_and_creates_once(fake_linear: FakeLinear) -> None:
+    """RATELIMITED means refused before running: the batch is sent again after the wait."""
+    waits: list[float] = []
+    linear = tracker(fake_linear, waits)
+    fake_linear.inject("POST", r"#issueBatchCreate$", FakeLinear.rate_limit_fault(3))
+    results = linear.create([draft(n) for n in range(3)])
+    assert all(isinstance(r, Created) for r in results) and 2 <= waits[0] <= 3
+    assert len(fake_linear.issues()) == 3 and fake_linear.count_op("issueBatchCreate") == 2

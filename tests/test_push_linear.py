@@ -69,8 +69,9 @@ def test_deleted_state_creates_nothing(pushed: Workspace, fake_linear: FakeLinea
 def test_edited_item_is_one_update(pushed: Workspace, fake_linear: FakeLinear) -> None:
     pushed.edit("incident-00002.md", "step 4)**: make sure", "step 4)**: ensure")
     assert actions(pushed.push()) == {"update": 1, "unchanged": ITEMS - 1}
-    assert len(fake_linear.requests) == 2  # the team, then one issueUpdate
-    assert fake_linear.count_op("issueUpdate") == 1
+    # the team, the issues people edited since the last push (none), one issueUpdate
+    assert len(fake_linear.requests) == 3
+    assert fake_linear.count_op("issues") == 1 and fake_linear.count_op("issueUpdate") == 1
 
 
 def test_one_rejected_item_fails_alone(ws: Workspace, fake_linear: FakeLinear) -> None:
@@ -217,3 +218,33 @@ def test_doctor_checks_key_team_and_headroom_in_two_requests(
     fake_linear.requests_limit = fake_linear.requests_used + 50
     ws.configure(linear=fake_linear.config())
     assert [f[:17] for f in failed(ws.env)] == ["Linear rate limit"]
+
+
+def test_text_people_write_in_linear_survives_the_next_push(
+    pushed: Workspace, fake_linear: FakeLinear
+) -> None:
+    old = next(i for i in fake_linear.issues() if "incident 2, step 4" in i["title"])
+    notes = "On-call: the replica lagged 40 s."
+    fake_linear.edit(old["identifier"], description=f"{notes}\n\n{old['description']}\n\nThanks!")
+    pushed.edit("incident-00002.md", "step 4)**: make sure", "step 4)**: ensure")
+    assert actions(pushed.push()) == {"update": 1, "unchanged": ITEMS - 1}
+    text = next(i for i in fake_linear.issues() if i["id"] == old["id"])["description"]
+    assert text.startswith(notes) and text.endswith("Thanks!") and "ensure" in text
+    assert text != old["description"] and text.count("pmsync begin") == 1
+    assert fake_linear.count_op("issues") == 1  # people's edits since the last push: one page
+
+
+def test_a_quiet_night_changes_no_byte_of_the_state(
+    pushed: Workspace, fake_linear: FakeLinear
+) -> None:
+    """Status with nothing changed in Linear: the team's memo (people's text) and the rest
+    of the state stay byte for byte, two requests a night (the team, one empty page)."""
+    key = fake_linear.issues()[3]["identifier"]
+    fake_linear.edit(key, description="Notes.\n\n" + fake_linear.issues()[3]["description"])
+    pushed.status(TODAY)
+    before = pushed.state_file().read_bytes()
+    for night in range(2):
+        fake_linear.reset_log()
+        assert pushed.status(TODAY).errors == []
+        assert len(fake_linear.requests) <= 2, night
+        assert pushed.state_file().read_bytes() == before, night

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from pmsync.adapters.jira.lag import GAP
 from tests.docgen import write_postmortems
 from tests.fakes.github import FakeGitHub
 from tests.fakes.jira import FakeJira
@@ -63,7 +64,7 @@ def test_jira_status_of_1000_items_is_bulk_and_then_cheap(
         fake_jira.transition(issue["key"], "Done")
     fake_jira.reset_log()
     result = ws.status(TODAY)
-    assert len(fake_jira.requests) <= 12
+    assert len(fake_jira.requests) <= 12 + 1 + GAP  # the full listing catches up (lag.py)
     assert sum(r.state == "closed" for r in result.rows) == 10
     fake_jira.reset_log()
     ws.status(TODAY)

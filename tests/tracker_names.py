@@ -19,7 +19,10 @@ from pathlib import Path
 CORE = Path(__file__).resolve().parent.parent / "syncer"
 TRACKER_NAMES = ("github", "jira", "gitlab", "linear")
 NAMES = re.compile("|".join(TRACKER_NAMES), re.IGNORECASE)
-ACTIONS = re.compile(r"^(?:GITHUB_(?:ACTIONS|OUTPUT|STEP_SUMMARY)|github_annotation)$")
+ACTIONS = re.compile(
+    r"^(?:GITHUB_(?:ACTIONS|OUTPUT|STEP_SUMMARY|WORKFLOW_REF|WORKSPACE|JOB)|github_annotation"
+    r"|\.github)$"  # the runner's variables; its workflows folder (pmsync.workflows)
+)
 
 
 def docstrings(tree: ast.AST) -> set[int]:

@@ -24,6 +24,7 @@ from pmsync.adapters.github.catalog import Catalog
 from pmsync.adapters.github.client import GitHubClient, Response
 from pmsync.adapters.github.config import GitHubConfig
 from pmsync.adapters.github.project import GitHubProject
+from pmsync.adapters.github.unlabelled import unlabelled
 from pmsync.adapters.github.values import (
     dropped_fields,
     iso_z,
@@ -142,7 +143,8 @@ class GitHubTracker:
     # --- reads ------------------------------------------------------------------------
 
     def list_managed(self, container: str, since: datetime | None = None) -> Iterator[RemoteIssue]:
-        """Every pmsync issue of `container`, 100 a page, pull requests dropped.
+        """Every pmsync issue of `container`, 100 a page, pull requests dropped; without
+        `since`, also those whose label is gone, by one search (see `unlabelled.py`).
 
         With `since`, the first page is a conditional request: the ETag is kept per URL
         *without* `since` (GitHub's ETag covers the answer, so an unchanged answer, e.g.
@@ -157,9 +159,16 @@ class GitHubTracker:
     ) -> Iterator[RemoteIssue]:
         """The listing; the text people keep around each issue's block is noted."""
         memo = self._memo(container)
+        seen: set[str] = set()
         for issue in self._pages(container, since, conditional):
             memo.note(issue.ref.key, issue.body)
+            seen.add(issue.ref.key)
             yield issue
+        if since is None:  # a full listing: a lost label must not mean a second issue
+            for issue in unlabelled(self._call, container, TRACKING_LABEL):
+                if issue.ref.key not in seen:
+                    memo.note(issue.ref.key, issue.body)
+                    yield issue
 
     def _pages(
         self, container: str, since: datetime | None, conditional: bool

@@ -1,11 +1,13 @@
 """Jira adapter (Cloud and Data Center) through the `jira` client library.
 
 Identity lives in Jira itself: every issue carries the labels `pmsync` and
-`pmsync-<item id>` (found again by JQL), and its description ends with the marker
-paragraph `pmsync item <id> · rev <content hash>`. Cloud speaks REST v3 (descriptions
-in Atlassian Document Format, search through `/search/jql` with `nextPageToken`), Data
-Center REST v2 (wiki markup, classic `/search` with `startAt`); which one is read once
-from `serverInfo`. Creates go through `/issue/bulk`, 50 a request.
+`pmsync-id-<item id>` (found again by JQL; see `values.label_item`), and its
+description ends with the marker paragraph `pmsync item <id> · rev <content hash>`.
+Cloud speaks REST v3 (descriptions in Atlassian Document Format, search through
+`/search/jql` with `nextPageToken`), Data Center REST v2 (wiki markup, classic `/search`
+with `startAt`); which one is read once from `serverInfo`. Creates go through
+`/issue/bulk`, 50 a request. A full listing catches up with the lagging search index by
+reading the newest issues by key (`lag.py`).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from pmsync.adapters.base import Memo, RetryPolicy, chunks
 from pmsync.adapters.jira.adf import markdown_to_adf, markdown_to_wiki, plain_text
 from pmsync.adapters.jira.block import merge_description
 from pmsync.adapters.jira.config import JiraConfig
+from pmsync.adapters.jira.lag import key_number, newest_query, unindexed
 from pmsync.adapters.jira.values import (
     draft_fields,
     issue_ref,
@@ -161,6 +164,9 @@ class JiraTracker:
             )
             jql += f' AND updated >= "{moment:%Y-%m-%d %H:%M}"'  # minute precision, as Jira
         jql += " ORDER BY updated DESC"
+        # The index lags behind creates: a full listing also reads by key what came
+        # after the newest indexed issue, found before the listing (see lag.py).
+        newest = self._newest_indexed(project) if since is None else None
         pages = self._pages_cloud(jql) if self.cloud else self._pages_classic(jql)
         seen: set[str] = set()
         for page in pages:
@@ -171,6 +177,25 @@ class JiraTracker:
                     # JQL compares `updated` to the minute; ordered newest first, the
                     # first issue older than `since` ends what changed: stop paging.
                     return
+                yield remote
+        if newest is not None:
+            yield from self._unindexed(project, newest, seen)
+
+    def _newest_indexed(self, project: str) -> int:
+        body = {"jql": newest_query(project), "maxResults": 1, "fields": ["created"]}
+        page = self._rest("POST", "search/jql" if self.cloud else "search", body,
+                          what="search issues")  # fmt: skip
+        issues = page.get("issues") or []
+        return key_number(str(issues[0]["key"])) if issues else 0
+
+    def _unindexed(self, project: str, newest: int, seen: set[str]) -> Iterator[RemoteIssue]:
+        def read(key: str) -> dict[str, Any]:
+            params = {"fields": ",".join(FIELDS)}
+            return dict(self._rest("GET", f"issue/{key}", params=params, what=f"read {key}"))
+
+        for raw in unindexed(project, newest, read):
+            remote = to_remote(self._base, raw)
+            if raw["key"] not in seen and "pmsync" in (raw.get("fields") or {}).get("labels", []):
                 yield remote
 
     def _pages_cloud(self, jql: str) -> Iterator[list[dict[str, Any]]]:
@@ -261,7 +286,7 @@ class JiraTracker:
         self, draft: IssueDraft, fields: dict[str, Any], warnings: tuple[str, ...], out: Any
     ) -> Created | Failed:
         if isinstance(out, TrackerError):
-            # never re-posted: the engine reconciles through the pmsync-<id> label
+            # never re-posted: the engine reconciles through the pmsync-id-<id> label
             return Failed(draft.item_id, str(out), maybe_applied=out.maybe_applied)
         if out.get("status") != "Success":
             errors = out.get("error") or {}

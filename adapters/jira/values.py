@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from pmsync.adapters.jira.adf import markdown_to_adf, markdown_to_wiki, marker_text
 from pmsync.adapters.jira.block import new_description, read_block_marker
 from pmsync.errors import ConfigError
-from pmsync.model import IssueDraft, IssueRef, RemoteIssue
+from pmsync.model import RESERVED_LABEL, IssueDraft, IssueRef, RemoteIssue, reserved_label
 
 if TYPE_CHECKING:
     from pmsync.adapters.jira.config import JiraConfig
@@ -67,21 +67,36 @@ def issue_ref(base: str, key: str, issue_id: str) -> IssueRef:
     return IssueRef("jira", key, url=f"{base}/browse/{key}", id=issue_id)
 
 
+def id_label(item_id: str) -> str:
+    return f"{RESERVED_LABEL}{item_id}"
+
+
 def visible_labels(labels: Sequence[str], item_id: str | None) -> tuple[str, ...]:
-    """Labels without the identity label `pmsync-<id>`, comparable to a draft's."""
-    return tuple(lbl for lbl in labels if lbl != f"pmsync-{item_id}")
+    """Labels without the identity label (`pmsync-id-<id>`, or `pmsync-<id>` as earlier
+    versions wrote it), comparable to a draft's."""
+    hidden = {id_label(item_id), f"pmsync-{item_id}"} if item_id else set()
+    return tuple(lbl for lbl in labels if lbl not in hidden)
+
+
+def label_item(labels: Sequence[str], marker_item: str | None) -> str | None:
+    """The item an issue's labels name: its `pmsync-id-<id>` label (the one its marker
+    names when there are several). Only that form: a label people chose (`pmsync-q3`)
+    never names an item. An issue labelled by an earlier version (`pmsync-<id>`) is
+    read when its marker names the same item."""
+    named = [lbl[len(RESERVED_LABEL) :] for lbl in labels if lbl.startswith(RESERVED_LABEL)]
+    named = [item for item in named if ITEM_RE.match(item)]
+    if marker_item is not None and (marker_item in named or f"pmsync-{marker_item}" in labels):
+        return marker_item
+    return named[0] if named else None
 
 
 def to_remote(base: str, raw: dict[str, Any]) -> RemoteIssue:
-    """A Jira issue document as a RemoteIssue (item id from its pmsync-<id> label)."""
+    """A Jira issue document as a RemoteIssue (item id from its identity label)."""
     f = raw.get("fields") or {}
     labels = [str(lbl) for lbl in f.get("labels") or []]
-    item_id = next(
-        (lbl[7:] for lbl in labels if lbl.startswith("pmsync-") and ITEM_RE.match(lbl[7:])),
-        None,
-    )
     description = f.get("description")
     marker = read_block_marker(description)
+    item_id = label_item(labels, marker[0] if marker else None)
     status = f.get("status") or {}
     category = (status.get("statusCategory") or {}).get("key")
     person = f.get("assignee") or {}
@@ -102,8 +117,9 @@ def to_remote(base: str, raw: dict[str, Any]) -> RemoteIssue:
 
 
 def labels_of(draft: IssueDraft) -> list[str]:
-    wanted = ["pmsync", *(re.sub(r"\s+", "-", lbl.strip()) for lbl in draft.labels)]
-    wanted.append(f"pmsync-{draft.item_id}")
+    chosen = (re.sub(r"\s+", "-", lbl.strip()) for lbl in draft.labels)
+    wanted = ["pmsync", *(lbl for lbl in chosen if not reserved_label(lbl))]
+    wanted.append(id_label(draft.item_id))
     return list(dict.fromkeys(lbl for lbl in wanted if lbl))
 
 

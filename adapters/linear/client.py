@@ -123,14 +123,19 @@ class LinearClient:
             ) from None  # fmt: skip
         headers = {k.lower(): v for k, v in response.headers.items()}
         self.budget.read(headers)
-        if response.status_code >= 400 and "retry-after" in headers:
-            # a gateway's or proxy's limit (Linear itself says RATELIMITED): refused
+        status = response.status_code
+        if status == 429 or (status >= 400 and "retry-after" in headers):
+            # HTTP's own limit (a gateway's, or Linear's when it does not answer in
+            # GraphQL): refused, sent again after Retry-After, else the budget's reset
+            retry_after: float | None = _int(headers.get("retry-after"))
+            if retry_after is None:
+                retry_after = self.budget.retry_after(self._now())
             raise TrackerError(
-                f"{what}: Linear answered {response.status_code}",
-                transient=True, retry_after=_int(headers["retry-after"]),
-                maybe_applied=mutation and response.status_code >= 500,
+                f"{what}: Linear answered {status}" + (" (rate limit)" if status == 429 else ""),
+                transient=True, retry_after=retry_after,
+                maybe_applied=mutation and status >= 500,
             )  # fmt: skip
-        return self._data(what, response.status_code, response, mutation)
+        return self._data(what, status, response, mutation)
 
     def _data(self, what: str, status: int, response: Any, mutation: bool) -> dict[str, Any]:
         try:

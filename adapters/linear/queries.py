@@ -4,7 +4,8 @@ Kept in one place so the cost of each is visible: Linear bills query complexity 
 object 1 point, a scalar 0.1, a connection's children times its `first`) and refuses a
 query over 10,000 points. A listing page of 250 issues with the fields below costs about
 1,100 points. Labels are not read back: a connection per issue would triple that, and
-pmsync never compares them (it only adds its labels).
+pmsync never compares them (it only adds its labels). Listings keep Linear's default
+order, by creation: an edit does not move an issue between pages.
 """
 
 from __future__ import annotations
@@ -56,8 +57,7 @@ query Project($name: String!) {
 
 ISSUES = f"""
 query Issues($filter: IssueFilter!, $after: String) {{
-  issues(first: {PAGE}, after: $after, filter: $filter, orderBy: updatedAt,
-         includeArchived: true) {{
+  issues(first: {PAGE}, after: $after, filter: $filter, includeArchived: true) {{
     nodes {{ {ISSUE_FIELDS} }}
     pageInfo {{ hasNextPage endCursor }}
   }}

@@ -1,11 +1,15 @@
 """The Linear tracker: issues in a team, created in batches through `issueBatchCreate`.
 
-Identity lives in the description's last line, `pmsync item <id> · rev <hash>`, written
-in the same mutation that creates the issue: an issue exists only with its identity, so
-a create whose answer is lost is found again by the next listing of the team's issues
-carrying the tracking label `pmsync`. (An attachment with a URL unique to the item would
-need a second mutation per issue after the create: a crash between the two leaves an
-issue nobody can match, and every create would cost twice.)
+Identity lives in the line closing pmsync's block of the description, `pmsync item <id> ·
+rev <hash>` (block.py), written in the same mutation that creates the issue: an issue
+exists only with its identity, so a create whose answer is lost is found again by the next
+listing of the team's issues carrying the tracking label `pmsync`. (An attachment with a
+URL unique to the item would need a second mutation per issue after the create: a crash
+between the two leaves an issue nobody can match, and every create would cost twice.)
+
+pmsync owns only its block: the text people write around it is kept by every update. The
+team's memo (adapters/edits.py) holds that text between runs, so an update needs no read
+of the issue: one listing of the issues edited since the last push comes first.
 """
 
 from __future__ import annotations
@@ -14,11 +18,12 @@ from collections.abc import Collection, Iterator, Sequence
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from pmsync.adapters.base import Memo, chunks
+from pmsync.adapters.base import Memo, chunks, wrap_block
+from pmsync.adapters.edits import EditMemo
 from pmsync.adapters.linear import queries as q
+from pmsync.adapters.linear.block import render, split_outside
 from pmsync.adapters.linear.values import (
     TEAM_KEY_RE,
-    describe,
     looks_like_email,
     priority_of,
     title_of,
@@ -51,18 +56,25 @@ class LinearTracker:
         self._project: tuple[str | None] | None = None
         # issue id → as last read: a prune follows a full listing, whose states it trusts
         self._seen: dict[str, RemoteIssue] = {}
+        self._memos: dict[str, EditMemo] = {}  # team key → people's text, since when
 
     # --- the memo the state keeps per team ----------------------------------------------
-    # Linear has no conditional requests and pmsync owns the whole description: nothing
-    # to keep between runs.
     def recall(self, container: str, memo: Memo) -> None:
-        pass
+        self._memos[self._key(container)] = EditMemo.load(memo, split=split_outside)
 
     def memo(self, container: str) -> Memo:
-        return {}
+        return self._memo(self._key(container)).dump()
 
     def settle(self, container: str, started: datetime) -> None:
-        pass
+        """A push that started at `started` ended: people's edits before it are known."""
+        key = self._key(container)
+        self._memo(key).settle(started, lambda since: self._listing(key, since))
+
+    def _key(self, container: str) -> str:
+        return container or self._config.team or ""
+
+    def _memo(self, team_key: str) -> EditMemo:
+        return self._memos.setdefault(team_key, EditMemo(split=split_outside))
 
     # --- team, labels, people -------------------------------------------------------
     def whoami(self) -> str:
@@ -157,7 +169,14 @@ class LinearTracker:
 
     # --- reads ----------------------------------------------------------------------
     def list_managed(self, container: str, since: datetime | None = None) -> Iterator[RemoteIssue]:
-        team = self._team(container)
+        """pmsync's issues of the team, 250 a page, in order of creation: an issue edited
+        while the pages are read keeps its place (ordered by `updatedAt`, newest first, it
+        would jump to a page already read and be missed)."""
+        return self._listing(self._key(container), since)
+
+    def _listing(self, key: str, since: datetime | None) -> Iterator[RemoteIssue]:
+        """The listing; the text people keep around each issue's block is noted."""
+        team = self._team(key)
         flt: dict[str, Any] = {
             "team": {"id": {"eq": team.id}},
             "labels": {"name": {"eq": TRACKING_LABEL}},
@@ -167,7 +186,7 @@ class LinearTracker:
             flt["updatedAt"] = {"gt": moment.isoformat()}
         seen: set[str] = set()
         for node in self._pages(f"list the issues of {team.key}", q.ISSUES, {"filter": flt}):
-            if node["id"] not in seen:  # an issue edited while pages are read comes again
+            if node["id"] not in seen:  # a page boundary that moved may show an issue twice
                 seen.add(node["id"])
                 yield self._remember(node)
 
@@ -182,8 +201,18 @@ class LinearTracker:
             after = page.next_cursor
 
     def _remember(self, node: dict[str, Any]) -> RemoteIssue:
+        """An issue just read: its state kept for a prune, its text noted."""
         issue = to_remote(node)
         self._seen[issue.ref.id] = issue
+        self._memo(team_of(issue.ref)).note(issue.ref.key, issue.body)
+        return issue
+
+    def _wrote(self, node: dict[str, Any], *, batched: bool = False) -> RemoteIssue:
+        """An issue as Linear answered a write: its text noted, the write counted, its
+        stamp taken as a bound of the clock skew."""
+        issue = to_remote(node)
+        memo = self._memo(team_of(issue.ref))
+        memo.wrote(issue.ref.key, issue.body, issue.updated_at, batched=batched)
         return issue
 
     def get(self, ref: IssueRef) -> RemoteIssue | None:
@@ -211,7 +240,7 @@ class LinearTracker:
         team = self._team(draft.container)
         fields: dict[str, Any] = {
             "teamId": team.id, "title": title_of(draft.title),
-            "description": describe(draft.body, draft.item_id, draft.content_hash),
+            "description": render(draft.body, draft.item_id, draft.content_hash),
             "priority": priority_of(draft.priority, self._config.priority_map),
             "labelIds": self._label_ids(team, [*draft.labels, TRACKING_LABEL]),
         }  # fmt: skip
@@ -244,7 +273,8 @@ class LinearTracker:
             self._send(batch[:half], results)
             self._send(batch[half:], results)
             return
-        by_item = {r.item_id: r for r in map(to_remote, data["issueBatchCreate"]["issues"])}
+        nodes = data["issueBatchCreate"]["issues"]
+        by_item = {r.item_id: r for r in (self._wrote(n, batched=True) for n in nodes)}
         for n, draft, _ in batch:
             made = by_item.get(draft.item_id)
             results[n] = (
@@ -254,11 +284,13 @@ class LinearTracker:
             )
 
     def update(self, ref: IssueRef, draft: IssueDraft, fields: Collection[str]) -> RemoteIssue:
-        """One issueUpdate with the changed fields; the description is replaced whole.
-        Labels are added, never removed: people's labels stay."""
+        """One issueUpdate with the changed fields. The description is pmsync's block with
+        people's text around it, from the team's memo (after one listing of the issues
+        edited since the last push), else from a read of the issue. Labels are added
+        (`addedLabelIds`), never set: people's labels stay."""
         self._resolve_people([draft])
         try:
-            payload = self._update_input(draft, fields)
+            payload = self._update_input(ref, draft, fields)
         except DraftRefused as exc:
             raise TrackerError(f"{ref.key}: {exc}") from None
         if not payload:
@@ -268,15 +300,30 @@ class LinearTracker:
             return found
         variables = {"id": ref.id or ref.key, "input": payload}
         data = self._client.run(f"update {ref.key}", q.UPDATE, variables, mutation=True)
-        return to_remote(data["issueUpdate"]["issue"])
+        return self._wrote(data["issueUpdate"]["issue"])
 
-    def _update_input(self, draft: IssueDraft, fields: Collection[str]) -> dict[str, Any]:
+    def _outside(self, ref: IssueRef) -> tuple[str, str]:
+        """People's text around the block of `ref`: what the memo knows after the listing
+        of edits; with no memo recalled, read from the issue itself."""
+        key = team_of(ref)
+        memo = self._memo(key)
+        known = memo.around(ref.key, lambda since: self._listing(key, since))
+        if known is not None:
+            return known
+        if self.get(ref) is None:
+            raise NotFound(f"{ref.key} no longer exists in Linear or is not visible")
+        return memo.outside.get(ref.key, ("", ""))
+
+    def _update_input(
+        self, ref: IssueRef, draft: IssueDraft, fields: Collection[str]
+    ) -> dict[str, Any]:
         team = self._team(draft.container)
         payload: dict[str, Any] = {}
         if "title" in fields:
             payload["title"] = title_of(draft.title)
         if "body" in fields:
-            payload["description"] = describe(draft.body, draft.item_id, draft.content_hash)
+            block = render(draft.body, draft.item_id, draft.content_hash)
+            payload["description"] = wrap_block(self._outside(ref), block)
         if "labels" in fields:
             payload["addedLabelIds"] = self._label_ids(team, [*draft.labels, TRACKING_LABEL])
         if "assignee" in fields:
@@ -303,4 +350,9 @@ class LinearTracker:
         variables = {"id": ref.id or ref.key, "comment": {"issueId": ref.id or ref.key,
                      "body": comment}, "input": {"stateId": state.id}}  # fmt: skip
         data = self._client.run(f"close {ref.key}", q.CLOSE, variables, mutation=True)
-        return to_remote(data["issueUpdate"]["issue"])
+        return self._wrote(data["issueUpdate"]["issue"])
+
+
+def team_of(ref: IssueRef) -> str:
+    """The team key of an issue's identifier (OPS in OPS-12)."""
+    return ref.key.rsplit("-", 1)[0]

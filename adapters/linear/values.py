@@ -1,5 +1,5 @@
-"""Linear's values ↔ pmsync's: the marker line, priorities, and RemoteIssue from an issue
-node. Pure functions, no requests."""
+"""Linear's values ↔ pmsync's: priorities, titles, and RemoteIssue from an issue node (its
+identity from the marker closing pmsync's block: block.py). Pure functions, no requests."""
 
 from __future__ import annotations
 
@@ -8,28 +8,13 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
+from pmsync.adapters.linear.block import read_marker
 from pmsync.model import IssueRef, RemoteIssue
 
-# The last line of every description pmsync writes. Plain text, not an HTML comment:
-# Linear stores descriptions as rich text and does not keep comments.
-MARKER = "pmsync item {item} · rev {hash}"
-MARKER_RE = re.compile(r"^\s*pmsync item ([A-Za-z0-9._-]+) · rev ([0-9a-f]*)\s*$", re.M)
 TEAM_KEY_RE = re.compile(r"^[A-Z][A-Z0-9_]{0,9}$")
 CLOSED_TYPES = ("completed", "canceled")
 MAX_TITLE = 255
 PRIORITY_NAMES = {0: None, 1: "Urgent", 2: "High", 3: "Medium", 4: "Low"}
-
-
-def describe(body: str, item_id: str, content_hash: str) -> str:
-    """The description: the item's Markdown, then the marker line."""
-    return f"{body.strip()}\n\n{MARKER.format(item=item_id, hash=content_hash)}"
-
-
-def read_marker(description: str | None) -> tuple[str, str] | None:
-    """(item id, content hash) of the last marker line: pmsync writes it last, so text
-    imitating it inside an item comes before it."""
-    found = MARKER_RE.findall(description or "")
-    return (found[-1][0], found[-1][1]) if found else None
 
 
 def title_of(title: str) -> str:
@@ -47,8 +32,8 @@ def issue_ref(node: Mapping[str, Any]) -> IssueRef:
 
 
 def to_remote(node: Mapping[str, Any]) -> RemoteIssue:
-    """An issue node (fields of queries.ISSUE_FIELDS) as a RemoteIssue. No `body`: pmsync
-    owns the whole description, there is no text of people's around it to keep."""
+    """An issue node (fields of queries.ISSUE_FIELDS) as a RemoteIssue; `body` is the whole
+    description (pmsync's block and people's text around it)."""
     marker = read_marker(node.get("description"))
     state = node.get("state") or {}
     closed = state.get("type") in CLOSED_TYPES
@@ -56,6 +41,7 @@ def to_remote(node: Mapping[str, Any]) -> RemoteIssue:
     return RemoteIssue(
         ref=issue_ref(node),
         title=str(node.get("title") or ""),
+        body=node.get("description"),
         state="closed" if closed else "open",
         item_id=marker[0] if marker else None,
         content_hash=marker[1] if marker else None,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import glob
+import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -74,12 +75,15 @@ def parse_command(
     max_items: int | None = None,
     validate: bool = True,
 ) -> tuple[list[Postmortem], list[str]]:
-    """Parse every file; a bad path is an error for that path, the rest still parse. Past
-    `max_items` items of a document (and one more, to tell) its items are not collected.
-    `validate=False` (`pmsync parse`, which writes nothing): front matter a site generator
-    needs ("weight:", "layout:") is read past, not an error."""
+    """Parse every file once, however often it is named (overlapping patterns, a folder
+    and a file in it, a symlink beside its target: one real path, one document); a bad
+    path is an error for that path, the rest still parse. Past `max_items` items of a
+    document (and one more, to tell) its items are not collected. `validate=False`
+    (`pmsync parse`, which writes nothing): front matter a site generator needs
+    ("weight:", "layout:") is read past, not an error."""
     documents: list[Postmortem] = []
     errors: list[str] = []
+    read: set[str] = set()
     for raw in paths:
         try:
             files = list(find_postmortems([raw]))
@@ -87,6 +91,9 @@ def parse_command(
             errors.append(str(exc))
             continue
         for path in files:
+            if (real := os.path.realpath(path)) in read:
+                continue
+            read.add(real)
             try:
                 documents.append(load_postmortem(path, synonyms, max_items, validate))
             except InputError as exc:

@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from pmsync.errors import FrontMatterError
 from pmsync.lines import split_lines
-from pmsync.model import ParseWarning
+from pmsync.model import RESERVED_LABEL, ParseWarning, reserved_label
 
 FENCE = "---"
 _CLOSE = ("---", "...")
@@ -101,12 +101,23 @@ def validate_front_matter(text: str, path: str, trackers: Collection[str]) -> No
     except ValidationError as exc:
         raise FrontMatterError(_describe(path, exc, key_lines)) from None
     _check_tracker_keys(checked, path, key_lines, trackers)
+    _check_labels(checked, f"{path}:{key_lines.get('labels', 2)}")
     if checked.tracker is not None and checked.tracker not in trackers:
         where = f"{path}:{key_lines.get('tracker', 2)}"
         raise FrontMatterError(
             f"{where}: front matter: unknown tracker {checked.tracker!r}; use one of "
             + ", ".join(trackers)
         )
+
+
+def _check_labels(checked: FrontMatter, where: str) -> None:
+    labels = [checked.labels] if isinstance(checked.labels, str) else checked.labels or []
+    for label in labels:
+        if reserved_label(label):
+            raise FrontMatterError(
+                f"{where}: front matter: label {label!r} is reserved ({RESERVED_LABEL}<id> "
+                "labels name an issue's item); rename it"
+            )
 
 
 def _check_tracker_keys(

@@ -189,4 +189,7 @@ class TrackerContract:
     def test_an_empty_container_lists_nothing(self, backend: Backend, tracker: Tracker) -> None:
         before = backend.requests()
         assert managed(tracker, backend.container) == {}
-        assert backend.requests() - before <= 2  # one listing (plus a label lookup)
+        # one listing (plus a label lookup), plus the reads an adapter makes to catch up
+        # with a lagging search index (Jira: adapters/jira/lag.py)
+        extra = getattr(backend, "catch_up_requests", 0)
+        assert backend.requests() - before <= 2 + extra

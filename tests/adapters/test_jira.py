@@ -10,6 +10,7 @@ import pytest
 from pmsync.adapters.base import RetryPolicy
 from pmsync.adapters.jira import JiraConfig, JiraTracker, connect
 from pmsync.adapters.jira.adf import plain_text
+from pmsync.adapters.jira.lag import GAP
 from pmsync.model import IssueRef
 from tests.adapters.contract import TrackerContract
 from tests.fakes.jira import FakeJira
@@ -20,6 +21,7 @@ from tests.fakes.server import DropAfterCommit, Status
 class JiraBackend:
     fake: FakeJira
     container: str = "OPS"
+    catch_up_requests: int = 1 + GAP  # the newest indexed key, then GAP keys read past it
 
     def connect(self, policy: RetryPolicy) -> JiraTracker:
         return connect(JiraConfig(**self.fake.config()), self.fake.env(), policy)

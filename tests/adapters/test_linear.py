@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from pmsync.adapters.base import RetryPolicy, Tracker
+from pmsync.adapters.base import RetryPolicy
 from pmsync.adapters.linear import LinearConfig, connect
 from pmsync.adapters.linear.tracker import LinearTracker
 from pmsync.model import IssueRef
@@ -50,13 +50,3 @@ class TestLinearContract(TrackerContract):
     @pytest.fixture
     def backend(self, fake_linear: FakeLinear) -> LinearBackend:
         return LinearBackend(fake_linear)
-
-    @pytest.mark.xfail(
-        strict=True,
-        reason="not yet: the Linear adapter owns the whole description and replaces it on "
-        "update (people's text around pmsync's part is lost); see README 'Sync to Linear'",
-    )
-    def test_text_people_write_around_pmsyncs_part_survives_an_update(
-        self, backend: LinearBackend, tracker: Tracker
-    ) -> None:
-        super().test_text_people_write_around_pmsyncs_part_survives_an_update(backend, tracker)

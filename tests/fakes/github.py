@@ -438,6 +438,9 @@ class FakeGitHub(FakeServer):
         ]
         for method, pattern, handler in routes:
             self.route(method, pattern, self._guarded(handler))
+        from tests.fakes.github_search import enable_search  # it imports this module
+
+        enable_search(self)  # a full listing searches for marker carriers without the label
 
     def _guarded(self, handler: Callable[[FakeRequest], FakeResponse]) -> Any:
         """Token check, repository lookup, rate-limit headers and ETags around a handler."""

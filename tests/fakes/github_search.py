@@ -1,14 +1,13 @@
-"""GET /search/issues on a FakeGitHub: what a naive client calls before each create to
-avoid a duplicate (bench/naive.py), kept out of tests/fakes/github.py.
-
-    fake = FakeGitHub()
-    enable_search(fake)
+"""GET /search/issues on a FakeGitHub (every FakeGitHub serves it): pmsync's full
+listing searches for issues carrying its marker without its label
+(adapters/github/unlabelled.py), and a naive client searches before each create to
+avoid a duplicate (bench/naive.py).
 
 The query subset: `repo:owner/name`, `is:issue` / `is:pr`, `state:open|closed`,
-`label:name`, `in:title` / `in:body`, and free words or a "quoted phrase", all ANDed and
-matched case-insensitively as substrings. Unlike GitHub, the index is never stale: an
-issue is found by the very next search (the real index lags, which makes naive
-search-before-create scripts duplicate issues; the fake is kind to them).
+`label:name`, `-label:name`, `in:title` / `in:body`, and free words or a "quoted
+phrase", all ANDed and matched case-insensitively as substrings. Unlike GitHub, the
+index is never stale: an issue is found by the very next search (the real index lags,
+which makes naive search-before-create scripts duplicate issues; the fake is kind).
 """
 
 from __future__ import annotations
@@ -19,7 +18,7 @@ from dataclasses import dataclass, field
 from tests.fakes.github import FakeGitHub, Issue, Repo, error
 from tests.fakes.server import FakeRequest, FakeResponse
 
-_TERM = re.compile(r'(\w+):("[^"]*"|\S+)|"([^"]*)"|(\S+)')
+_TERM = re.compile(r'(-?\w+):("[^"]*"|\S+)|"([^"]*)"|(\S+)')
 
 
 @dataclass
@@ -28,6 +27,7 @@ class SearchQuery:
     kind: str | None = None  # "issue", "pr" or None (both)
     state: str | None = None
     labels: list[str] = field(default_factory=list)
+    without: list[str] = field(default_factory=list)  # -label:name
     where: set[str] = field(default_factory=set)  # "title", "body"; empty: both
     words: list[str] = field(default_factory=list)
 
@@ -44,6 +44,8 @@ def parse_query(q: str) -> SearchQuery:
             query.state = value
         elif qualifier == "label":
             query.labels.append(value.lower())
+        elif qualifier == "-label":
+            query.without.append(value.lower())
         elif qualifier == "in":
             query.where.update(value.split(","))
         elif phrase or word:
@@ -56,7 +58,8 @@ def matches(query: SearchQuery, issue: Issue) -> bool:
         return False
     if query.state is not None and issue.state != query.state:
         return False
-    if not set(query.labels) <= {n.lower() for n in issue.labels}:
+    names = {n.lower() for n in issue.labels}
+    if not set(query.labels) <= names or names & set(query.without):
         return False
     fields = query.where or {"title", "body"}
     parts = {"title": issue.title, "body": issue.body or ""}
@@ -66,7 +69,7 @@ def matches(query: SearchQuery, issue: Issue) -> bool:
 
 def enable_search(fake: FakeGitHub) -> None:
     """Register GET /search/issues on `fake` (token check, ETags and paging as for the
-    other routes)."""
+    other routes); FakeGitHub does on start."""
 
     def search(req: FakeRequest) -> FakeResponse:
         q = req.params.get("q", "")

@@ -13,7 +13,8 @@ The JQL subset pmsync uses is parsed properly; anything else is a 400, as on Jir
 
 Test helpers act as people would in Jira: `transition`, `edit`, `delete`, plus
 `reject_summary_containing` (one bulk element fails) and `search_lag` (JQL does not see
-issues created in the last N requests).
+issues created in the last N requests) or `search_lag_seconds` (in the last N seconds of
+`clock`); GET by key sees every issue at once.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ import json
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone, tzinfo
+from datetime import date, datetime, timedelta, timezone, tzinfo
 from pathlib import Path
 from typing import Any, Literal
 
@@ -327,6 +328,7 @@ class FakeJira(FakeServer):
             self.next_id = 10000
             self.seq = 0
             self.search_lag: int | bool = 0
+            self.search_lag_seconds = 0.0  # by the fake's clock, as Jira Cloud's index
             self.max_page = 100
             self.users: dict[str, str] | None = None  # None: any assignee is accepted
             self.disabled_transitions: set[str] = set()
@@ -909,7 +911,8 @@ class FakeJira(FakeServer):
         """Issues matching `jql` in its order; issues still hidden by `search_lag` left out."""
         query = parse_jql(jql)
         lag = 10 if self.search_lag is True else int(self.search_lag)
-        pool = [i for i in self.store.values() if self.seq - i.seq >= lag]
+        indexed = self.clock() - timedelta(seconds=self.search_lag_seconds)
+        pool = [i for i in self.store.values() if self.seq - i.seq >= lag and i.created <= indexed]
         for clause in query.clauses:
             test = self._predicate(clause)
             pool = [i for i in pool if test(i)]

@@ -4,6 +4,7 @@
         fake.env(), fake.config()                # what points pmsync at it
         fake.inject("POST", r"#issueBatchCreate\\b", DropAfterCommit())
         fake.count_op("issueBatchCreate")        # requests whose operation has that field
+        fake.set_clock(timedelta(seconds=-30))   # Linear's clock behind this machine's
         assert fake.validation_errors == []
 
 Every request is parsed and validated against Linear's published schema
@@ -91,7 +92,7 @@ class FakeLinear(FakeServer):
             self.store = Store()
             self.views = Views(self.store)
             self._ids = itertools.count(1)
-            self._last_stamp = datetime.now(timezone.utc)
+            self.set_clock(timedelta(0))
             self.max_batch = 50
             self.requests_limit, self.complexity_limit = 5000, 250_000
             self.requests_used, self.complexity_used = 0, 0.0
@@ -108,9 +109,16 @@ class FakeLinear(FakeServer):
     def new_id(self) -> str:
         return str(uuid.UUID(int=next(self._ids) + (0xFA4E << 64)))
 
+    def set_clock(self, offset: timedelta) -> None:
+        """Linear's clock runs `offset` from this machine's (negative: behind it)."""
+        with self.lock:
+            self.clock = lambda: datetime.now(timezone.utc) + offset
+            self._last_stamp = self.clock() - timedelta(milliseconds=1)
+
     def stamp(self) -> str:
-        """Now, strictly after the previous stamp: orderings by time are total."""
-        moment = max(datetime.now(timezone.utc), self._last_stamp + timedelta(milliseconds=1))
+        """Now in Linear's clock, strictly after the previous stamp: orderings by time
+        are total."""
+        moment = max(self.clock(), self._last_stamp + timedelta(milliseconds=1))
         self._last_stamp = moment
         return now_iso(moment)
 
