@@ -29,6 +29,9 @@ UNITS = {
     "owner meta": "[owner:",
     "due meta": "(due ",
     "write-back links": "([",
+    "issue refs": "acme/ops#1 ",
+    "jira links": "[OPS-1](https://x/browse/OPS-1) ",
+    "link texts": "[issue](",
 }
 # where the line goes
 PLACES = {

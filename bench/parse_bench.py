@@ -15,7 +15,9 @@ from pathlib import Path
 from pmsync.parse.postmortem import parse_postmortem
 
 ROOT = Path(__file__).resolve().parent.parent
-SOURCES = (ROOT / "examples" / "postmortems", ROOT.parent / "shared" / "corpus" / "docs")
+# ../shared beside the clone, or beside the folder of worktrees (/work/wt/NAME).
+SHARED = next((p / "shared" for p in ROOT.parents[:2] if (p / "shared").is_dir()), ROOT)
+SOURCES = (ROOT / "examples" / "postmortems", SHARED / "corpus" / "docs")
 HTML = ROOT / "tests" / "fixtures" / "docs"
 
 

@@ -34,7 +34,8 @@ class ActionItem:
     owner: str | None = None
     priority: str | None = None
     done: bool = False
-    links: tuple[str, ...] = ()
+    links: tuple[str, ...] = ()  # issue references in an issue position: adoptable
+    references: tuple[str, ...] = ()  # issue references in its prose: reported only
     content_hash: str = ""
     # The parser rule that took it ("list item", "plain line"…): for `parse --explain` and
     # `check`, never part of its identity or content.
@@ -52,6 +53,7 @@ class ActionItem:
             "priority": self.priority,
             "done": self.done,
             "links": list(self.links),
+            "references": list(self.references),
             "line": self.line,
         }
 
@@ -76,6 +78,9 @@ class Postmortem:
     items: tuple[ActionItem, ...]
     warnings: tuple[ParseWarning, ...] = ()
     front_matter: dict[str, Any] = field(default_factory=dict)
+    # False when the parser stopped reading early (parser.max_items): nothing about the
+    # items past that point may be concluded (none is "gone").
+    whole: bool = True
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -183,7 +183,7 @@ def test_10000_items_are_bounded_and_warned_about(tmp_path: Path) -> None:
         "first 2000 are pushed and none of its issues is closed; raise parser.max_items "
         "if they are all real"
     ]
-    assert result["seconds"] < 10 and result["growth_mb"] < 200
+    assert result["growth_mb"] < 200  # time and memory figures: bench/big_documents.py
 
 
 def test_a_20_mb_document_is_bounded(tmp_path: Path) -> None:
@@ -195,7 +195,7 @@ def test_a_20_mb_document_is_bounded(tmp_path: Path) -> None:
     assert len(text) > 20_000_000
     result = measure(tmp_path, text)
     assert result["items"] == 50 and result["errors"] == []
-    assert result["seconds"] < 10 and result["growth_mb"] < 400
+    assert result["growth_mb"] < 400
 
 
 def test_items_past_max_items_are_dropped_not_removed(

@@ -323,7 +323,7 @@ def test_links_and_jira_false_positives() -> None:
         "- C see [OPS-9](https://x.atlassian.net/browse/OPS-9)\n- D Jira: OPS-10\n"
         "- E use UTF-8 and SHA-256 after COVID-19\n- F https://x.atlassian.net/browse/AB-1\n"
     )
-    assert [i.links for i in doc.items] == [
+    assert [(*i.links, *i.references) for i in doc.items] == [
         ("https://github.com/acme/ops/issues/12",),
         ("acme/ops#7",),
         ("https://x.atlassian.net/browse/OPS-9",),
@@ -331,6 +331,33 @@ def test_links_and_jira_false_positives() -> None:
         (),
         ("https://x.atlassian.net/browse/AB-1",),
     ]
+    # "see [OPS-9](…)" continues a sentence: a reference; the others end their item
+    assert [bool(i.links) for i in doc.items] == [True, True, False, True, False, True]
+
+
+@pytest.mark.parametrize(
+    ("written", "links", "references"),
+    [
+        ("Add alerts (acme/ops#5)", ["acme/ops#5"], []),
+        ("Add alerts — [OPS-7](https://x.atlassian.net/browse/OPS-7)", ["OPS-7"], []),
+        ("[OPS-8](https://x.atlassian.net/browse/OPS-8): add a runbook", ["OPS-8"], []),
+        ("Add dashboards\n  Tracked in https://github.com/acme/ops/issues/44", ["/44"], []),
+        ("Add dashboards, tracking: acme/ops#47 (after acme/ops#48)", ["#47"], ["#48"]),
+        ("Add a regression test for the crash fixed in https://github.com/acme/ops/issues/1",
+         [], ["issues/1"]),
+        ("Fix the leak in [OPS-11](https://x.atlassian.net/browse/OPS-11) first", [], ["OPS-11"]),
+        ("Add more checks (see acme/ops#45)", [], ["#45"]),
+    ],
+)  # fmt: skip
+def test_only_a_link_in_an_issue_position_is_the_items_own(
+    written: str, links: list[str], references: list[str]
+) -> None:
+    (found,) = parse(f"# PM\n\n## Tasks\n\n- {written}\n").items
+
+    def named(refs: tuple[str, ...], wanted: list[str]) -> bool:
+        return len(refs) == len(wanted) and all(w in r for w, r in zip(wanted, refs, strict=True))
+
+    assert named(found.links, links) and named(found.references, references)
 
 
 def test_write_back_link_keeps_id_and_hash_and_is_reported() -> None:

@@ -7,11 +7,12 @@ order, with the fields to compare (title always; owner, due, done, priority when
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from pmsync.parse.postmortem import parse_postmortem
+from pmsync.parse.postmortem import LINES_PER_ITEM, LINES_SLACK, parse_postmortem
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "docs"
 CASES = sorted(p.name.removesuffix(".items.json") for p in FIXTURES.glob("*.items.json"))
@@ -120,6 +121,34 @@ def test_max_items_stops_collecting_one_item_past_the_limit() -> None:
     assert [(w.line, w.message) for w in doc.warnings] == [(11, "more than 5 items: rest not read")]
 
 
+def test_a_huge_document_is_read_only_as_far_as_max_items_needs() -> None:
+    # 10 lines an item and 10,000 more from the action section on; the rest is not read
+    # (a generated file of 400,000 items costs in proportion to the limit, see bench/)
+    window = LINES_PER_ITEM * 6 + LINES_SLACK
+    prose = "".join(f"Line {n} of a pasted log.\n\n" for n in range(window))
+    text = "# PM\n\n## Tasks\n\n- Fix part 1\n- Fix part 2\n\n" + prose + "- Fix part 3\n"
+    doc = parse_postmortem(text, "pm.md", max_items=5)
+    assert [i.title for i in doc.items] == ["Fix part 1", "Fix part 2"] and not doc.whole
+    assert doc.warnings[-1].message.startswith(f"more than {window:,} lines")
+    assert parse_postmortem(text, "pm.md").whole  # no limit: read whole
+    many = "# PM\n\n## Tasks\n\n" + "".join(f"- Fix part {n}\n" for n in range(3 * window))
+    cut = parse_postmortem(many, "pm.md", max_items=5)
+    assert len(cut.items) == 6 and not cut.whole
+
+
+def test_a_document_not_read_whole_has_no_item_concluded_gone() -> None:
+    from pmsync.config import Config
+    from pmsync.plan.planner import plan_changes
+    from tests.test_plan import doc, item, pushed_state
+
+    config = Config.model_validate({"github": {"repo": "acme/ops"}, "parser": {"max_items": 5}})
+    before = doc(item("a", "Fix part 1"), item("b", "Fix part 3"))
+    cut = replace(doc(item("a", "Fix part 1")), whole=False)
+    plan = plan_changes([cut], pushed_state(before), config)
+    assert [c.action for c in plan.changes] == ["unchanged"]
+    assert "too long to read whole" in plan.warnings[0]
+
+
 def test_titles_are_never_cut_inside_quotes_or_brackets() -> None:
     text = (
         '# PM\n\n## Tasks\n\n- Add a "Stop. Think." banner to the deploy tool. It helps.\n'
@@ -151,6 +180,28 @@ def test_a_label_only_item_in_a_list_of_labelled_items_is_an_item() -> None:
     )
     titles = [i.title for i in parse_postmortem(text, "pm.md").items]
     assert titles == ["Patch the config", "Train engineers", "Add a canary"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # last in a list beside a section's label bullet, nothing after it
+        "# PM\n\n- **Action items:**\n  - Fix the index\n- **Add a canary:**\n",
+        # the same with a heading after it
+        "# PM\n\n- **Action items:**\n  - Fix the index\n- **Add a canary:**\n\n## Timeline\n",
+        # numbered on from the list above, alone after a note
+        "# PM\n\n## Tasks\n\n1. **Fix the index:**\n   - nightly\n\nA note.\n\n"
+        "6. **Add a canary:**\n",
+    ],
+)
+def test_a_label_bullet_heading_nothing_is_an_item(text: str) -> None:
+    titles = [i.title for i in parse_postmortem(text, "pm.md").items]
+    assert titles == ["Fix the index", "Add a canary"]
+
+
+def test_a_label_bullet_over_text_still_heads_it() -> None:
+    text = "# PM\n\n- **Action items:**\n  - Fix the index\n- **Resolution:**\n\nWe restarted.\n"
+    assert [i.title for i in parse_postmortem(text, "pm.md").items] == ["Fix the index"]
 
 
 def test_parse_reads_past_front_matter_of_a_site_generator(tmp_path: Path) -> None:

@@ -122,7 +122,7 @@ def test_gitlab_references_are_adopted_not_created(tmp_path: Path, fake_gitlab: 
     (ws.postmortems / "refs.md").write_text(
         "# Outage\n\nDate: 2024-06-01\n\n## Action items\n\n"
         f"- **Add an index**: tracked in {PATH}#1\n"
-        f"- **Rotate keys**: see {url}\n"
+        f"- **Rotate keys** — {url}\n"
         "- **Elsewhere**: see https://gitlab.example.org/acme/platform/ops/-/issues/9\n"
         "- **Other project**: acme/other#4\n"
     )

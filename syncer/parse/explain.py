@@ -66,9 +66,17 @@ def _heading_note(block: Block, taken: list[Entry]) -> Note:
 def _entry_note(entry: Entry, item: ActionItem | None) -> Note:
     if item is not None:
         weak = " (weak rule: review it)" if entry.rule in WEAK_RULES else ""
-        return Note(entry.line, f"item '{item.title}': {entry.rule}{weak}")
+        return Note(entry.line, f"item '{item.title}': {entry.rule}{weak}{_refs(item)}")
     reason = not_an_item(entry) or "no title could be read from it"
     return Note(entry.line, f"not an item ({entry.rule}): {reason}")
+
+
+def _refs(item: ActionItem) -> str:
+    """Its issue links: adopted ones (in an issue position) and mere references."""
+    parts = [f"its issue {', '.join(item.links)}"] if item.links else []
+    if item.references:
+        parts.append(f"references {', '.join(item.references)} (not its issue)")
+    return f"; {'; '.join(parts)}" if parts else ""
 
 
 def _pop(items: dict[int, list[ActionItem]], entry: Entry) -> ActionItem | None:

@@ -14,8 +14,8 @@ from datetime import date
 
 from pmsync.model import ActionItem, ParseWarning, Section
 from pmsync.parse.dates import find_due, parse_due
-from pmsync.parse.links import find_links
-from pmsync.parse.owners import find_owner, lead_owner
+from pmsync.parse.links import split_links
+from pmsync.parse.owners import find_owner, is_organisation, lead_owner
 from pmsync.parse.text import Entry, find_priority, item_name, item_title, plain_text
 from pmsync.plan.identity import content_hash, item_id, normalize_text
 
@@ -56,8 +56,10 @@ def build_items(
     incident: date | None,
     warnings: list[ParseWarning],
     max_items: int | None = None,
+    organisations: frozenset[str] = frozenset(),
 ) -> list[ActionItem]:
-    """The items, in order; past `max_items` + 1 collection stops (the plan tells the rest)."""
+    """The items, in order; past `max_items` + 1 collection stops (the plan tells the rest).
+    `organisations`: names that are not owners when a lead phrase names them."""
     items: list[ActionItem] = []
     seen: Counter[str] = Counter()  # item name -> occurrences so far
     for entry, kind in pairs:
@@ -68,8 +70,11 @@ def build_items(
             continue
         # A table's owner column says who; its action cell is the title as written.
         owner, head = (None, entry.head) if entry.owner else lead_owner(entry.head)
+        lead_cut = owner is not None
+        if owner and is_organisation(owner, organisations):
+            owner = None  # "Acme Labs will run the tests": a company's commitment
         title = item_title(head) or item_title(plain_text(entry.body))
-        if title[:1].islower() and (owner or plain_text(head)[:1].isupper()):
+        if title[:1].islower() and (lead_cut or plain_text(head)[:1].isupper()):
             title = title[0].upper() + title[1:]  # a lead was cut: "@kim to rotate" → "Rotate"
         # The id comes from the whole name, not the title cut for display.
         name = normalize_text(item_name(head) or item_name(plain_text(entry.body)))
@@ -113,6 +118,8 @@ def _item(
 ) -> ActionItem:
     owner = owner or find_owner(plain_text(entry.body))
     priority = entry.priority or find_priority(entry.body)
+    placed, mentioned = split_links(entry.body)
+    links = tuple(dict.fromkeys((*entry.links, *placed)))
     return ActionItem(
         id=key,
         title=title,
@@ -123,7 +130,8 @@ def _item(
         owner=owner,
         priority=priority,
         done=entry.done or bool(_DONE_MARK.search(entry.head)),
-        links=tuple(dict.fromkeys((*entry.links, *find_links(entry.body)))),
+        links=links,
+        references=tuple(r for r in mentioned if r not in links),
         content_hash=content_hash(title, entry.body, due, owner, priority),
         rule=entry.rule,
     )

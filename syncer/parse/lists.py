@@ -19,6 +19,7 @@ MARKER = re.compile(r"^[ \t]*(?:[-*+]|\d{1,9}[.)])(?:[ \t]+|$)")
 NUMBER = re.compile(r"^\s*(\d{1,3})\s*[.,)]\s")
 BOLD_ONLY = re.compile(r"^(\*\*|__)(?P<text>[^*_\n]+?)\1(?P<rest>.*)$")
 LIST_OPEN = ("bullet_list_open", "ordered_list_open")
+_ENDS_BLOCK = re.compile(r"^ {0,3}(?:#{1,6}(?:\s|$)|(?:[-*_][ \t]*){3,}$)")
 
 
 class ListReader:
@@ -56,8 +57,12 @@ class ListReader:
         alone = len(children) == 1 or any(
             sub is not None and self._section_label(head) for _, head, sub in children
         )
+        # A label bullet ending the list with nothing but a heading (or the end) after it
+        # heads nothing: "6. **Add a canary:**" written last is an item, not a heading.
+        heads_nothing = self._nothing_after(start)
         for item, head, sublist in children:
-            label = self._bullet_label(item, head, sublist, alone)
+            lone = alone and not (heads_nothing and item == children[-1][0])
+            label = self._bullet_label(item, head, sublist, lone)
             if label:
                 out.extend(self._items_node(items))
                 items = []
@@ -84,6 +89,13 @@ class ListReader:
             return label
         lone = alone and sublist is None and "\n" not in head.strip()
         return label if lone and self._item_lines(item) <= 1 else None
+
+    def _nothing_after(self, start: int) -> bool:
+        """Whether the list opened at token `start` is followed by nothing to head: the
+        end of the text, a heading or a thematic break."""
+        _, end = self._map(self.tokens[start])
+        following = next((line for line in self.lines[end:] if line.strip()), "")
+        return not following or bool(_ENDS_BLOCK.match(following))
 
     def _item_lines(self, item: int) -> int:
         start, end = self._map(self.tokens[item])

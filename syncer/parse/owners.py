@@ -12,6 +12,13 @@ Forms read (the README's "What counts as an action item" lists them with example
   ``[Storage] …``, and ``Name: …`` when the name is an @handle, ends in a team word
   ("Platform team:") or is one word (not a topic such as "Monitoring") before an
   imperative verb ("Storage: rotate the keys").
+
+An organisation is not an owner: a lead phrase naming one ("Acme Labs will run the
+tests", "Hypha to coordinate the upgrade" in a postmortem written by "Hypha and
+Interchain Labs") says what a company commits to, not who is assigned. Organisations
+are names with a company suffix (Labs, Inc., Ltd, GmbH, Foundation…) and the names
+listed beside one on the postmortem's Authors / Organisations line
+(`organisations_of`). Owner columns and annotations are taken as written.
 """
 
 from __future__ import annotations
@@ -205,3 +212,34 @@ def _is_owner_name(name: str, rest: str, bracketed: bool) -> bool:
 def _first_word(text: str) -> str:
     words = text.split(maxsplit=1)
     return words[0].strip("*_`,.:").casefold() if words else ""
+
+
+_ORG_SUFFIX = re.compile(
+    r"\S,?\s+(?:labs?|inc|incorporated|llc|ltd|limited|gmbh|ag|sa|bv|corp|corporation|company|co"
+    r"|foundation|technologies|cooperative|co-op|plc|pty)\.?$",
+    re.IGNORECASE,
+)
+_AUTHORS_LINE = re.compile(
+    r"^\W*(?:authors?|organi[sz]ations?|compan(?:y|ies)|written\s+by|prepared\s+by)\W*:\s*(.+)$",
+    re.IGNORECASE,
+)
+_HEADER_LINES = 40  # where a postmortem names its authors
+
+
+def organisations_of(lines: list[str]) -> frozenset[str]:
+    """The organisations a postmortem names among its authors (casefolded): every name of
+    an Authors / Organisations line near its top that lists at least one company."""
+    found: set[str] = set()
+    for line in lines[:_HEADER_LINES]:
+        match = _AUTHORS_LINE.match(line) if ":" in line else None
+        if match is None:
+            continue
+        names = [n.strip(" .*_'\"") for n in _SEPARATORS.split(plain_text(match[1]))]
+        if any(_ORG_SUFFIX.search(name) for name in names):
+            found.update(name.casefold() for name in names if name)
+    return frozenset(found)
+
+
+def is_organisation(name: str, organisations: frozenset[str] = frozenset()) -> bool:
+    """Whether a lead phrase's name is an organisation, not a person or team."""
+    return name.casefold() in organisations or bool(_ORG_SUFFIX.search(name.strip()))

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -32,6 +33,7 @@ from pmsync.parse.front_matter import read_front_matter
 from pmsync.parse.items import MAX_ITEM_TEXT as MAX_ITEM_TEXT  # re-exported
 from pmsync.parse.items import build_items
 from pmsync.parse.nodes import Node
+from pmsync.parse.owners import organisations_of
 from pmsync.parse.region import first_heading, parse_start
 from pmsync.parse.sections import block_entries, section_blocks
 from pmsync.parse.text import plain_text
@@ -71,6 +73,11 @@ _FOLLOWING_TIME = re.compile(
     re.IGNORECASE,
 )
 _LOOSE_MAX_WORDS = 8
+# With `max_items`, the Markdown is tokenized from the action section on for this many
+# lines at most: room for every item to take several lines, while a generated file of
+# 400,000 items costs time and memory in proportion to the limit, not to its size.
+LINES_PER_ITEM = 10
+LINES_SLACK = 10_000
 # markdown-it stops at 20 levels of block nesting and swallows the rest of the document
 # into the deepest one, so one runaway nested list would hide every item after it (and a
 # prune would close their issues). Deeper list markers and quotes are flattened to these.
@@ -87,9 +94,9 @@ _SETEXT = re.compile(r"^ {0,3}(?:=+|-+)\s*$")
 _HTML_START = re.compile(r"\s*(?:<!doctype\s+html|<html[\s>])", re.IGNORECASE)
 # Lines holding a year (a full date needs one), and those naming the incident's time.
 INCIDENT_DATE_SCAN = 200_000  # characters
-_DATED_LINE = re.compile(r"(?m)^.*\b(?:19|20)\d\d\b.*$")
+_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 _INCIDENT_LINE = re.compile(
-    r"(?im)^.*\b(?:duration|start(?:ed)?|began|date|occurred)\b.*\b(?:19|20)\d\d\b.*$"
+    r"(?i).*\b(?:duration|start(?:ed)?|began|date|occurred)\b.*\b(?:19|20)\d\d\b"
 )
 
 
@@ -151,7 +158,8 @@ def parse_postmortem(
     problems become warnings. Past `max_items` items (and one more, so a caller can tell)
     collection stops."""
     synonyms = synonyms or SectionSynonyms()
-    front_matter, warnings, title, lines, nodes = _read(text, path, synonyms)
+    window = None if max_items is None else LINES_PER_ITEM * (max_items + 1) + LINES_SLACK
+    front_matter, warnings, title, lines, nodes, whole = _read(text, path, synonyms, window)
     incident = _incident_date(front_matter, lines)
     key = document_key(front_matter, path)
     pairs = (
@@ -159,7 +167,7 @@ def parse_postmortem(
         for block, entries, _ in block_entries(section_blocks(nodes, synonyms.kind))
         for entry in entries
     )
-    items = build_items(pairs, key, incident, warnings, max_items)
+    items = build_items(pairs, key, incident, warnings, max_items, organisations_of(lines))
     return Postmortem(
         path=path,
         key=key,
@@ -168,6 +176,7 @@ def parse_postmortem(
         items=tuple(items),
         warnings=tuple(warnings),
         front_matter=front_matter,
+        whole=whole,
     )
 
 
@@ -177,16 +186,20 @@ def document_nodes(text: str, path: str, synonyms: SectionSynonyms | None = None
 
 
 def _read(
-    text: str, path: str, synonyms: SectionSynonyms
-) -> tuple[dict[str, Any], list[ParseWarning], str | None, list[str], list[Node]]:
-    """(front matter, warnings, title, text lines for dates, nodes) of a document."""
+    text: str, path: str, synonyms: SectionSynonyms, window: int | None = None
+) -> tuple[dict[str, Any], list[ParseWarning], str | None, list[str], list[Node], bool]:
+    """(front matter, warnings, title, text lines for dates, nodes, whether the whole
+    document was read) of a document; `window`: lines read from the action section on."""
     text = text.lstrip("\ufeff")
     if is_html(text, path):
         title, lines, nodes = _read_html(text, synonyms)
-        return {}, [], title, lines, nodes
+        return {}, [], title, lines, nodes, True
     front_matter, lines, warnings = read_front_matter(split_lines(text))
-    title, lines, nodes = _read_markdown(front_matter, lines, synonyms)
-    return front_matter, warnings, title, lines, nodes
+    title, lines, nodes, end = _read_markdown(front_matter, lines, synonyms, window)
+    if end < len(lines):
+        problem = f"more than {window:,} lines from the action section on: the rest is not read"
+        warnings.append(ParseWarning(end + 1, f"{problem} (parser.max_items)"))
+    return front_matter, warnings, title, lines, nodes, end >= len(lines)
 
 
 def is_html(text: str, path: str) -> bool:
@@ -197,13 +210,15 @@ def is_html(text: str, path: str) -> bool:
 
 
 def _read_markdown(
-    front_matter: dict[str, Any], lines: list[str], synonyms: SectionSynonyms
-) -> tuple[str | None, list[str], list[Node]]:
+    front_matter: dict[str, Any], lines: list[str], synonyms: SectionSynonyms, window: int | None
+) -> tuple[str | None, list[str], list[Node], int]:
+    """(title, lines, nodes, the index past the last line read)."""
     lines = [_bounded_depth(line) if line[:1] in " \t>" else line for line in lines]
     title_line = _title_line(lines, synonyms)
     start = parse_start(lines, synonyms.tasks + synonyms.corrective)
-    nodes = build_nodes(prepass("\n".join(lines[start:])), synonyms.kind, title_line, start)
-    return _doc_title(front_matter, lines, title_line), lines, nodes
+    end = len(lines) if window is None else min(len(lines), start + window)
+    nodes = build_nodes(prepass("\n".join(lines[start:end])), synonyms.kind, title_line, start)
+    return _doc_title(front_matter, lines, title_line), lines, nodes, end
 
 
 def _read_html(text: str, synonyms: SectionSynonyms) -> tuple[str | None, list[str], list[Node]]:
@@ -262,9 +277,21 @@ def _incident_date(front_matter: dict[str, Any], lines: list[str]) -> date | Non
         return explicit
     # The incident's date is written near the top; a pasted log further down must not
     # cost a date search on each of its lines.
-    text = "\n".join(lines)[:INCIDENT_DATE_SCAN]
-    for match in _INCIDENT_LINE.finditer(text):
-        found = next(full_dates(match.group(0)), None)
+    dated = list(_dated_lines("\n".join(lines)[:INCIDENT_DATE_SCAN]))
+    for line in dated:
+        found = next(full_dates(line), None) if _INCIDENT_LINE.match(line) else None
         if found:
             return found
-    return next((d for match in _DATED_LINE.finditer(text) for d in full_dates(match[0])), None)
+    return next((d for line in dated for d in full_dates(line)), None)
+
+
+def _dated_lines(text: str) -> Iterator[str]:
+    """The lines of `text` holding a year, in order (found from the years: one scan)."""
+    end = -1
+    for year in _YEAR.finditer(text):
+        if year.start() <= end:
+            continue  # a second year on a line already given
+        start = text.rfind("\n", 0, year.start()) + 1
+        end = text.find("\n", year.end())
+        end = len(text) if end < 0 else end
+        yield text[start:end]

@@ -118,6 +118,8 @@ def _unsafe_lines(lines: list[str]) -> list[bool]:
 
 def _raw_html(line: str, closer: str | None) -> tuple[bool, str | None]:
     """(whether the line takes part in a raw HTML block, the closer still awaited)."""
+    if closer is None and "<" not in line:
+        return False, None  # most lines: no raw HTML block opens or goes on
     touched, position = closer is not None, 0
     while True:
         if closer is not None:

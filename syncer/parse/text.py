@@ -138,6 +138,7 @@ def item_title(head: str) -> str:
     return _shorten(item_name(head))
 
 
+@functools.lru_cache(maxsize=4096)  # read for the title, then for the id
 def item_name(head: str) -> str:
     """The item's name: a bold lead phrase, a short "Label:" lead, else the first sentence."""
     head = _TASK_PREFIX.sub("", strip_lead_glyphs(strip_writeback(head.strip())))

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Literal, TypeAlias
+from typing import Any, ClassVar, Literal, TypeAlias, TypeVar
 
 from pmsync.model import IssueDraft, IssueRef
 
@@ -113,6 +113,14 @@ def planned(change: Planned, **updates: Any) -> dict[str, Any]:
     """The common fields of `change` (with `updates`), to build another kind from it."""
     common = {f.name: getattr(change, f.name) for f in dataclasses.fields(Planned)}
     return common | updates
+
+
+P = TypeVar("P", bound=Planned)
+
+
+def warned(change: P, warning: str) -> P:
+    """`change` with one more warning."""
+    return dataclasses.replace(change, warnings=(*change.warnings, warning))
 
 
 def as_update(create: Create, issue: IssueRef, fields: tuple[str, ...]) -> Update:

@@ -57,7 +57,7 @@ def normalize_text(text: str) -> str:
 
 def strip_writeback(line: str) -> str:
     """`line` without a trailing write-back link `` ([KEY](URL))``."""
-    return _WRITEBACK.sub("", line)
+    return _WRITEBACK.sub("", line) if "](" in line else line
 
 
 def slug(text: str) -> str:

@@ -37,6 +37,7 @@ from pmsync.plan.changes import (
     Unchanged,
     Update,
     planned,
+    warned,
 )
 from pmsync.plan.drafts import DraftResult, build_draft, container_of, tracker_of
 from pmsync.plan.identity import normalize_text
@@ -74,6 +75,11 @@ def plan_changes(
                 f"first {limit} are pushed and none of its issues is closed; raise "
                 "parser.max_items if they are all real"
             )
+        elif not doc.whole:
+            plan.warnings.append(
+                f"{doc.path}: too long to read whole for parser.max_items ({limit}): only "
+                "the items read are pushed and none of its issues is closed"
+            )
         plan.changes.extend(_plan_document(doc, items, records, config))
     return plan
 
@@ -106,11 +112,12 @@ def _plan_document(
     limit = config.parser.max_items
     kept = {id(item) for item in items[:limit]}
     changes = [
-        _plan_item(doc, m.item, m.record_id, records.get(m.record_id or ""), config)
+        _noted(_plan_item(doc, m.item, m.record_id, records.get(m.record_id or ""), config),
+               m.note)
         for m in matches
         if id(m.item) in kept and not _skipped(m.item, m.record_id, config)
-    ]
-    if len(items) > limit:
+    ]  # fmt: skip
+    if len(items) > limit or not doc.whole:
         return changes
     tracker = tracker_of(doc, config)
     return changes + [_removed(doc, key, records[key], tracker) for key in gone]
@@ -123,6 +130,11 @@ def _removed(doc: Postmortem, key: str, record: ItemRecord, tracker: str) -> Rem
         tracker=issue.tracker if issue else tracker,  # closed where it lives
         container=record.container, issue=issue,
     )  # fmt: skip
+
+
+def _noted(change: Change, note: str | None) -> Change:
+    """The change with the matcher's reason for not pairing its item (if any)."""
+    return warned(change, note) if note else change
 
 
 def _skipped(item: ActionItem, record_id: str | None, config: Config) -> bool:
@@ -155,7 +167,22 @@ def _plan_item(
         return Adopt(
             **planned(create), issue=adopted, draft=create.draft, body_hash=create.body_hash
         )
-    return create
+    return _mentioning(create, item, config)
+
+
+def _mentioning(create: Create, item: ActionItem, config: Config) -> Create:
+    """A create whose item mentions an issue of its tracker in its prose ("the crash
+    fixed in #1"): said, since only an issue position adopts (see `parse.links`)."""
+    mentioned = adoptable_ref(item.references, create.tracker, config)
+    if mentioned is None:
+        return create
+    note = (
+        f"{create.doc_path}:{item.line}: '{item.title}' mentions {mentioned.key} in its "
+        "text: a reference, not its issue, so a new issue is created; to track it in "
+        f"{mentioned.key} instead, write 'Tracked in {mentioned.key}' or put it in a "
+        "Ticket column"
+    )
+    return warned(create, note)
 
 
 def _compare(

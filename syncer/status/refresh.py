@@ -107,12 +107,13 @@ class Group:
         self.tracker.recall(self.container, marker.memo)
         since = None if full else marker.last_status
         listed = list(self.tracker.list_managed(self.container, since))
-        seen = {i.item_id: i for i in listed if i.item_id}
-        by_key = {i.ref.key: i for i in seen.values()}
+        # The issue the state records, never whichever carries the item's marker: a
+        # closed copy (pasted marker, a duplicate) must not mark a live item closed.
+        by_key = {i.ref.key.casefold(): i for i in listed}
         changed = False
-        for item_id, record in self.records.items():
+        for record in self.records.values():
             assert record.issue is not None
-            remote = seen.get(item_id) or by_key.get(record.issue.key)
+            remote = by_key.get(record.issue.key.casefold())
             status = self._status(record, remote, full or record.status is None, started)
             if status is not None and _news(record.status, status):
                 record.status, changed = status, True
