@@ -463,7 +463,8 @@ class JiraTracker:
             except self._network_error as exc:
                 # a lost POST may have landed: never retried, reconciled by the engine
                 raise TrackerError(
-                    f"{what}: connection to Jira failed ({type(exc).__name__})",
+                    f"{what}: connection to Jira at {self._base} failed "
+                    f"({type(exc).__name__}): check jira.url, or run again later",
                     transient=True, maybe_applied=post,
                 ) from None  # fmt: skip
             except (ValueError, KeyError, TypeError, AttributeError) as exc:
