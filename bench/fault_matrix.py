@@ -34,6 +34,8 @@ from tests.test_faults import (  # noqa: E402
     postmortem,
     run_cell,
     run_edit_cell,
+    scenario_stale_state,
+    stale_cells,
     tally,
 )
 from tests.test_parent_faults import (  # noqa: E402
@@ -61,11 +63,18 @@ def matrix(fakes: dict[str, FakeServer], scratch: Path) -> list[Cell]:
         cell = run_edit_cell(run, Cell(tracker, fault, step))
         cell.fault, cell.step = f"edit: {step}", fault  # one table row per edit
         done.append(cell)
+    # a state file one save behind (a restored state.json.bak, a lost CI commit-back)
+    for n, (tracker, way) in enumerate(stale_cells()):
+        fakes[tracker].reset()  # type: ignore[attr-defined]
+        run = make_run(scratch / f"stale-{n}", tracker, fakes[tracker])
+        cell = Cell(tracker, "stale state", way)
+        result = tally(run, scenario_stale_state(run, cell))
+        cell.duplicates, cell.lost = result.duplicates, result.lost
+        done.append(cell)
     # parent rows (defaults.parent): a fault on a parent's create or a child's link
     for n, (tracker, fault, step) in enumerate(parent_cells()):
-        fake = fakes[tracker]
-        fake.reset()  # type: ignore[attr-defined]
-        run = make_run(scratch / f"parent-{n}", tracker, fake)
+        fakes[tracker].reset()  # type: ignore[attr-defined]
+        run = make_run(scratch / f"parent-{n}", tracker, fakes[tracker])
         cell = run_parent_cell(run, Cell(tracker, fault, step))
         cell.fault, cell.step = f"parent: {step}", fault
         done.append(cell)

@@ -56,8 +56,9 @@ def test_first_push_creates_one_parent_listing_and_linking_its_items() -> None:
     assert "The database fell over." in body and "(0 of 2 closed)" in body
     assert "- [ ] [Add index 1](memory://acme/ops-1)" in body
     assert store.children[parent] == ["acme/ops-1", "acme/ops-2"]
-    # one listing (no state yet), the items, the parent, one link per item
-    assert len(store.issues) == 3 and store.requests == 1 + 2 + 1 + 2
+    # the items' listing (no state yet), the items, the parent's listing (its own, for its
+    # marker), the parent, one link per item
+    assert len(store.issues) == 3 and store.requests == 1 + 2 + 1 + 1 + 2
 
 
 def test_a_rerun_with_nothing_new_makes_no_request() -> None:
@@ -86,7 +87,8 @@ def test_a_new_item_is_linked_and_listed_with_one_update() -> None:
     push(store, state, doc(item(1), item(2)))
     [parent] = parents(store)
     assert "Add index 2" in (store.issues[parent].body or "")
-    assert store.requests == sent + 3  # the item, its link, the checklist
+    # the items' check for a lost save (one listing), the item, its link, the checklist
+    assert store.requests == sent + 4
 
 
 def test_a_lost_answer_to_the_parent_create_never_makes_a_second_parent() -> None:

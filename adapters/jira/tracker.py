@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone, tzinfo
+from datetime import datetime
 from typing import Any, ClassVar, Literal, cast
 
 from pmsync.adapters.base import Memo, RetryPolicy, chunks
@@ -27,12 +27,12 @@ from pmsync.adapters.jira.parents import EpicFields, child_fields, epic_fields, 
 from pmsync.adapters.jira.values import (
     draft_fields,
     issue_ref,
+    jql_lower_bound,
     older_than,
     project_key,
     retry_after,
     to_remote,
     visible_labels,
-    zone_of,
 )
 from pmsync.errors import AuthError, ConfigError, NotFound, RateLimited, TrackerError
 from pmsync.model import Created, Failed, IssueDraft, IssueRef, RemoteIssue
@@ -127,7 +127,6 @@ class JiraTracker:
         self._base = str(config.url).rstrip("/")
         self._jira: Any = None
         self.cloud = True
-        self._tz: tzinfo = timezone.utc  # JQL dates are read in the user's time zone
         self._descriptions: dict[str, Any] = {}  # key → description read by prefetch()
         self._epics: EpicFields | None = None  # Data Center: read once, when needed
 
@@ -149,19 +148,8 @@ class JiraTracker:
             probe = self._client("2")
             info = self._call("read serverInfo", probe.server_info)
             self.cloud = info.get("deploymentType") == "Cloud"
-            self._tz = zone_of(info.get("serverTimeZone")) or timezone.utc
             self._jira = self._client("3") if self.cloud else probe
         return self._jira
-
-    def check(self) -> None:
-        """Credentials, the user's time zone, and the default project when configured.
-        Not part of the Tracker protocol: a run learns the same from its first request
-        (an AuthError names the variables and permissions) without two extra requests."""
-        client = self._ready()
-        me = self._call("read the current user", client.myself)
-        self._tz = zone_of(me.get("timeZone")) or self._tz
-        if self._config.project:
-            self._rest("GET", f"project/{project_key(self._config.project)}", what="read project")
 
     # --- reads --------------------------------------------------------------------------
     def list_managed(self, container: str, since: datetime | None = None) -> Iterator[RemoteIssue]:
@@ -169,10 +157,7 @@ class JiraTracker:
         project = project_key(container or self._config.project or "")
         jql = f"project = {project} AND labels = pmsync"
         if since is not None:
-            moment = (since if since.tzinfo else since.replace(tzinfo=timezone.utc)).astimezone(
-                self._tz
-            )
-            jql += f' AND updated >= "{moment:%Y-%m-%d %H:%M}"'  # minute precision, as Jira
+            jql += f' AND updated >= "{jql_lower_bound(since)}"'
         jql += " ORDER BY updated DESC"
         # The index lags behind creates: a full listing also reads by key what came
         # after the newest indexed issue, found before the listing (see lag.py).
@@ -513,7 +498,8 @@ class JiraTracker:
             except self._network_error as exc:
                 # a lost POST may have landed: never retried, reconciled by the engine
                 raise TrackerError(
-                    f"{what}: connection to Jira failed ({type(exc).__name__})",
+                    f"{what}: connection to Jira at {self._base} failed "
+                    f"({type(exc).__name__}): check jira.url, or run again later",
                     transient=True, maybe_applied=post,
                 ) from None  # fmt: skip
             except (ValueError, KeyError, TypeError, AttributeError) as exc:

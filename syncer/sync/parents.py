@@ -24,6 +24,7 @@ from datetime import datetime
 from pmsync.adapters.base import Parenting, Tracker, chunks, prefetch_bodies
 from pmsync.errors import TrackerError
 from pmsync.model import Created, Failed, IssueDraft, IssueRef, RemoteIssue
+from pmsync.plan.changes import Change, Create, Plan
 from pmsync.plan.parents import (
     ParentSpec,
     all_closed,
@@ -34,9 +35,9 @@ from pmsync.plan.parents import (
     parent_pending,
     spec_of_record,
 )
-from pmsync.plan.planner import Change, Plan
 from pmsync.state.store import IssueRecord, Journal, ParentRecord, SyncState, utcnow
-from pmsync.sync.group import Outcome, is_fatal, list_by_item
+from pmsync.sync.reconcile import list_by_item
+from pmsync.sync.run import Outcome, is_stopping
 
 DONE_COMMENT = "pmsync: every action item of this postmortem is closed, so it is closed."
 REOPEN_COMMENT = "pmsync: an action item of this postmortem is open again, so it is reopened."
@@ -81,7 +82,7 @@ class ParentStep:
         created_under = {
             o.change.item_id
             for o in outcomes
-            if o.action == "create" and o.change.draft is not None and o.change.draft.parent
+            if o.action == "create" and isinstance(o.change, Create) and o.change.draft.parent
         }
         refs = self._ensure_all(self.specs)
         ready = [(s, ref) for s in self.specs if (ref := refs.get(s.doc_key)) is not None]
@@ -296,7 +297,7 @@ class ParentStep:
             return fn() is not False
         except TrackerError as exc:
             self.warnings.append(f"could not {what}: {exc}")
-            self.stopped = is_fatal(exc)
+            self.stopped = is_stopping(exc)
             return False
 
     def _record(self, spec: ParentSpec) -> ParentRecord:
@@ -314,7 +315,7 @@ class ParentStep:
 
 
 def _under(change: Change, parent: IssueRef | None) -> Change:
-    if parent is None or change.action != "create" or change.draft is None:
+    if parent is None or not isinstance(change, Create):
         return change
     return replace(change, draft=replace(change.draft, parent=parent))
 
