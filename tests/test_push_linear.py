@@ -128,6 +128,25 @@ def test_prune_comments_and_cancels(pushed: Workspace, fake_linear: FakeLinear) 
     assert issue["stateType"] == "canceled" and len(issue["comments"]) == 1
 
 
+def test_prune_rerun_after_a_refused_move_does_not_comment_twice(
+    pushed: Workspace, fake_linear: FakeLinear
+) -> None:
+    """Comment and move go in one request; Linear may refuse the move after the comment
+    landed. The re-run finds the comment by its marker and only moves the issue."""
+    path = pushed.postmortems / "incident-00000.md"
+    path.write_text("".join(ln for ln in path.read_text().splitlines(True) if "step 3)" not in ln))
+    gone = next(i for i in fake_linear.issues() if "incident 0, step 3" in i["title"])
+    fake_linear.refused_moves.add(gone["identifier"])
+    failed = pushed.push(prune=True)
+    assert actions(failed).get("fail") == 1
+    issue = next(i for i in fake_linear.issues() if i["id"] == gone["id"])
+    assert issue["stateType"] == "backlog" and len(issue["comments"]) == 1
+    fake_linear.refused_moves.clear()
+    assert actions(pushed.push(prune=True)).get("remove") == 1
+    issue = next(i for i in fake_linear.issues() if i["id"] == gone["id"])
+    assert issue["stateType"] == "canceled" and len(issue["comments"]) == 1
+
+
 def test_status_reads_pages_of_250_then_only_changes(
     pushed: Workspace, fake_linear: FakeLinear
 ) -> None:

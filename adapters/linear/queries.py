@@ -82,6 +82,23 @@ mutation Close($id: String!, $comment: CommentCreateInput!, $input: IssueUpdateI
   issueUpdate(id: $id, input: $input) {{ success issue {{ {ISSUE_FIELDS} }} }}
 }}"""
 
+# Before a close: the issue as it is now, and the comment carrying the closing marker
+# that an earlier close may have left (its move refused after the comment landed).
+CLOSING = f"""
+query Closing($id: String!, $marker: String!) {{
+  issue(id: $id) {{
+    {ISSUE_FIELDS}
+    comments(first: 1, filter: {{body: {{contains: $marker}}}}) {{ nodes {{ id }} }}
+  }}
+}}"""
+
+COMMENT = """
+mutation Comment($input: CommentCreateInput!) { commentCreate(input: $input) { success } }"""
+
+# A user's profile URL: in a comment's Markdown it is how Linear mentions (notifies) them.
+PROFILE = """
+query Profile($filter: UserFilter!) { users(first: 1, filter: $filter) { nodes { url active } } }"""
+
 
 # --- typed answers ------------------------------------------------------------------
 

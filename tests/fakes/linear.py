@@ -4,6 +4,7 @@
         fake.env(), fake.config()                # what points pmsync at it
         fake.inject("POST", r"#issueBatchCreate\\b", DropAfterCommit())
         fake.count_op("issueBatchCreate")        # requests whose operation has that field
+        fake.refused_moves.add("OPS-3")          # its state changes are refused
         fake.set_clock(timedelta(seconds=-30))   # Linear's clock behind this machine's
         assert fake.validation_errors == []
 
@@ -99,6 +100,9 @@ class FakeLinear(FakeServer):
             self.window_reset = time.time() + 3600
             self.ratelimit_status = 400
             self.rejected_titles: set[str] = set()
+            # issues (OPS-3) whose state change Linear refuses, as it does when a workflow
+            # state was deleted meanwhile: the mutations before it in a document still land
+            self.refused_moves: set[str] = set()
             self.viewer_id = self.add_user("Pat Doe", "pat@example.com").id
             self.add_user("Sam Roe", "sam@example.com")
             self.team = self.add_team("OPS", "Operations")

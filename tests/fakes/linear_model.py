@@ -201,6 +201,11 @@ FIELDS: dict[str, dict[str, tuple[str, Getter]]] = {
         "id": ("value", lambda s, p: p.id),
         "name": ("value", lambda s, p: p.name),
     },
+    "Comment": {
+        "id": ("value", lambda s, c: c.id),
+        "body": ("value", lambda s, c: c.body),
+        "user": ("User", lambda s, c: s.users.get(c.user_id)),
+    },
 }
 
 

@@ -153,6 +153,9 @@ class Root:
         if issue is None:
             raise InputError("Entity not found: Issue")
         self._check_fields(input, issue.team_id, "input")
+        ident = f"{self.s.teams[issue.team_id].key}-{issue.number}"
+        if input.get("stateId") and ident in self.fake.refused_moves:
+            raise InputError("input.stateId: the issue cannot be moved to this state")
         simple = {"title": "title", "description": "description", "priority": "priority",
                   "dueDate": "due_date", "assigneeId": "assignee_id", "projectId": "project_id",
                   "labelIds": "label_ids"}  # fmt: skip

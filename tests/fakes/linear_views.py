@@ -119,7 +119,10 @@ class Views:
             "assignee": (lambda info: self.user(assignee)) if assignee else None,
             "project": (lambda info: self.project(project)) if project else None,
             "labels": lambda info, **a: connection(labels, self.label, a),
-            "comments": lambda info, **a: connection(comments, self.comment, a),
+            "comments": lambda info, **a: connection(
+                [c for c in comments if matches(self.s, "Comment", c, a.get("filter"))],
+                self.comment, a,
+            ),
         }  # fmt: skip
 
     def issues(self, args: dict[str, Any], scope: dict[str, Any] | None = None) -> dict[str, Any]:
