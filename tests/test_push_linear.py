@@ -217,7 +217,7 @@ def test_front_matter_routes_a_postmortem_to_another_team(
     assert [i["identifier"] for i in fake_linear.issues("ENG")] == ["ENG-1"]
 
 
-def test_doctor_checks_key_team_and_headroom_in_two_requests(
+def test_doctor_checks_key_team_access_and_headroom_in_three_requests(
     tmp_path: Path, fake_linear: FakeLinear
 ) -> None:
     from pmsync.doctor import diagnose_setup
@@ -230,6 +230,7 @@ def test_doctor_checks_key_team_and_headroom_in_two_requests(
 
     assert failed(ws.env) == []
     assert fake_linear.count_op("viewer") == 1 and fake_linear.count_op("teams") == 1
+    assert fake_linear.count_op("team") == 1 and len(fake_linear.requests) == 3
     assert failed({"LINEAR_API_KEY": "lin_api_wrong"}) == ["Linear API key: rejected"]
     ws.configure(linear=fake_linear.config(team="NOPE"))
     [team] = failed(ws.env)

@@ -20,7 +20,17 @@ ISSUE_FIELDS = """
   assignee { id email }
 """
 
-VIEWER = "query Viewer { viewer { id name email } }"
+VIEWER = "query Viewer { viewer { id name email active admin owner guest } }"
+
+# pmsync doctor: what the key's user may do in a team (`securitySettings` is a JSON
+# object; its `labelManagement` is the least team role that may create labels), and
+# whether the tracking label exists there already.
+ACCESS = """
+query Access($team: String!, $teamId: ID!, $me: String!, $label: String!) {
+  team(id: $team) { private triageEnabled securitySettings membership(userId: $me) { owner } }
+  issueLabels(first: 1, filter: {name: {eqIgnoreCase: $label},
+              or: [{team: {id: {eq: $teamId}}}, {team: {null: true}}]}) { nodes { id } }
+}"""
 
 TEAM = """
 query Team($key: String!) {

@@ -88,6 +88,10 @@ class LinearTracker:
         me = self._client.run("read the API key's user", q.VIEWER, {})["viewer"]
         return f"{me.get('name')} <{me.get('email')}>"
 
+    @property
+    def client(self) -> LinearClient:
+        return self._client
+
     def team(self, key: str) -> q.Team:
         return self._team(key)
 

@@ -43,7 +43,17 @@ from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
-from tests.fakes.linear_model import InputError, Label, Project, State, Store, Team, User, now_iso
+from tests.fakes.linear_model import (
+    InputError,
+    Label,
+    Membership,
+    Project,
+    State,
+    Store,
+    Team,
+    User,
+    now_iso,
+)
 from tests.fakes.linear_ops import Root, complexity, root_fields
 from tests.fakes.linear_views import Views
 from tests.fakes.server import FakeRequest, FakeResponse, FakeServer, Status
@@ -126,10 +136,13 @@ class FakeLinear(FakeServer):
         self._last_stamp = moment
         return now_iso(moment)
 
-    def add_team(self, key: str, name: str) -> Team:
+    def add_team(self, key: str, name: str, *, member: bool = True) -> Team:
+        """A team with Linear's default workflow; the key's user (the viewer) a member."""
         with self.lock:
             team = Team(self.new_id(), key, name, self.stamp())
             self.store.teams[team.id] = team
+            if member:
+                self.join(team, self.viewer_id)
             workflow = [("Triage", "triage"), ("Backlog", "backlog"), ("Todo", "unstarted"),
                         ("In Progress", "started"), ("Done", "completed"),
                         ("Canceled", "canceled"), ("Duplicate", "canceled")]  # fmt: skip
@@ -143,6 +156,23 @@ class FakeLinear(FakeServer):
             user = User(self.new_id(), name, email, self.stamp(), active)
             self.store.users[user.id] = user
             return user
+
+    def join(self, team: Team, user_id: str, *, owner: bool = False) -> None:
+        """`user_id` becomes a member (or an owner) of `team`."""
+        with self.lock:
+            self.leave(team, user_id)
+            found = Membership(self.new_id(), team.id, user_id, self.stamp(), owner)
+            self.store.memberships[found.id] = found
+
+    def leave(self, team: Team, user_id: str) -> None:
+        with self.lock:
+            found = self.store.membership(team.id, user_id)
+            if found:
+                del self.store.memberships[found.id]
+
+    def viewer(self) -> User:
+        """The key's user (set `role` to admin, owner or guest)."""
+        return self.store.users[self.viewer_id]
 
     def add_label(self, name: str, team: Team | None = None) -> str:
         with self.lock:

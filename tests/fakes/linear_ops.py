@@ -42,14 +42,19 @@ class Root:
 
     def teams(self, info: Any, **args: Any) -> dict[str, Any]:
         chosen = [
-            t for t in self.s.teams.values() if matches(self.s, "Team", t, args.get("filter"))
+            t for t in self._visible_teams() if matches(self.s, "Team", t, args.get("filter"))
         ]
         return connection(chosen, self.v.team, args)
 
     def team(self, info: Any, id: str) -> dict[str, Any]:
-        if id not in self.s.teams:
+        found = next((t for t in self._visible_teams() if t.id == id), None)
+        if found is None:
             raise InputError("Entity not found: Team")
-        return self.v.team(self.s.teams[id])
+        return self.v.team(found)
+
+    def _visible_teams(self) -> list[Any]:
+        viewer = self.s.users[self.fake.viewer_id]
+        return [t for t in self.s.teams.values() if self.s.visible(t, viewer)]
 
     def issues(self, info: Any, **args: Any) -> dict[str, Any]:
         return self.v.issues(args)
