@@ -34,6 +34,8 @@ from tests.test_faults import (  # noqa: E402
     postmortem,
     run_cell,
     run_edit_cell,
+    scenario_stale_state,
+    stale_cells,
     tally,
 )
 
@@ -54,6 +56,14 @@ def matrix(fakes: dict[str, FakeServer], scratch: Path) -> list[Cell]:
         run = make_run(scratch / f"edit-{n}", tracker, fake)
         cell = run_edit_cell(run, Cell(tracker, fault, step))
         cell.fault, cell.step = f"edit: {step}", fault  # one table row per edit
+        done.append(cell)
+    # a state file one save behind (a restored state.json.bak, a lost CI commit-back)
+    for n, (tracker, way) in enumerate(stale_cells()):
+        fakes[tracker].reset()  # type: ignore[attr-defined]
+        run = make_run(scratch / f"stale-{n}", tracker, fakes[tracker])
+        cell = Cell(tracker, "stale state", way)
+        result = tally(run, scenario_stale_state(run, cell))
+        cell.duplicates, cell.lost = result.duplicates, result.lost
         done.append(cell)
     return done
 

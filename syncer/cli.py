@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Annotated, Any, NoReturn, TypeVar
 
 import typer
 
 from pmsync import __version__
-from pmsync.errors import DeliveryError, PmsyncError
+from pmsync.errors import DeliveryError, PmsyncError, StateError, TrackerError, UserError
 
 EXAMPLES = """\b
 Examples:
@@ -35,6 +35,15 @@ app = typer.Typer(
 T = TypeVar("T")
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_OVERDUE, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+# The exit code follows the error's class, the same in every command; the highest code
+# among a run's errors wins (bad input over an item that failed). 3 is not an error:
+# `status --fail-on-overdue` found an overdue item, and the run itself went well.
+EXIT_CODES: tuple[tuple[type[PmsyncError], int], ...] = (
+    (UserError, EXIT_USAGE),  # bad input, config, usage; a container refused outright
+    (StateError, EXIT_USAGE),  # the state file is locked or does not parse
+    (TrackerError, EXIT_FAILED),  # items failed in the tracker, or it could not be read
+    (DeliveryError, EXIT_FAILED),  # a webhook refused or did not answer
+)
 # Command help footers: which environment variables a command reads, and its exit codes.
 # Written out, not built from the registry (that would load every adapter for --help);
 # tests/test_first_contact.py checks that it names every tracker's `*_env` default.
@@ -42,7 +51,10 @@ TOKENS = (
     "Reads the token variables the config names (each tracker's `token_env`; defaults: "
     "GITHUB_TOKEN; JIRA_API_TOKEN and JIRA_EMAIL; GITLAB_TOKEN; LINEAR_API_KEY)."
 )
-EXITS = "Exit: 0 done; 1 some items failed; 2 bad input, config or usage."
+EXITS = (
+    "Exit: 0 done; 1 some items failed in the tracker (the others are applied and "
+    "recorded) or it could not be read; 2 bad input, config, state file or usage."
+)
 OFFLINE = "Reads no token. Exit: 0 done; 2 bad input, config or usage."
 
 
@@ -55,12 +67,14 @@ def guarded(fn: Callable[[], T]) -> T:
     """Run a command body, turning pmsync's errors into one line and an exit code."""
     try:
         return fn()
-    except DeliveryError as exc:  # the run's own failure, not bad input
-        fail(str(exc), EXIT_FAILED)
     except PmsyncError as exc:
-        fail(str(exc), EXIT_USAGE)
+        fail(str(exc), exit_code(exc))
     except KeyboardInterrupt:
         fail("interrupted", EXIT_INTERRUPTED)
+
+
+def exit_code(error: PmsyncError) -> int:
+    return next((code for kind, code in EXIT_CODES if isinstance(error, kind)), EXIT_USAGE)
 
 
 def print_json(data: Any) -> None:
@@ -178,7 +192,7 @@ def plan(
         fail(f"--format {fmt}: expected table or markdown")
     result = guarded(lambda: plan_command(open_config(config), paths or []))
     if result.errors and not result.documents:
-        finish(result.errors, failed=False)  # nothing read: an error, not an empty plan
+        finish(result.errors)  # nothing read: an error, not an empty plan
     defaulted = report.defaulted_dues(result.plan, result.documents)
     if as_json:
         print_json(report.plan_json(result.plan, defaulted))
@@ -186,7 +200,7 @@ def plan(
         sys.stdout.write(report.plan_markdown(result.plan, defaulted))
     else:
         report.print_plan(result.plan, console(), defaulted)
-    finish(result.errors, failed=False)
+    finish(result.errors)
 
 
 @app.command(epilog=f"{TOKENS} {EXITS}")
@@ -253,8 +267,7 @@ def push(
         print_json(report.push_json(result.outcomes))
     for line in report.push_summary(result.outcomes, pruned=prune):
         typer.echo(line, err=True)
-    failed = any(o.action == "fail" for o in result.outcomes)
-    finish(result.errors, failed=failed)
+    finish(result.errors, [o.failure for o in result.outcomes if o.failure is not None])
 
 
 @app.command(epilog="Reads no token. Exit: 0 no error; 1 lint errors; 2 bad input or config.")
@@ -278,8 +291,8 @@ def check(paths: PathsArgument = None, config: ConfigOption = None) -> None:
 
 
 @app.command(
-    epilog=f"{TOKENS} Exit: 0 done; 1 a tracker could not be read; 2 bad input, config "
-    "or usage; 3 an item is overdue (with --fail-on-overdue)."
+    epilog=f"{TOKENS} Exit: 0 done; 1 a tracker could not be read; 2 bad input, config, "
+    "state file or usage; 3 an item is overdue (with --fail-on-overdue)."
 )
 def status(
     paths: PathsArgument = None,
@@ -347,12 +360,12 @@ def status(
         typer.echo(f"pmsync: updated {path}", err=True)
     echo_errors(result.left)
     overdue = fail_on_overdue and any(row.overdue for row in result.rows)
-    # A tracker that could not be read is a failure of this run, not bad input: exit 1.
-    # Overdue items are news, not a failure of pmsync: their own code, 3.
+    # Overdue items are news, not a failure of pmsync: their own code, 3, when the run
+    # itself went well.
     echo_errors(result.errors)
-    if overdue and not result.errors:
+    if overdue and not result.failures:
         raise typer.Exit(EXIT_OVERDUE)
-    finish([], failed=bool(result.errors))
+    finish([], result.failures)
 
 
 @app.command("report", epilog=f"{TOKENS} Exit: 0 done; 1 a tracker could not be read; 2 bad input.")
@@ -386,7 +399,7 @@ def report_html(
     )
     typer.echo(f"pmsync: wrote {html} ({len(result.rows)} items)", err=True)
     echo_errors(result.errors)
-    finish([], failed=bool(result.errors))
+    finish([], result.failures)
 
 
 def parse_day(text: str | None) -> Any:
@@ -416,7 +429,7 @@ def state_rebuild(paths: PathsArgument = None, config: ConfigOption = None) -> N
 
     count, errors = guarded(lambda: rebuild_command(open_config(config), paths or []))
     typer.echo(f"pmsync: state rebuilt: {count} items found in the trackers", err=True)
-    finish(errors, failed=False)
+    finish(errors)
 
 
 @state_app.command(
@@ -490,10 +503,16 @@ def echo_errors(errors: list[str]) -> None:
         typer.echo(f"pmsync: {error}", err=True)
 
 
-def finish(errors: list[str], *, failed: bool) -> NoReturn:
-    """Exit 2 when some input was bad, else 1 when something failed, else 0."""
+def finish(
+    errors: list[str], failures: Sequence[PmsyncError] = (), *, failed: bool = False
+) -> NoReturn:
+    """Exit with the highest code of the run: `errors` are bad input (files that could
+    not be read), `failures` are coded by class (EXIT_CODES), `failed` is 1 (lint)."""
     echo_errors(errors)
-    raise typer.Exit(EXIT_USAGE if errors else EXIT_FAILED if failed else EXIT_OK)
+    codes = [exit_code(f) for f in failures]
+    codes += [EXIT_FAILED] if failed else []
+    codes += [EXIT_USAGE] if errors else []
+    raise typer.Exit(max(codes, default=EXIT_OK))
 
 
 def main() -> None:

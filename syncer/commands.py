@@ -14,7 +14,7 @@ from pmsync.adapters import TRACKERS
 from pmsync.adapters.base import RetryPolicy, Tracker
 from pmsync.check import Finding, check_documents
 from pmsync.config import Config, find_config, load_config
-from pmsync.errors import ConfigError, ContainerError, InputError, StateError
+from pmsync.errors import ConfigError, ContainerError, InputError, StateError, TrackerError
 from pmsync.gitdiff import changed_since
 from pmsync.model import ActionItem, Postmortem
 from pmsync.parse.files import expand_globs, parse_command
@@ -28,7 +28,7 @@ from pmsync.state.store import DocumentRecord, Journal, SyncState, load_state, l
 from pmsync.status.refresh import StatusRow, record_history, refresh_status, status_rows
 from pmsync.status.writeback import LineEdit, tick_to_write, write_back
 from pmsync.sync.engine import apply_plan
-from pmsync.sync.group import Outcome
+from pmsync.sync.run import Outcome
 from pmsync.workflows import refusal, unguarded_jobs, workflow_files
 
 Sleep = Callable[[float], None]
@@ -248,9 +248,13 @@ def synonyms_of(config: Config) -> SectionSynonyms | None:
 @dataclass
 class StatusResult:
     rows: list[StatusRow]
-    errors: list[str]
+    failures: list[TrackerError]  # one per tracker container that could not be read
     written: list[str]
     left: list[str] = field(default_factory=list)  # items write-back could not reach
+
+    @property
+    def errors(self) -> list[str]:
+        return [str(failure) for failure in self.failures]
 
 
 def status_command(
@@ -276,7 +280,7 @@ def status_command(
     with locked(path, config.limits.lock_timeout, announce):
         state = load_state(path)
         before = state.model_dump_json()
-        errors = []
+        errors: list[TrackerError] = []
         if refresh:
             connect = TrackerConnector(config, env, announce, sleep)
             errors = refresh_status(state, connect, progress, full=full, announce=announce)

@@ -1,4 +1,5 @@
-"""The exception hierarchy. Only the CLI turns these into messages and exit codes.
+"""The exception hierarchy. Only the CLI turns these into messages and exit codes; the
+exit code follows the class, the same in every command (`pmsync.cli.EXIT_CODES`).
 
     PmsyncError
     ├─ UserError            one line, no traceback, exit 2
@@ -12,11 +13,17 @@
     ├─ StateError           exit 2
     │  ├─ StateLocked       another run holds the state file lock
     │  └─ StateCorrupt      the state file does not parse; the last good copy is kept
-    └─ TrackerError         raised by adapters; library exceptions never leave an adapter
+    └─ TrackerError         raised by adapters; library exceptions never leave an adapter.
+       │                    Exit 1: an item's write failed (the others are applied and
+       │                    recorded), or a tracker could not be read (push, status)
        ├─ AuthError         401/403 that is not a rate limit
        ├─ NotFound          the issue, repo or project does not exist or is not visible
        ├─ RateLimited       a wait past the configured ceiling
-       └─ TrackerUnavailable  5xx or network failure after bounded retries
+       ├─ TrackerUnavailable  5xx or network failure after bounded retries
+       └─ NotAttempted      an item not tried: an earlier error stopped its group's run
+
+A push reports each item's failure as the TrackerError that caused it (`Outcome.failure`);
+a status, each container it could not read (`StatusResult.failures`).
 
 Every message must be safe to print: no token, ever (adapters build messages from
 status codes and names, never from request headers).
@@ -92,6 +99,15 @@ class TrackerError(PmsyncError):
         self.retry_after = retry_after
         self.maybe_applied = maybe_applied
 
+    def about(self, context: str) -> TrackerError:
+        """The same error (class and flags) with `context` before its message."""
+        return type(self)(
+            f"{context}{self}",
+            transient=self.transient,
+            retry_after=self.retry_after,
+            maybe_applied=self.maybe_applied,
+        )
+
 
 class AuthError(TrackerError):
     """Credentials are missing, wrong, or lack a permission."""
@@ -107,3 +123,7 @@ class RateLimited(TrackerError):
 
 class TrackerUnavailable(TrackerError):
     """5xx answers or network failures outlasted the retries."""
+
+
+class NotAttempted(TrackerError):
+    """An item not tried: an earlier error stopped its group's run (nothing would succeed)."""

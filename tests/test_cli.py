@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from pmsync import __version__
-from pmsync.cli import app
+from pmsync import __version__, errors
+from pmsync.cli import app, exit_code
 from tests.fakes.github import FakeGitHub
+from tests.fakes.server import Status
 from tests.workspace import EXAMPLES, make_workspace
 
 runner = CliRunner()
@@ -152,3 +153,39 @@ def test_push_json_then_status_fail_on_overdue(tmp_path: Path, fake_github: Fake
         env=env,
     )
     assert code == 0 and out.splitlines()[0].startswith("postmortem,item,id")
+
+
+@pytest.mark.parametrize(
+    ("error", "code"),
+    [
+        (errors.ConfigError("x"), 2),
+        (errors.IdentityUnclear("x"), 2),
+        (errors.ContainerError("x"), 2),
+        (errors.StateLocked("x"), 2),
+        (errors.AuthError("x"), 1),
+        (errors.TrackerUnavailable("x"), 1),
+        (errors.NotAttempted("x"), 1),
+        (errors.DeliveryError("x"), 1),
+    ],
+)
+def test_the_exit_code_follows_the_error_class(error: errors.PmsyncError, code: int) -> None:
+    assert exit_code(error) == code
+
+
+def test_a_tracker_down_is_exit_1_in_push_and_status_alike(
+    tmp_path: Path, fake_github: FakeGitHub
+) -> None:
+    settings = {"repo": "acme/ops", "api_url": fake_github.api_url, "writes_per_minute": 0}
+    ws = make_workspace(tmp_path, {}, github=settings)
+    env = {"GITHUB_TOKEN": fake_github.token}
+    config = str(ws.root / "pmsync.yaml")
+    assert run("push", "--config", config, env=env)[0] == 0
+    new = "# Probe outage\n\nDate: 2024-07-01\n\n## Action items\n\n- Add a probe\n"
+    (ws.postmortems / "2024-07-01-probe.md").write_text(new)
+    fake_github.inject("POST", r"^/repos/acme/ops/issues$", Status(503), times=None)
+    code, out, _ = run("push", "--json", "--config", config, env=env)
+    assert code == 1 and json.loads(out)["summary"]["failed"] >= 1
+    fake_github.inject("GET", r"^/repos/acme/ops/issues\?", Status(404), times=None)
+    code, _, err = run("status", "--fail-on-overdue", "--today", "2030-01-01",
+                       "--config", config, env=env)  # fmt: skip
+    assert code == 1 and "status not refreshed" in err  # a failure outranks overdue news

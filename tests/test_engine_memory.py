@@ -82,3 +82,15 @@ def test_an_unreadable_listing_creates_nothing() -> None:
     assert push(store, state, doc(item(1), item(2))) == ["fail", "fail"]
     assert store.issues == {}
     assert state.items == {}  # not even an intent: no create was attempted
+
+
+def test_a_state_one_save_behind_reclaims_what_the_lost_save_recorded() -> None:
+    store, state = MemoryStore(), SyncState()
+    push(store, state, doc(item(1)))
+    stale = state.model_copy(deep=True)  # the save of the next push is lost
+    push(store, state, doc(item(1), item(2)))
+    sent = store.requests
+    assert push(store, stale, doc(item(1), item(2))) == ["unchanged", "unchanged"]
+    assert len(store.issues) == 2
+    assert store.requests == sent + 1  # one listing: the issues updated since the last push
+    assert stale.items["item-2"].issue is not None  # recorded again

@@ -523,6 +523,52 @@ def test_edit_then_fault(tmp_path: Path, tracker_fake: FakeServer, fault: str, s
     assert (cell.duplicates, cell.lost, cell.notes) == (0, 0, [])
 
 
+# --- a state file one save behind --------------------------------------------------------
+
+STALE_WAYS = ("restored .bak", "lost commit-back")
+
+
+def scenario_stale_state(run: Run, cell: Cell) -> set[str]:
+    """Two items added and pushed, then the state one save behind: the user restored
+    `state.json.bak` (as pmsync's own message advises), or CI's commit of the state
+    failed and the next run checks out the one before. The next push must find the
+    issues the lost save recorded, not create them again."""
+    run.write(postmortem(ITEMS - 2))
+    run.push()
+    before = run.state_file().read_bytes()
+    text = postmortem(ITEMS)
+    run.write(text)
+    run.push()
+    path = run.state_file()
+    if cell.step == "restored .bak":
+        before = path.with_name(path.name + ".bak").read_bytes()
+    path.write_bytes(before)
+    run.push()
+    cell.runs += 3
+    return item_ids(text)
+
+
+def stale_cells() -> Iterator[tuple[str, str]]:
+    for tracker in ("github", "jira", "linear", "gitlab"):
+        for way in STALE_WAYS:
+            yield tracker, way
+
+
+@pytest.mark.parametrize(
+    ("tracker_fake", "way"),
+    [pytest.param(t, w, id=f"{t}-{w}") for t, w in stale_cells()],
+    indirect=["tracker_fake"],
+)
+def test_a_stale_state_creates_nothing_again(
+    tmp_path: Path, tracker_fake: FakeServer, way: str
+) -> None:
+    tracker = tracker_name(tracker_fake)
+    run = make_run(tmp_path, tracker, tracker_fake)
+    cell = Cell(tracker, "stale state", way)
+    expected = scenario_stale_state(run, cell)
+    assert tally(run, expected) == Tally(duplicates=0, lost=0)
+
+
 # --- no request is retried by two layers ------------------------------------------------
 
 

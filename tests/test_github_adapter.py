@@ -56,6 +56,14 @@ def draft(n: int = 1, **fields: object) -> IssueDraft:
     return IssueDraft(**values)  # type: ignore[arg-type]
 
 
+SEED = r"^/repos/acme/ops/issues/1$"  # the first issue of the repository
+
+
+def read_one(tracker: gha.GitHubTracker) -> None:
+    """One GET through the adapter's client: the first issue of the repository."""
+    tracker.get(IssueRef("github", f"{REPO}#1", ""))
+
+
 def create_one(tracker: gha.GitHubTracker, d: IssueDraft) -> Created:
     [result] = tracker.create([d])
     assert isinstance(result, Created), result
@@ -85,16 +93,11 @@ def test_bad_token_is_auth_error_without_the_token(fake_github: FakeGitHub, wait
     secret = "ghp_THIS_IS_SECRET_abcdef"
     tracker = gha.connect(cfg, {"GITHUB_TOKEN": secret}, RetryPolicy(sleep=waits))
     with pytest.raises(AuthError) as err:
-        tracker.check()
+        read_one(tracker)
     message = str(err.value)
     assert "$GITHUB_TOKEN" in message and "HTTP 401" in message and "`repo` scope" in message
     assert secret not in message and secret not in repr(err.value.__context__)
     assert fake_github.count() == 1 and waits == []  # not retried
-
-
-def test_check_reads_push_access(fake_github: FakeGitHub, tracker: gha.GitHubTracker) -> None:
-    tracker.check()
-    assert tracker.push_access is True and fake_github.count() == 1
 
 
 # --- create ---------------------------------------------------------------------------
@@ -165,7 +168,6 @@ def test_dropped_fields_without_push_access_are_warnings(
     fake_github.add_issue(REPO, "seed", labels=["pmsync", "postmortem"])
     tracker.create([draft(9, due=date(2024, 6, 15))])  # milestone exists now
     fake_github.set_push_access(False)
-    tracker.check()
     result = create_one(tracker, draft(1, assignee="alice-gh", due=date(2024, 6, 15)))
     text = "\n".join(result.warnings)
     assert "dropped the assignee alice-gh" in text
@@ -177,17 +179,18 @@ def test_dropped_fields_without_push_access_are_warnings(
 def test_502_on_get_is_retried(
     fake_github: FakeGitHub, tracker: gha.GitHubTracker, waits: Waits
 ) -> None:
-    fake_github.inject("GET", r"^/repos/acme/ops$", Status(502), times=2)
-    tracker.check()
+    fake_github.add_issue(REPO, "seed")
+    fake_github.inject("GET", SEED, Status(502), times=2)
+    read_one(tracker)
     assert [r.status for r in fake_github.requests] == [502, 502, 200] and len(waits) == 2
 
 
 def test_502_on_get_outlasting_retries_is_unavailable(
     fake_github: FakeGitHub, tracker: gha.GitHubTracker
 ) -> None:
-    fake_github.inject("GET", r"^/repos/acme/ops$", Status(503), times=None)
+    fake_github.inject("GET", SEED, Status(503), times=None)
     with pytest.raises(TrackerUnavailable):
-        tracker.check()
+        read_one(tracker)
     assert fake_github.count() == tracker.policy.attempts
 
 
@@ -237,8 +240,9 @@ def test_primary_rate_limit_waits_until_reset(
 ) -> None:
     reset = str(int(time.time()) + 30)
     headers = {"x-ratelimit-remaining": "0", "x-ratelimit-reset": reset}
-    fake_github.inject("GET", r"^/repos/acme/ops$", Status(429, headers))
-    tracker.check()
+    fake_github.add_issue(REPO, "seed")
+    fake_github.inject("GET", SEED, Status(429, headers))
+    read_one(tracker)
     assert len(waits) == 1 and 25 <= waits[0] <= 31
 
 
@@ -389,7 +393,6 @@ def test_get_of_deleted_transferred_and_missing_issue(
 
 def test_github_enterprise_api_url(github_enterprise: FakeGitHub, waits: Waits) -> None:
     tracker = make_tracker(github_enterprise, waits)
-    tracker.check()
     created = create_one(tracker, draft(1, due=date(2024, 6, 15)))
     assert [i.item_id for i in tracker.list_managed(REPO)] == ["pm-1"]
     assert created.issue.ref.url.startswith(github_enterprise.url + "/acme/ops/issues/")

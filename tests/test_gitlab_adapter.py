@@ -11,7 +11,8 @@ import pytest
 
 from pmsync.adapters.base import RetryPolicy
 from pmsync.adapters.gitlab import GitLabConfig, GitLabTracker, connect
-from pmsync.adapters.gitlab.values import parse_reference
+from pmsync.adapters.gitlab.doctor import diagnose
+from pmsync.adapters.gitlab.values import parse_reference, project_id
 from pmsync.errors import AuthError, ConfigError, NotFound, RateLimited
 from pmsync.model import Created, Failed, IssueDraft, IssueRef
 from tests.fakes.gitlab import GUEST, FakeGitLab
@@ -60,7 +61,7 @@ def test_invalid_token_is_one_line_naming_the_scope(fake_gitlab: FakeGitLab) -> 
     cfg = GitLabConfig(**fake_gitlab.config())
     conn = connect(cfg, {"GITLAB_TOKEN": "glpat-wrong-secret"}, policy())
     with pytest.raises(AuthError) as caught:
-        conn.check()
+        list(conn.list_managed(PATH))
     message = str(caught.value)
     assert "$GITLAB_TOKEN" in message and "`api` scope" in message and "\n" not in message
     assert "glpat-wrong-secret" not in message
@@ -68,17 +69,16 @@ def test_invalid_token_is_one_line_naming_the_scope(fake_gitlab: FakeGitLab) -> 
 
 def test_unknown_project_names_the_setting(fake_gitlab: FakeGitLab) -> None:
     with pytest.raises(NotFound, match=r"acme/nope \(gitlab.project\) does not exist"):
-        tracker(fake_gitlab, project="acme/nope").check()
+        list(tracker(fake_gitlab, project="acme/nope").list_managed("acme/nope"))
 
 
 def test_guest_role_warns_and_names_reporter(fake_gitlab: FakeGitLab) -> None:
     fake_gitlab.add_project(PATH, access=GUEST)
+    found = diagnose(GitLabConfig(**fake_gitlab.config()), fake_gitlab.env(), policy())
+    [role] = [d for d in found if "the token's user is Guest" in d.what]  # pmsync doctor
+    assert not role.ok and "GitLab drops labels, assignees and due dates" in role.what
+    assert "Reporter" in role.fix
     conn = tracker(fake_gitlab)
-    conn.check()
-    assert conn.warnings == [
-        f"the token's user is Guest in {PATH}: GitLab drops labels, assignees and due dates; "
-        "give it at least the Reporter role"
-    ]
     (result,) = created(conn.create([draft(1)]))
     assert "needs at least the Reporter role" in result.warnings[0]
 
@@ -181,8 +181,9 @@ def test_remaining_zero_waits_for_the_reset(fake_gitlab: FakeGitLab) -> None:
     fake_gitlab.requests_limit = 1  # the first answer says 0 remain
     waits: list[float] = []
     conn = tracker(fake_gitlab, waits)
-    conn.check()
-    conn.check()
+    project = f"/projects/{project_id(PATH)}"
+    conn.client.get("read project", project)
+    conn.client.get("read project", project)
     assert len(waits) == 1 and 0 < waits[0] <= 61
 
 

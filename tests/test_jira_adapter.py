@@ -311,7 +311,7 @@ def test_401_names_the_variables_never_the_token(fake_jira: FakeJira) -> None:
     env = fake_jira.env() | {"JIRA_API_TOKEN": "s3cr3t-t0ken-value"}
     conn = connect(JiraConfig(**fake_jira.config()), env, policy())
     with pytest.raises(AuthError) as info:
-        conn.check()
+        list(conn.list_managed("OPS"))
     text = "".join(traceback.format_exception(info.value))
     assert "JIRA_EMAIL" in text and "JIRA_API_TOKEN" in text and "Create issues" in text
     assert "s3cr3t-t0ken-value" not in text and "Authorization" not in text
@@ -324,14 +324,6 @@ def test_missing_variable_is_a_config_error(fake_jira: FakeJira) -> None:
     bearer = JiraConfig(**fake_jira.config(auth="bearer", token_env="JIRA_PAT"))
     with pytest.raises(ConfigError, match="JIRA_PAT"):
         connect(bearer, {}, policy())
-
-
-def test_check_reads_user_and_project(fake_jira: FakeJira) -> None:
-    tracker(fake_jira).check()
-    paths = [r.path for r in fake_jira.requests]
-    assert paths == ["/rest/api/2/serverInfo", "/rest/api/3/myself", "/rest/api/3/project/OPS"]
-    with pytest.raises(TrackerError, match="404"):
-        tracker(fake_jira, project="NOPE").check()
 
 
 def test_marker_of_another_item_is_not_this_issues_hash(fake_jira: FakeJira) -> None:
@@ -366,7 +358,6 @@ def test_update_clears_due_and_assignee_but_keeps_unmapped_priority(fake_jira: F
 def test_datacenter_under_a_context_path() -> None:
     with FakeJira(flavor="datacenter", prefix="/jira") as fake:
         conn = tracker(fake)
-        conn.check()
         created(conn.create([draft(1)]))
         assert [i.ref.url for i in conn.list_managed("OPS")] == [f"{fake.url}/jira/browse/OPS-1"]
         assert fake.validation_errors == []

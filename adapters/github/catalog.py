@@ -23,11 +23,8 @@ DUE_ON_TIME = "T12:00:00Z"
 class Catalog:
     """One per tracker instance (one run): what was listed is cached per repository."""
 
-    def __init__(
-        self, call: Callable[..., Response], push_access: Callable[[], bool | None]
-    ) -> None:
+    def __init__(self, call: Callable[..., Response]) -> None:
         self._call = call  # GitHubTracker._call: paced, retried, converted
-        self.push_access = push_access  # known after GitHubTracker.check()
         self._labels: dict[str, set[str]] = {}  # repo → lower-case label names
         self._milestones: dict[str, dict[date, int]] = {}  # repo → due date → number
 
@@ -35,7 +32,7 @@ class Catalog:
         """Create the labels the repository lacks (one listing per run)."""
         known = self.known_labels(repo)
         for name in dict.fromkeys(names):
-            if name.lower() in known or self.push_access() is False:
+            if name.lower() in known:
                 continue
             try:
                 self._call(f"create label {name!r} in {repo}", "POST", f"/repos/{repo}/labels",

@@ -116,8 +116,7 @@ class GitHubTracker:
         # repository's memo between runs; a 304 costs no rate limit.
         self.etags: dict[str, str] = {}
         self._memos: dict[str, EditMemo] = {}  # repository → what is kept about it
-        self.push_access: bool | None = None  # known after check()
-        self.catalog = Catalog(self._call, lambda: self.push_access)  # labels, milestones
+        self.catalog = Catalog(self._call)  # labels, milestones
         self._spares: queue.SimpleQueue[GitHubClient] = queue.SimpleQueue()  # for threads
         self._stopped: TrackerError | None = None  # a fatal error ends every later call
 
@@ -142,15 +141,6 @@ class GitHubTracker:
         return self._memos.setdefault(container, EditMemo())
 
     # --- reads ------------------------------------------------------------------------
-
-    def check(self) -> None:
-        """Read the token's push access to the repository (one request). Not part of the
-        Tracker protocol: a run learns what it needs from its writes' answers (dropped
-        fields are named in warnings) without this extra request."""
-        repo = self._repo()
-        resp = self._call(f"read repository {repo}", "GET", f"/repos/{repo}")
-        permissions = resp.data.get("permissions") or {}
-        self.push_access = bool(permissions.get("push")) if permissions else None
 
     def list_managed(self, container: str, since: datetime | None = None) -> Iterator[RemoteIssue]:
         """Every pmsync issue of `container`, 100 a page, pull requests dropped; without
@@ -300,7 +290,7 @@ class GitHubTracker:
         draft, repo, payload = prepared
         if isinstance(outcome, TrackerError):
             return Failed(draft.item_id, str(outcome), maybe_applied=outcome.maybe_applied)
-        warnings = dropped_fields(payload, outcome.data, repo, self.push_access)
+        warnings = dropped_fields(payload, outcome.data, repo)
         if draft.due and self.project is not None:
             # Queued: sent in batches (a failure there is a warning of finish(); the issue
             # exists whatever happens, so it must never become a Failed).

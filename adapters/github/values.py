@@ -88,14 +88,10 @@ def label_names(data: Mapping[str, Any]) -> list[str]:
     return [str(lab["name"] if isinstance(lab, dict) else lab) for lab in labels]
 
 
-def dropped_fields(
-    sent: Mapping[str, Any], got: Mapping[str, Any], repo: str, push: bool | None
-) -> list[str]:
+def dropped_fields(sent: Mapping[str, Any], got: Mapping[str, Any], repo: str) -> list[str]:
     """GitHub silently drops assignees, labels and milestone for tokens without push
-    access: name each field the response lacks."""
-    why = f"the token lacks push access to {repo}"
-    if push is None:
-        why = f"the token probably lacks push access to {repo}"
+    access: name each field the response lacks (`pmsync doctor` reads the access)."""
+    why = f"the token probably lacks push access to {repo}"
     warnings = []
     assigned = {a.get("login") for a in got.get("assignees") or [] if isinstance(a, dict)}
     missing = [a for a in sent.get("assignees", []) if a not in assigned]

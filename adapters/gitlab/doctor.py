@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from pmsync.adapters.base import Diagnosis, RetryPolicy
 from pmsync.adapters.gitlab.config import PROJECT_PATH
-from pmsync.adapters.gitlab.values import PLANNER, ROLES, project_id
+from pmsync.adapters.gitlab.values import PLANNER, ROLES, access_level, project_id
 from pmsync.errors import AuthError, NotFound, TrackerError
 
 if TYPE_CHECKING:
@@ -106,8 +106,6 @@ def _role(client: GitLabClient, path: str) -> Diagnosis:
     and closes any issue (GitLab's permissions table). A Guest creates issues but GitLab
     drops their labels, assignees and due dates, and lets it close only its own issues.
     Developer adds nothing for issues."""
-    from pmsync.adapters.gitlab.tracker import access_level
-
     project = client.get(f"read project {path}", f"/projects/{project_id(path)}")
     level = access_level(project)
     if level is None:  # no membership: an administrator, or a public project's visitor

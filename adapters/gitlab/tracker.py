@@ -26,8 +26,6 @@ from pmsync.adapters.edits import EditMemo
 from pmsync.adapters.gitlab.client import GitLabClient
 from pmsync.adapters.gitlab.config import GitLabConfig
 from pmsync.adapters.gitlab.values import (
-    PLANNER,
-    ROLES,
     dropped,
     merged_labels,
     parse_key,
@@ -83,7 +81,6 @@ class GitLabTracker:
     def __init__(self, config: GitLabConfig, client: GitLabClient) -> None:
         self.config = config
         self.client = client
-        self.warnings: list[str] = []  # from check(): missing role
         self._user_ids: dict[str, int | None] = {}  # username → id (None: no such user)
         self._memos: dict[str, EditMemo] = {}  # project → what is kept about it
 
@@ -105,21 +102,6 @@ class GitLabTracker:
         return self._memos.setdefault(container, EditMemo())
 
     # --- reads ------------------------------------------------------------------------
-
-    def check(self) -> None:
-        """The project exists and the token sees it; warns when the role is below Reporter
-        (GitLab would silently drop labels, assignees and due dates)."""
-        path = self._project()
-        try:
-            data = self.client.get(f"read project {path}", f"/projects/{project_id(path)}")
-        except NotFound:
-            raise self._missing(path) from None
-        level = access_level(data)
-        if level is not None and level < PLANNER:
-            self.warnings.append(
-                f"the token's user is {ROLES.get(level, level)} in {path}: GitLab drops "
-                "labels, assignees and due dates; give it at least the Reporter role"
-            )
 
     def list_managed(self, container: str, since: datetime | None = None) -> Iterator[RemoteIssue]:
         """Every pmsync issue of project `container`, 100 a page, oldest first (issues
@@ -287,14 +269,6 @@ class GitLabTracker:
         if not self.config.project:
             raise ConfigError("gitlab.project is not set (e.g. project: acme/platform/ops)")
         return self.config.project
-
-
-def access_level(project: Mapping[str, Any]) -> int | None:
-    """The token user's highest access level in a project (project or group membership)."""
-    permissions = project.get("permissions") or {}
-    levels = [int(a["access_level"]) for a in (permissions.get("project_access"),
-              permissions.get("group_access")) if isinstance(a, dict)]  # fmt: skip
-    return max(levels) if levels else None
 
 
 def _issue_url(path: str, iid: int) -> str:

@@ -139,3 +139,11 @@ def dropped(asked: Mapping[str, Any], data: Mapping[str, Any], path: str) -> lis
         f"GitLab dropped the {', '.join(lost)} of {data.get('web_url', 'the issue')}: the "
         f"token's user needs at least the Reporter role in {path}"
     ]
+
+
+def access_level(project: Mapping[str, Any]) -> int | None:
+    """The token user's highest access level in a project (project or group membership)."""
+    permissions = project.get("permissions") or {}
+    levels = [int(a["access_level"]) for a in (permissions.get("project_access"),
+              permissions.get("group_access")) if isinstance(a, dict)]  # fmt: skip
+    return max(levels) if levels else None

@@ -126,7 +126,9 @@ class JiraTracker:
         self._base = str(config.url).rstrip("/")
         self._jira: Any = None
         self.cloud = True
-        self._tz: tzinfo = timezone.utc  # JQL dates are read in the user's time zone
+        # JQL dates are read in the user's time zone; the server's is the guess that costs
+        # no request (serverInfo is read anyway).
+        self._tz: tzinfo = timezone.utc
         self._descriptions: dict[str, Any] = {}  # key → description read by prefetch()
 
     # --- the memo the state keeps per project: nothing (no conditional requests; people's
@@ -150,16 +152,6 @@ class JiraTracker:
             self._tz = zone_of(info.get("serverTimeZone")) or timezone.utc
             self._jira = self._client("3") if self.cloud else probe
         return self._jira
-
-    def check(self) -> None:
-        """Credentials, the user's time zone, and the default project when configured.
-        Not part of the Tracker protocol: a run learns the same from its first request
-        (an AuthError names the variables and permissions) without two extra requests."""
-        client = self._ready()
-        me = self._call("read the current user", client.myself)
-        self._tz = zone_of(me.get("timeZone")) or self._tz
-        if self._config.project:
-            self._rest("GET", f"project/{project_key(self._config.project)}", what="read project")
 
     # --- reads --------------------------------------------------------------------------
     def list_managed(self, container: str, since: datetime | None = None) -> Iterator[RemoteIssue]:

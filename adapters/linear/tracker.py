@@ -79,10 +79,6 @@ class LinearTracker:
         return self._memos.setdefault(team_key, EditMemo(split=split_outside))
 
     # --- team, labels, people -------------------------------------------------------
-    def check(self) -> None:
-        self.whoami()
-        self._team(self._config.team or "")
-
     def whoami(self) -> str:
         """The name (and email) of the key's user: one request."""
         me = self._client.run("read the API key's user", q.VIEWER, {})["viewer"]

@@ -168,7 +168,7 @@ class _Reader(ListReader):
             return None
         label = plain_text(strip_lead_glyphs(text)).rstrip(": ")
         if label and (self.kind_of(label, False) or _closing_line(label)):
-            return Heading(self._rank(PLAIN_RANK), label, line, "plain", exact_only=True)
+            return Heading(self._rank(PLAIN_RANK), label, line, "plain")
         return None
 
     def _stands_alone(self, index: int) -> bool:

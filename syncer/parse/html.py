@@ -186,7 +186,7 @@ class _Reader:
         if bold:
             yield Heading(BOLD_RANK, label, line, "bold")
         elif len(label.split()) <= 8 and (self.kind_of(label, False) or closes_section(label)):
-            yield Heading(PLAIN_RANK, label, line, "plain", exact_only=True)
+            yield Heading(PLAIN_RANK, label, line, "plain")
         else:
             entry = Entry(line, text, text, rule="HTML paragraph")
             yield Lines(lambda: [entry])

@@ -36,7 +36,6 @@ class Heading:
     text: str
     line: int
     style: HeadingStyle
-    exact_only: bool = False  # a plain line: outside a section only an exact synonym counts
 
 
 class _Entries:

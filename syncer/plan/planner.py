@@ -22,59 +22,33 @@ with a warning, and nothing concluded "gone": it was not taken in whole.
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass, field, replace
-from typing import Literal
 
 from pmsync.config import Config
 from pmsync.model import ActionItem, IssueDraft, IssueRef, Postmortem
 from pmsync.parse.links import adoptable_ref
+from pmsync.plan.changes import (
+    Action,
+    Adopt,
+    Change,
+    Create,
+    Orphan,
+    Plan,
+    Remove,
+    Unchanged,
+    Update,
+    planned,
+    warned,
+)
 from pmsync.plan.drafts import DraftResult, build_draft, container_of, tracker_of
 from pmsync.plan.identity import normalize_text
 from pmsync.plan.matching import match_items
-from pmsync.state.store import ItemRecord, Pushed, SyncState
+from pmsync.state.store import IssueRecord, ItemRecord, Pushed, SyncState
 
-Action = Literal["create", "update", "unchanged", "remove", "adopt", "orphan"]
+__all__ = ["Action", "Change", "Plan", "changed_fields", "plan_changes", "pushed_of"]
+
 # The fields that carry an issue's marker: the body's block (GitHub), the identity label
 # and the description's marker (Jira). Rewritten when an item's id changes.
 REMARK_FIELDS = ("body", "labels")
-
-
-@dataclass(frozen=True)
-class Change:
-    action: Action
-    item_id: str  # the item's id: the one its issue's marker carries after this change
-    doc_key: str
-    doc_path: str
-    title: str
-    tracker: str
-    container: str
-    draft: IssueDraft | None = None
-    body_hash: str = ""
-    fields: tuple[str, ...] = ()
-    issue: IssueRef | None = None
-    previous: str | None = None  # the record's id when the item was reworded
-    done: bool = False  # the item is ticked in its postmortem
-    warnings: tuple[str, ...] = ()
-
-
-@dataclass
-class Plan:
-    changes: list[Change] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-
-    def count(self, action: Action) -> int:
-        return sum(1 for c in self.changes if c.action == action)
-
-    def by_group(self) -> dict[tuple[str, str], list[Change]]:
-        """Changes by (tracker, container): each group is read and written as a unit."""
-        groups: dict[tuple[str, str], list[Change]] = {}
-        for change in self.changes:
-            groups.setdefault((change.tracker, change.container), []).append(change)
-        return groups
-
-    @property
-    def writes_needed(self) -> bool:
-        return any(c.action in ("create", "update", "remove") for c in self.changes)
 
 
 def plan_changes(
@@ -113,7 +87,7 @@ def plan_changes(
 def _orphans(state: SyncState, orphaned: Collection[str], read: set[str]) -> list[Change]:
     """Open issues of items whose postmortem is gone: reported, never closed (their
     document cannot be read, so nothing about them is concluded)."""
-    changes = []
+    changes: list[Change] = []
     for key, record in state.items.items():
         if record.doc not in orphaned or record.doc in read or record.issue is None:
             continue
@@ -121,9 +95,9 @@ def _orphans(state: SyncState, orphaned: Collection[str], read: set[str]) -> lis
             continue
         doc = state.documents.get(record.doc)
         ref = record.issue.ref()
-        path = doc.path if doc else record.doc
         changes.append(
-            Change("orphan", key, record.doc, path, record.title, ref.tracker, record.container,
+            Orphan(item_id=key, doc_key=record.doc, doc_path=doc.path if doc else record.doc,
+                   title=record.title, tracker=ref.tracker, container=record.container,
                    issue=ref)
         )  # fmt: skip
     return changes
@@ -146,26 +120,21 @@ def _plan_document(
     if len(items) > limit or not doc.whole:
         return changes
     tracker = tracker_of(doc, config)
-    for key in gone:
-        record = records[key]
-        changes.append(
-            Change(
-                "remove",
-                key,
-                doc.key,
-                doc.path,
-                record.title,
-                record.issue.tracker if record.issue else tracker,  # closed where it lives
-                record.container,
-                issue=record.issue.ref() if record.issue else None,
-            )
-        )
-    return changes
+    return changes + [_removed(doc, key, records[key], tracker) for key in gone]
+
+
+def _removed(doc: Postmortem, key: str, record: ItemRecord, tracker: str) -> Remove:
+    issue = record.issue.ref() if record.issue else None
+    return Remove(
+        item_id=key, doc_key=doc.key, doc_path=doc.path, title=record.title,
+        tracker=issue.tracker if issue else tracker,  # closed where it lives
+        container=record.container, issue=issue,
+    )  # fmt: skip
 
 
 def _noted(change: Change, note: str | None) -> Change:
     """The change with the matcher's reason for not pairing its item (if any)."""
-    return _replace(change, warnings=(*change.warnings, note)) if note else change
+    return warned(change, note) if note else change
 
 
 def _skipped(item: ActionItem, record_id: str | None, config: Config) -> bool:
@@ -182,82 +151,83 @@ def _plan_item(
 ) -> Change:
     # A reworded item takes its new id, and its issue's marker follows (see `_compare`):
     # a later push without the state still finds the issue by the id the item has.
-    item_id = item.id
-    result = build_draft(item, doc, config, item_id)
+    result = build_draft(item, doc, config, item.id)
     tracker = tracker_of(doc, config)
-    base = Change(
-        "create",
-        item_id,
-        doc.key,
-        doc.path,
-        item.title,
-        tracker,
-        container_of(doc, config, tracker),
-        result.draft,
-        result.body_hash,
+    create = Create(
+        item_id=item.id, doc_key=doc.key, doc_path=doc.path, title=item.title,
+        tracker=tracker, container=container_of(doc, config, tracker),
+        draft=result.draft, body_hash=result.body_hash,
         previous=record_id if record_id and record_id != item.id else None,
-        done=item.done,
-        warnings=result.warnings,
-    )
+        done=item.done, warnings=result.warnings,
+    )  # fmt: skip
     if record is not None and record.issue is not None:
-        return _compare(base, record, result)
+        return _compare(create, record, record.issue, result)
     adopted = adoptable_ref(item.links, tracker, config)
     if adopted is not None:
-        return _replace(base, action="adopt", issue=adopted)
-    return _mentioning(base, item, config)
+        return Adopt(
+            **planned(create), issue=adopted, draft=create.draft, body_hash=create.body_hash
+        )
+    return _mentioning(create, item, config)
 
 
-def _mentioning(change: Change, item: ActionItem, config: Config) -> Change:
+def _mentioning(create: Create, item: ActionItem, config: Config) -> Create:
     """A create whose item mentions an issue of its tracker in its prose ("the crash
     fixed in #1"): said, since only an issue position adopts (see `parse.links`)."""
-    mentioned = adoptable_ref(item.references, change.tracker, config)
+    mentioned = adoptable_ref(item.references, create.tracker, config)
     if mentioned is None:
-        return change
+        return create
     note = (
-        f"{change.doc_path}:{item.line}: '{item.title}' mentions {mentioned.key} in its "
+        f"{create.doc_path}:{item.line}: '{item.title}' mentions {mentioned.key} in its "
         "text: a reference, not its issue, so a new issue is created; to track it in "
         f"{mentioned.key} instead, write 'Tracked in {mentioned.key}' or put it in a "
         "Ticket column"
     )
-    return _replace(change, warnings=(*change.warnings, note))
+    return warned(create, note)
 
 
-def _compare(base: Change, record: ItemRecord, result: DraftResult) -> Change:
-    assert record.issue is not None
-    issue = record.issue.ref()
-    if _moved(base, record):
-        return _stay(base, record)
+def _compare(
+    create: Create, record: ItemRecord, recorded: IssueRecord, result: DraftResult
+) -> Change:
+    issue = recorded.ref()
+    if _moved(create, record, recorded):
+        return _stay(create, record, recorded)
     if record.adopted or record.pushed is None:
-        return _replace(base, action="unchanged", issue=issue)
+        return _unchanged(create, issue)
     fields = changed_fields(record.pushed, result)
-    if base.previous is not None:
+    if create.previous is not None:
         fields = tuple(dict.fromkeys((*fields, *REMARK_FIELDS)))
-    if record.done is not None and record.done != base.done:
+    if record.done is not None and record.done != create.done:
         fields = (*fields, "state")  # the person ticked or unticked it: the tick wins
-    action: Action = "update" if fields else "unchanged"
-    return _replace(base, action=action, fields=fields, issue=issue)
+    if not fields:
+        return _unchanged(create, issue)
+    return Update(
+        **planned(create), issue=issue, draft=create.draft, body_hash=create.body_hash,
+        fields=fields, previous=create.previous, done=create.done,
+    )  # fmt: skip
 
 
-def _moved(base: Change, record: ItemRecord) -> bool:
+def _unchanged(create: Create, issue: IssueRef, **updates: object) -> Unchanged:
+    return Unchanged(**planned(create, **updates), issue=issue, draft=create.draft)
+
+
+def _moved(create: Create, record: ItemRecord, recorded: IssueRecord) -> bool:
     """The config (or the front matter) now sends the item elsewhere than its issue is."""
-    assert record.issue is not None
-    elsewhere = bool(record.container) and record.container != base.container
-    return record.issue.tracker != base.tracker or elsewhere
+    elsewhere = bool(record.container) and record.container != create.container
+    return recorded.tracker != create.tracker or elsewhere
 
 
-def _stay(base: Change, record: ItemRecord) -> Change:
+def _stay(create: Create, record: ItemRecord, recorded: IssueRecord) -> Unchanged:
     """Refuse to write to an issue in a place the config no longer names: updates would go
     on silently to the old repository, or fail forever on the new tracker."""
-    assert record.issue is not None
-    old = f"{record.issue.tracker} {record.container}".strip()
+    old = f"{recorded.tracker} {record.container}".strip()
     warning = (
-        f"{base.doc_path}: '{base.title}' is tracked in {old} ({record.issue.key}) but the "
-        f"config now says {base.tracker} {base.container}: its issue is left as it is; move "
-        "it there and run `pmsync state rebuild`, or restore the setting"
+        f"{create.doc_path}: '{create.title}' is tracked in {old} ({recorded.key}) but the "
+        f"config now says {create.tracker} {create.container}: its issue is left as it is; "
+        "move it there and run `pmsync state rebuild`, or restore the setting"
     )
-    return _replace(
-        base, action="unchanged", issue=record.issue.ref(), tracker=record.issue.tracker,
-        container=record.container, warnings=(*base.warnings, warning),
+    return _unchanged(
+        create, recorded.ref(), tracker=recorded.tracker, container=record.container,
+        warnings=(*create.warnings, warning),
     )  # fmt: skip
 
 
@@ -285,7 +255,3 @@ def pushed_of(draft: IssueDraft, body_hash: str) -> Pushed:
         due=draft.due,
         priority=draft.priority,
     )
-
-
-def _replace(change: Change, **updates: object) -> Change:
-    return replace(change, **updates)  # type: ignore[arg-type]

@@ -56,7 +56,7 @@ def remind_command(
     with locked(path, config.limits.lock_timeout, announce):
         state = load_state(path)
         connect = TrackerConnector(config, env, announce, sleep)
-        errors = refresh_status(state, connect) if refresh else []
+        errors = [str(e) for e in refresh_status(state, connect)] if refresh else []
         lines, owners = item_lines(config, [], state)  # one read of the postmortems
         rows = sorted(
             status_rows(state, today),

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.table import Table
 
 from pmsync.model import Postmortem
+from pmsync.plan.changes import draft_of, fields_of, issue_of
 
 if TYPE_CHECKING:  # rendering needs only their shape: keep `pmsync parse` start-up light
-    from pmsync.plan.planner import Action, Change, Plan
-    from pmsync.sync.group import Outcome
+    from pmsync.plan.changes import Action, Change, Plan
+    from pmsync.sync.run import Outcome
 
 ACTIONS: tuple[Action, ...] = ("create", "update", "unchanged", "remove", "adopt", "orphan")
 
@@ -45,13 +47,19 @@ DEFAULTED_NOTE = "* due date from defaults.due_days: none is written in the post
 def defaulted_dues(plan: Plan, documents: list[Postmortem]) -> set[str]:
     """Ids of the changes whose due date comes from `defaults.due_days`, not the text."""
     unwritten = {item.id for doc in documents for item in doc.items if item.due is None}
-    return {c.item_id for c in plan.changes if c.draft and c.draft.due and c.item_id in unwritten}
+    return {c.item_id for c in plan.changes if _due(c) and c.item_id in unwritten}
+
+
+def _due(change: Change) -> date | None:
+    draft = draft_of(change)
+    return draft.due if draft else None
 
 
 def _due_text(change: Change, defaulted: set[str]) -> str:
-    if not (change.draft and change.draft.due):
+    due = _due(change)
+    if due is None:
         return ""
-    return change.draft.due.isoformat() + ("*" if change.item_id in defaulted else "")
+    return due.isoformat() + ("*" if change.item_id in defaulted else "")
 
 
 def _destination(change: Change) -> str:
@@ -69,17 +77,18 @@ def plan_json(plan: Plan, defaulted: set[str] | None = None) -> dict[str, Any]:
 
 def _change_json(change: Change, defaulted: set[str]) -> dict[str, Any]:
     due_source = "due_days" if change.item_id in defaulted else "postmortem"
+    issue, due = issue_of(change), _due(change)
     return {
         "id": change.item_id,
         "doc": change.doc_path,
         "title": change.title,
         "action": change.action,
-        "fields": list(change.fields),
+        "fields": list(fields_of(change)),
         "tracker": change.tracker,
         "container": change.container,
-        "issue": change.issue.to_json() if change.issue else None,
-        "due": change.draft.due.isoformat() if change.draft and change.draft.due else None,
-        "due_source": due_source if change.draft and change.draft.due else None,
+        "issue": issue.to_json() if issue else None,
+        "due": due.isoformat() if due else None,
+        "due_source": due_source if due else None,
         "warnings": list(change.warnings),
     }
 
@@ -104,12 +113,17 @@ def plan_markdown(plan: Plan, defaulted: set[str] | None = None) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _action_text(change: Change) -> str:
+    fields = fields_of(change)
+    return change.action + (f" ({', '.join(fields)})" if fields else "")
+
+
 def _markdown_row(change: Change, defaulted: set[str]) -> str:
-    action = change.action + (f" ({', '.join(change.fields)})" if change.fields else "")
-    issue = f"[{change.issue.key}]({change.issue.url})" if change.issue else ""
-    due = _due_text(change, defaulted)
     from pmsync.plan.drafts import neutralize_mentions
 
+    ref = issue_of(change)
+    issue = f"[{ref.key}]({ref.url})" if ref else ""
+    action, due = _action_text(change), _due_text(change, defaulted)
     # A pull-request comment must not notify the people named in item titles.
     title = neutralize_mentions(change.title).replace("|", "\\|")
     to = f"`{_destination(change)}`"
@@ -122,10 +136,10 @@ def print_plan(plan: Plan, console: Console, defaulted: set[str] | None = None) 
     for column in ("action", "postmortem", "item", "to", "issue", "due"):
         table.add_column(column)
     for change in plan.changes:
-        action = change.action + (f" ({', '.join(change.fields)})" if change.fields else "")
-        issue = change.issue.key if change.issue else ""
+        ref = issue_of(change)
         due = _due_text(change, defaulted)
-        table.add_row(action, change.doc_path, change.title, _destination(change), issue, due)
+        row = (_action_text(change), change.doc_path, change.title, _destination(change))
+        table.add_row(*row, ref.key if ref else "", due)
     console.print(table)
     if any(c.item_id in defaulted for c in plan.changes):
         console.print(DEFAULTED_NOTE, markup=False)
@@ -164,7 +178,7 @@ def _outcome_json(outcome: Outcome) -> dict[str, Any]:
         "doc": change.doc_path,
         "title": change.title,
         "action": outcome.action,
-        "fields": list(change.fields) if outcome.action == "update" else [],
+        "fields": list(fields_of(change)) if outcome.action == "update" else [],
         "issue": outcome.issue.to_json() if outcome.issue else None,
         "error": outcome.error,
         "warnings": list(outcome.warnings),

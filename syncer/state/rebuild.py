@@ -13,9 +13,10 @@ from collections.abc import Callable
 
 from pmsync.adapters.base import Tracker
 from pmsync.errors import TrackerError
-from pmsync.plan.planner import Plan
+from pmsync.plan.changes import Adopt, Change, Create, Plan, planned
 from pmsync.state.store import SyncState
-from pmsync.sync.group import found_record, list_by_item
+from pmsync.sync.reconcile import list_by_item
+from pmsync.sync.records import found_record
 from pmsync.sync.recovery import hash_of, spare_by_hash
 
 TrackerFactory = Callable[[str], Tracker]
@@ -31,9 +32,21 @@ def rebuild_state(plan: Plan, connect: TrackerFactory) -> tuple[SyncState, list[
         except TrackerError as exc:
             errors.append(f"{name} {container}: not rebuilt: {exc}")
             continue
+        creates = [c for change in changes if (c := _as_create(change)) is not None]
         by_hash = spare_by_hash(remote, state, changes)
-        for change in changes:
-            found = remote.get(change.item_id) or by_hash.pop(hash_of(change), None)
-            if found is not None and change.draft is not None:
-                state.items[change.item_id] = found_record(change, found)[0]
+        for create in creates:
+            found = remote.get(create.item_id) or by_hash.pop(hash_of(create), None)
+            if found is not None:
+                state.items[create.item_id] = found_record(create, found)[0]
     return state, errors
+
+
+def _as_create(change: Change) -> Create | None:
+    """What the plan would create; an adoption too: a link pmsync wrote back into the
+    postmortem names pmsync's own issue, found again by its marker."""
+    match change:
+        case Create():
+            return change
+        case Adopt():
+            return Create(**planned(change), draft=change.draft, body_hash=change.body_hash)
+    return None

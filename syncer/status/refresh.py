@@ -49,17 +49,17 @@ def refresh_status(
     *,
     full: bool = False,
     announce: Callable[[str], None] = lambda message: None,
-) -> list[str]:
-    """Update every tracked item's recorded status; returns one error line per group
-    that could not be read. `full`: list every issue, not only those updated since the
+) -> list[TrackerError]:
+    """Update every tracked item's recorded status; returns one error per group that
+    could not be read. `full`: list every issue, not only those updated since the
     last status (also done when the last full listing is older than FULL_EVERY)."""
-    errors = []
+    errors: list[TrackerError] = []
     for (name, container), records in _groups(state).items():
         try:
             group = Group(state, connect(name), container, records)
             group.refresh(full or group.full_due(announce))
         except TrackerError as exc:
-            errors.append(f"{name} {container}: status not refreshed: {exc}")
+            errors.append(exc.about(f"{name} {container}: status not refreshed: "))
         progress(len(records))
     return errors
 

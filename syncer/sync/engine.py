@@ -5,7 +5,9 @@ Exactly-once rests on three rules (the steps are in `group`):
   re-sent. The next listing of the tracker's managed issues (by marker) settles it.
 - Before creating into a container the state has no baseline for (first push, deleted
   state) or that has open intents, the managed issues are listed in full and matched by
-  the item id in their marker: what exists is recorded, not created again.
+  the item id in their marker: what exists is recorded, not created again. Otherwise the
+  issues updated since the last push began are (one request): a state file one save
+  behind must not create again what the lost save recorded.
 - Nothing is concluded from a partial read: a group whose listing failed is not pruned,
   and its items keep their state.
 A group with nothing to write never connects to its tracker: a re-run with no change
@@ -15,12 +17,14 @@ makes no request.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 
 from pmsync.adapters.base import Tracker, finish_writes
 from pmsync.errors import AuthError, ContainerError, NotFound, TrackerError
-from pmsync.plan.planner import Change, Plan
+from pmsync.plan.changes import Adopt, Change, Create, Plan, Remove, Update, issue_of
 from pmsync.state.store import Journal, SyncState, precise_now
-from pmsync.sync.group import GroupRun, Outcome
+from pmsync.sync.group import push_group
+from pmsync.sync.run import GroupRun, Outcome, as_planned
 
 TrackerFactory = Callable[[str], Tracker]
 
@@ -39,63 +43,74 @@ def apply_plan(
     """Every group in turn; `stopped` hears once why a group's run was cut short, and
     what writes the adapter batched could not make."""
     outcomes: list[Outcome] = []
-    for (tracker_name, container), changes in plan.by_group().items():
+    for (name, container), changes in plan.by_group().items():
         if not _needs_tracker(changes, prune):
-            outcomes.extend(_local_outcomes(changes, state, journal, report))
+            outcomes.extend(_local_outcomes(changes, report))
             continue
         started = precise_now()
         try:
-            tracker = connect(tracker_name)
-        except (AuthError, NotFound) as exc:
-            raise ContainerError(f"{tracker_name} {container}: {exc}") from None
+            tracker = _connect(connect, name, container)
         except TrackerError as exc:
-            outcomes.extend(_fail_all(changes, str(exc), report))
+            outcomes.extend(_fail_all(changes, exc, report))
             continue
-        record = state.tracker(tracker_name, container)
-        tracker.recall(container, record.memo)
         run = GroupRun(
             tracker, container, state, journal, report, prune=prune, intent_grace=intent_grace
         )
-        run.run(changes)
-        for warning in finish_writes(tracker):
-            stopped(f"{tracker_name} {container}: {warning}")
-        if run.aborted is None:
-            tracker.settle(container, started)
-            record.last_push = started
-        else:
-            stopped(f"{tracker_name} {container}: stopped: {run.aborted}")
-        record.memo = tracker.memo(container)
+        _push(run, changes, started, stopped)
         outcomes.extend(run.outcomes)
     return outcomes
+
+
+def _connect(connect: TrackerFactory, name: str, container: str) -> Tracker:
+    """The group's tracker; a bad token or a missing container stops the whole push."""
+    try:
+        return connect(name)
+    except (AuthError, NotFound) as exc:
+        raise ContainerError(f"{name} {container}: {exc}") from None
+
+
+def _push(
+    run: GroupRun, changes: list[Change], started: datetime, stopped: Callable[[str], None]
+) -> None:
+    """The group's steps between the adapter's memo recalled and kept; its batched
+    writes sent; and, when nothing stopped it, the read-back (`settle`) and the moment
+    the next push's reconcile starts from."""
+    where = f"{run.tracker.name} {run.container}"
+    record = run.state.tracker(run.tracker.name, run.container)
+    run.tracker.recall(run.container, record.memo)
+    push_group(run, changes)
+    for warning in finish_writes(run.tracker):
+        stopped(f"{where}: {warning}")
+    if run.aborted is None:
+        run.tracker.settle(run.container, started)
+        record.last_push = started
+    else:
+        stopped(f"{where}: stopped: {run.aborted}")
+    record.memo = run.tracker.memo(run.container)
 
 
 def _needs_tracker(changes: list[Change], prune: bool) -> bool:
     # An adoption verifies its issue once (one read), so it needs the tracker too.
     return any(
-        c.action in ("create", "update", "adopt") or (prune and c.action == "remove" and c.issue)
+        isinstance(c, Create | Update | Adopt) or (prune and isinstance(c, Remove) and c.issue)
         for c in changes
     )
 
 
-def _local_outcomes(
-    changes: list[Change],
-    state: SyncState,
-    journal: Journal | None,
-    report: Callable[[Outcome], None],
-) -> list[Outcome]:
+def _local_outcomes(changes: list[Change], report: Callable[[Outcome], None]) -> list[Outcome]:
     """Changes that need no tracker call: unchanged, orphan, removed without prune."""
     outcomes = []
     for change in changes:
-        outcome = Outcome(change, change.action, change.issue, warnings=change.warnings)
+        outcome = as_planned(change)
         outcomes.append(outcome)
         report(outcome)
     return outcomes
 
 
 def _fail_all(
-    changes: list[Change], error: str, report: Callable[[Outcome], None]
+    changes: list[Change], error: TrackerError, report: Callable[[Outcome], None]
 ) -> list[Outcome]:
-    outcomes = [Outcome(c, "fail", c.issue, error=error) for c in changes]
+    outcomes = [Outcome(c, "fail", issue_of(c), error) for c in changes]
     for outcome in outcomes:
         report(outcome)
     return outcomes

@@ -13,8 +13,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from pmsync.model import RemoteIssue
+from pmsync.plan.changes import Create, Planned
 from pmsync.plan.matching import title_similarity
-from pmsync.plan.planner import Change
 from pmsync.state.store import SyncState
 
 # Pairing an item with an issue by title alone, with no state to say which document it
@@ -23,7 +23,7 @@ LOST_STATE_SIMILARITY = 0.8
 
 
 def spare_issues(
-    remote: dict[str, RemoteIssue], state: SyncState, creates: Sequence[Change]
+    remote: dict[str, RemoteIssue], state: SyncState, creates: Sequence[Planned]
 ) -> dict[str, RemoteIssue]:
     """Issues whose marker names no item pmsync knows (by id): after a lost state, the
     issues of items whose id changed since their marker was written."""
@@ -32,7 +32,7 @@ def spare_issues(
     return {item_id: issue for item_id, issue in remote.items() if item_id not in known}
 
 
-def pair_by_title(change: Change, spare: dict[str, RemoteIssue]) -> RemoteIssue | None:
+def pair_by_title(change: Create, spare: dict[str, RemoteIssue]) -> RemoteIssue | None:
     """The spare issue whose title is clearly this item's reworded (an update that never
     reached the tracker, then a lost state); None when none is, or two are equally."""
     scored = sorted(
@@ -47,7 +47,7 @@ def pair_by_title(change: Change, spare: dict[str, RemoteIssue]) -> RemoteIssue 
 
 
 def spare_by_hash(
-    remote: dict[str, RemoteIssue], state: SyncState, creates: Sequence[Change]
+    remote: dict[str, RemoteIssue], state: SyncState, creates: Sequence[Planned]
 ) -> dict[str, RemoteIssue]:
     """Spare issues (see `spare_issues`) by the content hash in their marker: an item
     whose id changed (its postmortem renamed, moved, or keyed anew) is still the item of
@@ -64,5 +64,5 @@ def spare_by_hash(
     return {digest: issue for digest, issue in found.items() if digest not in shared}
 
 
-def hash_of(change: Change) -> str:
-    return change.draft.content_hash if change.draft is not None else ""
+def hash_of(change: Create) -> str:
+    return change.draft.content_hash

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, timedelta, timezone
 from typing import Any, Protocol
 
 import pytest
@@ -173,6 +173,18 @@ class TrackerContract:
             assert isinstance(result, Failed) and result.maybe_applied
         found = managed(tracker, backend.container)
         assert list(found) == ["item-1"]  # landed once: the engine adopts, never re-posts
+
+    def test_issues_created_after_a_moment_are_listed_since_it(
+        self, backend: Backend, tracker: Tracker
+    ) -> None:
+        # The engine's check for a state one save behind: what was created since the
+        # last push began (a margin earlier) is in one listing `since` that moment.
+        moment = datetime.now(timezone.utc) - timedelta(minutes=10)
+        created(tracker.create([draft(n, backend.container) for n in range(2)]))
+        before = backend.requests()
+        found = {i.item_id for i in tracker.list_managed(backend.container, moment)}
+        assert found == {"item-0", "item-1"}
+        assert backend.requests() - before == 1
 
     def test_an_empty_container_lists_nothing(self, backend: Backend, tracker: Tracker) -> None:
         before = backend.requests()
