@@ -54,6 +54,29 @@ class RefGrammar:
     column_words: tuple[str, ...] = ()  # table headers naming a references column ("Jira")
 
 
+def key_finder(
+    url: re.Pattern[str], key: str, word: str
+) -> tuple[Callable[[str, bool], Iterator[Found]], re.Pattern[str]]:
+    """`find` for trackers whose issues have bare keys (`OPS-12`) besides URLs, whose
+    group 2 is the key; and the pattern of a key alone. In prose a bare key counts only
+    as a link's text or after a tracker word ("UTF-8", "SHA-256" and "COVID-19" are not
+    issues); in a references column any key counts."""
+    alone = re.compile(rf"\b({key})\b")
+    in_context = (
+        re.compile(rf"\[({key})\]\("),
+        re.compile(rf"\b(?:{word}|ticket|issue|bug)s?\b[\s:#]*({key})\b", re.IGNORECASE),
+    )
+
+    def find(text: str, column: bool) -> Iterator[Found]:
+        for match in url.finditer(text):
+            yield Found(match.start(), match[2], match[0], True)
+        for pattern in (alone,) if column else in_context:
+            for match in pattern.finditer(text):
+                yield Found(match.start(), match[1], match[1], False)
+
+    return find, alone
+
+
 @dataclass(frozen=True)
 class TrackerSpec:
     """Everything the core knows about one tracker.

@@ -486,8 +486,12 @@ class PushProgress(StderrProgress):
         self.lines, self.line = lines, outcome_line
 
     def report(self, outcome: Any) -> None:
+        from pmsync.errors import NotAttempted
+
         self.advance()
-        if self.lines:
+        # Items a stopped group never tried share the one reason printed as the group
+        # stopped; the summary counts them.
+        if self.lines and not isinstance(outcome.failure, NotAttempted):
             # While the bar is live, rich redirects stdout above it.
             typer.echo(self.line(outcome))
 

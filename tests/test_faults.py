@@ -14,7 +14,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -566,6 +566,17 @@ def test_a_stale_state_creates_nothing_again(
     run = make_run(tmp_path, tracker, tracker_fake)
     cell = Cell(tracker, "stale state", way)
     expected = scenario_stale_state(run, cell)
+    assert tally(run, expected) == Tally(duplicates=0, lost=0)
+
+
+def test_jira_a_stale_state_in_a_user_time_zone_behind_the_server(
+    tmp_path: Path, fake_jira: FakeJira
+) -> None:
+    """JQL reads dates in the user's profile time zone, which may differ from the
+    server's: the listing since the last push must not depend on either."""
+    fake_jira.user_tz = timezone(timedelta(hours=-8))
+    run = make_run(tmp_path, "jira", fake_jira)
+    expected = scenario_stale_state(run, Cell("jira", "stale state", STALE_WAYS[0]))
     assert tally(run, expected) == Tally(duplicates=0, lost=0)
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
 from datetime import date
@@ -226,3 +227,21 @@ def test_shell_completion() -> None:
     done = subprocess.run([pmsync], env={**env, "COMP_WORDS": "pmsync status --fo"},
                           capture_output=True, text=True, timeout=60, check=False)  # fmt: skip
     assert done.stdout.split() == ["--format"]
+
+
+def test_an_unreachable_api_url_is_named_once_not_per_item(tmp_path: Path) -> None:
+    with socket.socket() as probe:  # a port nothing listens on: connection refused
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {"GITHUB_TOKEN": "ghp_" + "x" * 36}
+    github = {"repo": "acme/ops", "api_url": f"http://127.0.0.1:{port}", "writes_per_minute": 0}
+    ws = make_workspace(tmp_path, env, github=github, limits={"max_wait": 0})
+    code, out, err = run("push", "-c", str(ws.root / "pmsync.yaml"), env=env)
+    assert code == 1 and out == ""  # no line per item
+    stopped = [line for line in err.splitlines() if ": stopped:" in line]
+    assert len(stopped) == 1 and f"http://127.0.0.1:{port}" in stopped[0]
+    assert "github.api_url" in stopped[0]
+    assert (
+        err.strip().splitlines()[-1].endswith("39 failed (39 not attempted, for the reason above)")
+    )
+    assert env["GITHUB_TOKEN"] not in out + err

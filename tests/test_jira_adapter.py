@@ -182,7 +182,8 @@ def test_list_managed_since_and_people_edits(fake_jira: FakeJira) -> None:
     fake_jira.reset_log()
     changed = list(conn.list_managed("OPS", since=later - timedelta(seconds=20)))
     assert [i.ref.key for i in changed] == ["OPS-4", "OPS-2"]
-    assert 'updated >= "2024-06-01 13:00"' in fake_jira.requests[0].json()["jql"]
+    # 13:00:10 UTC, 12 h earlier: no later than that moment in any user time zone
+    assert 'updated >= "2024-06-01 01:00"' in fake_jira.requests[0].json()["jql"]
     closed, edited = changed
     assert closed.state == "closed" and closed.state_reason == "Done" and closed.closed_at
     assert edited.due == date(2024, 9, 9) and edited.assignee == "acc-3"

@@ -96,7 +96,8 @@ class GitHubClient:
         re-sent blindly (PATCH sets values, so repeating it is harmless)."""
         kind = type(exc).__name__
         return TrackerUnavailable(
-            f"GitHub did not answer {what} ({kind})",
+            f"GitHub at {self._requester.base_url} did not answer {what} ({kind}): check "
+            "github.api_url, or run again later if GitHub is down",
             transient=True,
             maybe_applied=verb == "POST",
         )

@@ -149,12 +149,14 @@ class GitLabClient:
         return (f"GitLab: {what}: forbidden (HTTP 403): the token's user needs at least the "
                 "Reporter role in the project to label, assign, edit and close issues")  # fmt: skip
 
-    @staticmethod
-    def transport_error(exc: Exception, verb: str, what: str) -> TrackerError:
+    def transport_error(self, exc: Exception, verb: str, what: str) -> TrackerError:
         """No answer: a GET is worth retrying; a POST may have landed and is never re-sent
         (PUT sets values, so repeating it is harmless)."""
-        return TrackerUnavailable(f"GitLab did not answer {what} ({type(exc).__name__})",
-                                  transient=True, maybe_applied=verb == "POST")  # fmt: skip
+        return TrackerUnavailable(
+            f"GitLab at {self.gl.url} did not answer {what} ({type(exc).__name__}): check "
+            "gitlab.url, or run again later if GitLab is down",
+            transient=True, maybe_applied=verb == "POST",
+        )  # fmt: skip
 
 
 def _detail(exc: Any) -> str:

@@ -4,30 +4,15 @@ finds them in text and resolves them to an issue on the configured site."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 from pmsync.adapters.jira.config import JiraConfig
-from pmsync.adapters.spec import Found, RefGrammar
+from pmsync.adapters.spec import RefGrammar, key_finder
 from pmsync.model import IssueRef
 
 KEY = r"[A-Z][A-Z0-9_]+-\d+"  # a project key (letters, digits, "_"), a dash, a number
 # No scan past the next "://": a line of "http://" repeated stays linear.
 URL = re.compile(rf"(https?://(?:(?!://)[^\s)\]>|])+?)/browse/({KEY})\b")
-# In prose a bare KEY-123 is only a Jira key in a link's text or after a tracker word;
-# "UTF-8", "SHA-256" and "COVID-19" are not. In a references column any key counts.
-KEY_IN_CONTEXT = (
-    re.compile(rf"\[({KEY})\]\("),
-    re.compile(rf"\b(?:jira|ticket|issue|bug)s?\b[\s:#]*({KEY})\b", re.IGNORECASE),
-)
-KEY_ALONE = re.compile(rf"\b({KEY})\b")
-
-
-def find(text: str, column: bool) -> Iterator[Found]:
-    for match in URL.finditer(text):
-        yield Found(match.start(), match[2], match[0], True)
-    for pattern in (KEY_ALONE,) if column else KEY_IN_CONTEXT:
-        for match in pattern.finditer(text):
-            yield Found(match.start(), match[1], match[1], False)
+find, KEY_ALONE = key_finder(URL, KEY, "jira")
 
 
 def resolve(written: str, config: JiraConfig) -> IssueRef | None:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone, tzinfo
+from datetime import datetime
 from typing import Any, ClassVar, Literal, cast
 
 from pmsync.adapters.base import Memo, RetryPolicy, chunks
@@ -26,12 +26,12 @@ from pmsync.adapters.jira.lag import key_number, newest_query, unindexed
 from pmsync.adapters.jira.values import (
     draft_fields,
     issue_ref,
+    jql_lower_bound,
     older_than,
     project_key,
     retry_after,
     to_remote,
     visible_labels,
-    zone_of,
 )
 from pmsync.errors import AuthError, ConfigError, NotFound, RateLimited, TrackerError
 from pmsync.model import Created, Failed, IssueDraft, IssueRef, RemoteIssue
@@ -126,9 +126,6 @@ class JiraTracker:
         self._base = str(config.url).rstrip("/")
         self._jira: Any = None
         self.cloud = True
-        # JQL dates are read in the user's time zone; the server's is the guess that costs
-        # no request (serverInfo is read anyway).
-        self._tz: tzinfo = timezone.utc
         self._descriptions: dict[str, Any] = {}  # key → description read by prefetch()
 
     # --- the memo the state keeps per project: nothing (no conditional requests; people's
@@ -149,7 +146,6 @@ class JiraTracker:
             probe = self._client("2")
             info = self._call("read serverInfo", probe.server_info)
             self.cloud = info.get("deploymentType") == "Cloud"
-            self._tz = zone_of(info.get("serverTimeZone")) or timezone.utc
             self._jira = self._client("3") if self.cloud else probe
         return self._jira
 
@@ -159,10 +155,7 @@ class JiraTracker:
         project = project_key(container or self._config.project or "")
         jql = f"project = {project} AND labels = pmsync"
         if since is not None:
-            moment = (since if since.tzinfo else since.replace(tzinfo=timezone.utc)).astimezone(
-                self._tz
-            )
-            jql += f' AND updated >= "{moment:%Y-%m-%d %H:%M}"'  # minute precision, as Jira
+            jql += f' AND updated >= "{jql_lower_bound(since)}"'
         jql += " ORDER BY updated DESC"
         # The index lags behind creates: a full listing also reads by key what came
         # after the newest indexed issue, found before the listing (see lag.py).
@@ -470,7 +463,8 @@ class JiraTracker:
             except self._network_error as exc:
                 # a lost POST may have landed: never retried, reconciled by the engine
                 raise TrackerError(
-                    f"{what}: connection to Jira failed ({type(exc).__name__})",
+                    f"{what}: connection to Jira at {self._base} failed "
+                    f"({type(exc).__name__}): check jira.url, or run again later",
                     transient=True, maybe_applied=post,
                 ) from None  # fmt: skip
             except (ValueError, KeyError, TypeError, AttributeError) as exc:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from datetime import date, datetime, timezone, tzinfo
+from datetime import date, datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any
 
@@ -138,17 +138,6 @@ def jira_time(value: Any) -> datetime | None:
         return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
 
 
-def zone_of(name: Any) -> tzinfo | None:
-    if not name:
-        return None
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-    try:
-        return ZoneInfo(str(name))
-    except (ZoneInfoNotFoundError, ValueError):
-        return None
-
-
 def retry_after(headers: Mapping[str, str]) -> float | None:
     """Seconds from Retry-After (seconds or an HTTP date), else from X-RateLimit-Reset."""
     value = headers.get("Retry-After")
@@ -172,6 +161,19 @@ def retry_after(headers: Mapping[str, str]) -> float | None:
             when = when.replace(tzinfo=timezone.utc)
         return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
     return None
+
+
+# JQL reads a date in the time zone of the user's profile, which no free answer tells
+# (neither the server's zone nor UTC is it). UTC offsets run from -12 h to +14 h.
+EARLIEST_OFFSET = timedelta(hours=-12)
+
+
+def jql_lower_bound(since: datetime) -> str:
+    """A JQL date no later than `since` in any user's time zone: `since` in UTC moved by
+    the earliest offset. The listing is ordered newest first and stops at the first
+    issue older than `since` (`older_than`), so the wider window costs no request."""
+    moment = since if since.tzinfo else since.replace(tzinfo=timezone.utc)
+    return f"{moment.astimezone(timezone.utc) + EARLIEST_OFFSET:%Y-%m-%d %H:%M}"
 
 
 def older_than(updated: datetime | None, since: datetime) -> bool:

@@ -112,7 +112,9 @@ class LinearClient:
             response = self._http.post(self._url, json={"query": query, "variables": variables})
         except self._connect_errors as exc:  # never reached the server
             raise TrackerError(
-                f"{what}: cannot connect to Linear ({type(exc).__name__})", transient=True
+                f"{what}: cannot connect to Linear at {self._url} ({type(exc).__name__}): "
+                "check linear.url, or run again later",
+                transient=True,
             ) from None
         except self._network_errors as exc:
             # the request may have been executed: a mutation is never re-sent, it is

@@ -6,29 +6,14 @@ an issue of the configured team."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 from pmsync.adapters.linear.config import LinearConfig
-from pmsync.adapters.spec import Found, RefGrammar
+from pmsync.adapters.spec import RefGrammar, key_finder
 from pmsync.model import IssueRef
 
 KEY = r"[A-Z][A-Z0-9_]{0,9}-\d+"  # a team key (up to 10 letters, digits, "_"), a number
 URL = re.compile(rf"https://linear\.app/([\w-]+)/issue/({KEY})\b")
-# In prose a bare OPS-12 counts only as a link's text or after a tracker word ("UTF-8"
-# and "SHA-256" are not issues); in a references column any key counts.
-KEY_IN_CONTEXT = (
-    re.compile(rf"\[({KEY})\]\("),
-    re.compile(rf"\b(?:linear|ticket|issue|bug)s?\b[\s:#]*({KEY})\b", re.IGNORECASE),
-)
-KEY_ALONE = re.compile(rf"\b({KEY})\b")
-
-
-def find(text: str, column: bool) -> Iterator[Found]:
-    for match in URL.finditer(text):
-        yield Found(match.start(), match[2], match[0], True)
-    for pattern in (KEY_ALONE,) if column else KEY_IN_CONTEXT:
-        for match in pattern.finditer(text):
-            yield Found(match.start(), match[1], match[1], False)
+find, KEY_ALONE = key_finder(URL, KEY, "linear")
 
 
 def resolve(written: str, config: LinearConfig) -> IssueRef | None:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from rich.console import Console
 from rich.table import Table
 
+from pmsync.errors import NotAttempted
 from pmsync.model import Postmortem
 from pmsync.plan.changes import draft_of, fields_of, issue_of
 
@@ -189,7 +190,9 @@ def push_summary(outcomes: list[Outcome], *, pruned: bool) -> list[str]:
     """The closing lines of a push: the counts, and how to close removed items' issues."""
     counts = push_json(outcomes)["summary"]
     shown = [f"{n} {name}" for name, n in counts.items() if n or name in ("created", "failed")]
-    lines = [f"pmsync: {', '.join(shown)}"]
+    skipped = sum(isinstance(o.failure, NotAttempted) for o in outcomes)
+    tail = f" ({skipped} not attempted, for the reason above)" if skipped else ""
+    lines = [f"pmsync: {', '.join(shown)}{tail}"]
     removed = counts["removed"]
     if removed and not pruned:
         lines.append(
