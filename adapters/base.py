@@ -30,6 +30,11 @@ T = TypeVar("T")
 # state by the engine, which never reads them.
 Memo = dict[str, Any]
 
+# Ends the comment pmsync leaves when it closes an issue, in trackers whose comments are
+# Markdown with HTML comments kept: a re-run whose close failed after the comment landed
+# finds it and does not comment twice.
+CLOSE_MARKER = "<!-- pmsync:closed -->"
+
 
 class Tracker(Protocol):
     name: ClassVar[str]

@@ -16,6 +16,7 @@ from pmsync.state.store import locked
 from tests.fakes.github import FakeGitHub
 from tests.fakes.gitlab import GUEST, PLANNER, FakeGitLab
 from tests.fakes.jira import FakeJira
+from tests.fakes.linear import API_KEY, FakeLinear
 from tests.workspace import Workspace, make_workspace
 
 runner = CliRunner()
@@ -212,3 +213,78 @@ def test_gitlab_cli_exit_codes_and_no_token_printed(
     ok = runner.invoke(app, ["doctor", "-c", config], env=fake_gitlab.env())
     assert ok.exit_code == 0, ok.stdout
     assert fake_gitlab.token not in ok.stdout + ok.stderr
+
+
+# --- Linear ---------------------------------------------------------------------------
+
+
+def linear_workspace(tmp_path: Path, fake: FakeLinear, **linear: object) -> Workspace:
+    return make_workspace(tmp_path, fake.env(), tracker="linear", linear=fake.config(**linear))
+
+
+def test_linear_all_good_in_three_requests(tmp_path: Path, fake_linear: FakeLinear) -> None:
+    ws = linear_workspace(tmp_path, fake_linear)
+    found = doctor(ws)
+    assert failed(found) == []
+    text = "\n".join(d.what for d in found)
+    assert "accepted (Pat Doe <pat@example.com>, workspace member)" in text
+    assert "Linear team OPS: the key's user is a team member" in text
+    assert "may create labels in OPS" in text and "Linear rate limit: 49" in text
+    assert len(fake_linear.requests) == 3 and fake_linear.validation_errors == []
+    assert API_KEY not in text + "".join(d.fix for d in found)
+
+
+def test_linear_non_member_of_a_team_that_triages(tmp_path: Path, fake_linear: FakeLinear) -> None:
+    ws = linear_workspace(tmp_path, fake_linear)
+    fake_linear.leave(fake_linear.team, fake_linear.viewer_id)
+    fake_linear.add_label("pmsync", fake_linear.team)
+    ws.configure(linear=fake_linear.config(create_labels=False))
+    found = doctor(ws)
+    assert failed(found) == []  # a public team: a non-member creates issues
+    assert any("is not a member (a public team" in d.what for d in found)
+    fake_linear.team.triage = True
+    (triage,) = [d for d in doctor(ws) if not d.ok]
+    assert "not a member" in triage.what and "lands in Triage" in triage.what
+    assert "add the key's user to team OPS" in triage.fix
+
+
+def test_linear_labels_managed_by_team_owners_only(tmp_path: Path, fake_linear: FakeLinear) -> None:
+    ws = linear_workspace(tmp_path, fake_linear)
+    fake_linear.team.security = {"labelManagement": "owner"}
+    (missing,) = [d for d in doctor(ws) if not d.ok]
+    assert missing.what == (
+        "Linear labels: `pmsync` does not exist in OPS and only team owners may create it"
+    )
+    assert "create the label pmsync in team OPS" in missing.fix
+    fake_linear.add_label("pmsync")  # a workspace label serves every team
+    (create,) = failed(doctor(ws))
+    assert "linear.create_labels is on" in create
+    ws.configure(linear=fake_linear.config(create_labels=False))
+    assert failed(doctor(ws)) == []
+    ws.configure(linear=fake_linear.config())
+    fake_linear.join(fake_linear.team, fake_linear.viewer_id, owner=True)
+    assert failed(doctor(ws)) == []
+    fake_linear.leave(fake_linear.team, fake_linear.viewer_id)
+    fake_linear.viewer().role = "admin"
+    found = doctor(ws)
+    assert failed(found) == [] and any("workspace admin)" in d.what for d in found)
+
+
+def test_linear_guest_outside_the_team(tmp_path: Path, fake_linear: FakeLinear) -> None:
+    ws = linear_workspace(tmp_path, fake_linear)
+    fake_linear.viewer().role = "guest"
+    fake_linear.leave(fake_linear.team, fake_linear.viewer_id)
+    (hidden,) = [d for d in doctor(ws) if not d.ok]
+    assert "team OPS does not exist or the API key cannot see it" in hidden.what
+    assert "a guest sees only its teams" in hidden.fix
+
+
+def test_linear_cli_exit_codes_and_no_key_printed(tmp_path: Path, fake_linear: FakeLinear) -> None:
+    config = str(linear_workspace(tmp_path, fake_linear).root / "pmsync.yaml")
+    ok = runner.invoke(app, ["doctor", "-c", config], env=fake_linear.env())
+    assert ok.exit_code == 0, ok.stdout
+    fake_linear.leave(fake_linear.team, fake_linear.viewer_id)
+    fake_linear.team.triage = True
+    bad = runner.invoke(app, ["doctor", "-c", config], env=fake_linear.env())
+    assert bad.exit_code == 1 and "✗ Linear team OPS: the key's user is not a member" in bad.stdout
+    assert API_KEY not in ok.stdout + ok.stderr + bad.stdout + bad.stderr

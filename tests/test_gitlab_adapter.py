@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from pmsync.adapters.base import RetryPolicy
+from pmsync.adapters.base import CLOSE_MARKER, RetryPolicy
 from pmsync.adapters.gitlab import GitLabConfig, GitLabTracker, connect
 from pmsync.adapters.gitlab.doctor import diagnose
 from pmsync.adapters.gitlab.values import parse_reference, project_id
@@ -262,7 +262,8 @@ def test_close_adds_a_note_then_closes(fake_gitlab: FakeGitLab) -> None:
     closed = conn.close(c.issue.ref, "Removed from the postmortem.")
     again = conn.close(c.issue.ref, "Removed from the postmortem.")
     assert closed.state == "closed" and again.state == "closed"
-    assert fake_gitlab.issue(1).notes[0].body == "Removed from the postmortem."
+    notes = [n.body for n in fake_gitlab.issue(1).notes]  # closing again notes nothing
+    assert notes == [f"Removed from the postmortem.\n\n{CLOSE_MARKER}"]
 
 
 # --- references ------------------------------------------------------------------------------

@@ -11,8 +11,8 @@ from pmsync.adapters.base import RetryPolicy
 from pmsync.adapters.linear import LinearConfig, connect
 from pmsync.adapters.linear.block import read_marker, render
 from pmsync.adapters.linear.refs import resolve
-from pmsync.adapters.linear.tracker import LinearTracker
-from pmsync.errors import AuthError, ConfigError, NotFound, RateLimited
+from pmsync.adapters.linear.tracker import CLOSE_MARKER, LinearTracker
+from pmsync.errors import AuthError, ConfigError, NotFound, RateLimited, TrackerError
 from pmsync.model import Created, Failed, IssueDraft
 from tests.fakes.linear import API_KEY, FakeLinear
 from tests.fakes.server import Status
@@ -112,12 +112,31 @@ def test_close_to_completed_when_configured(fake_linear: FakeLinear) -> None:
     linear = tracker(fake_linear, prune_state="completed")
     [made] = linear.create([draft(1)])
     assert isinstance(made, Created)
+    fake_linear.reset_log()
     linear.close(made.issue.ref, "removed from its postmortem")
     issue = fake_linear.issues()[0]
     assert issue["stateType"] == "completed" and issue["comments"] == [
-        "removed from its postmortem"
+        f"removed from its postmortem\n\n{CLOSE_MARKER}"
     ]
-    assert fake_linear.count_op("commentCreate") == 1  # comment and move: one request
+    # one read (the issue, a closing comment left before), then comment and move at once
+    assert len(fake_linear.requests) == 2 and fake_linear.count_op("commentCreate") == 1
+
+
+def test_close_after_a_refused_move_does_not_comment_again(fake_linear: FakeLinear) -> None:
+    linear = tracker(fake_linear)
+    [made] = linear.create([draft(1)])
+    assert isinstance(made, Created)
+    fake_linear.refused_moves.add("OPS-1")
+    with pytest.raises(TrackerError, match="OPS-1"):
+        linear.close(made.issue.ref, "removed")
+    assert fake_linear.issues()[0]["comments"] == [f"removed\n\n{CLOSE_MARKER}"]
+    assert fake_linear.issues()[0]["stateType"] != "canceled"
+    fake_linear.refused_moves.clear()
+    fake_linear.reset_log()
+    assert tracker(fake_linear).close(made.issue.ref, "removed").state == "closed"
+    # a re-run: the team, the read finding the comment, the move alone
+    assert fake_linear.count_op("commentCreate") == 0 and len(fake_linear.requests) == 3
+    assert fake_linear.issues()[0]["comments"] == [f"removed\n\n{CLOSE_MARKER}"]
 
 
 def test_spent_budget_past_max_wait_stops_cleanly(fake_linear: FakeLinear) -> None:

@@ -11,7 +11,7 @@ import pytest
 
 from tests.docgen import write_postmortems
 from tests.fakes.gitlab import FakeGitLab
-from tests.fakes.server import DropAfterCommit
+from tests.fakes.server import DropAfterCommit, Status
 from tests.workspace import Workspace, actions, make_workspace
 
 ITEMS = 120
@@ -75,6 +75,21 @@ def test_prune_adds_a_note_then_closes(pushed: Workspace, fake_gitlab: FakeGitLa
     assert actions(result).get("remove") == 1
     closed = [i for i in fake_gitlab.issues() if i.state == "closed"]
     assert len(closed) == 1 and len(closed[0].notes) == 1
+
+
+def test_prune_rerun_after_a_failed_close_does_not_note_twice(
+    pushed: Workspace, fake_gitlab: FakeGitLab
+) -> None:
+    pushed.edit("incident-00001.md", "- **Add connection pool limits", "- Removed:")
+    gone = next(i for i in fake_gitlab.issues() if "(incident 1, step 0)" in i.title)
+    # the note lands, the close is refused (once: a 4xx is not retried)
+    fake_gitlab.inject("PUT", rf"/issues/{gone.iid}$", Status(422))
+    assert actions(pushed.push(prune=True)).get("fail") == 1
+    assert fake_gitlab.issue(gone.iid).state == "opened"
+    assert len(fake_gitlab.issue(gone.iid).notes) == 1
+    assert actions(pushed.push(prune=True)).get("remove") == 1
+    issue = fake_gitlab.issue(gone.iid)
+    assert issue.state == "closed" and len(issue.notes) == 1
 
 
 def test_a_lost_create_is_reconciled_not_duplicated(ws: Workspace, fake_gitlab: FakeGitLab) -> None:

@@ -128,6 +128,25 @@ def test_prune_comments_and_cancels(pushed: Workspace, fake_linear: FakeLinear) 
     assert issue["stateType"] == "canceled" and len(issue["comments"]) == 1
 
 
+def test_prune_rerun_after_a_refused_move_does_not_comment_twice(
+    pushed: Workspace, fake_linear: FakeLinear
+) -> None:
+    """Comment and move go in one request; Linear may refuse the move after the comment
+    landed. The re-run finds the comment by its marker and only moves the issue."""
+    path = pushed.postmortems / "incident-00000.md"
+    path.write_text("".join(ln for ln in path.read_text().splitlines(True) if "step 3)" not in ln))
+    gone = next(i for i in fake_linear.issues() if "incident 0, step 3" in i["title"])
+    fake_linear.refused_moves.add(gone["identifier"])
+    failed = pushed.push(prune=True)
+    assert actions(failed).get("fail") == 1
+    issue = next(i for i in fake_linear.issues() if i["id"] == gone["id"])
+    assert issue["stateType"] == "backlog" and len(issue["comments"]) == 1
+    fake_linear.refused_moves.clear()
+    assert actions(pushed.push(prune=True)).get("remove") == 1
+    issue = next(i for i in fake_linear.issues() if i["id"] == gone["id"])
+    assert issue["stateType"] == "canceled" and len(issue["comments"]) == 1
+
+
 def test_status_reads_pages_of_250_then_only_changes(
     pushed: Workspace, fake_linear: FakeLinear
 ) -> None:
@@ -198,7 +217,7 @@ def test_front_matter_routes_a_postmortem_to_another_team(
     assert [i["identifier"] for i in fake_linear.issues("ENG")] == ["ENG-1"]
 
 
-def test_doctor_checks_key_team_and_headroom_in_two_requests(
+def test_doctor_checks_key_team_access_and_headroom_in_three_requests(
     tmp_path: Path, fake_linear: FakeLinear
 ) -> None:
     from pmsync.doctor import diagnose_setup
@@ -211,6 +230,7 @@ def test_doctor_checks_key_team_and_headroom_in_two_requests(
 
     assert failed(ws.env) == []
     assert fake_linear.count_op("viewer") == 1 and fake_linear.count_op("teams") == 1
+    assert fake_linear.count_op("team") == 1 and len(fake_linear.requests) == 3
     assert failed({"LINEAR_API_KEY": "lin_api_wrong"}) == ["Linear API key: rejected"]
     ws.configure(linear=fake_linear.config(team="NOPE"))
     [team] = failed(ws.env)

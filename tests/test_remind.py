@@ -19,6 +19,7 @@ from pmsync.report.remind import RemindResult, remind_command
 from tests.fakes.github import FakeGitHub
 from tests.fakes.gitlab import FakeGitLab
 from tests.fakes.jira import FakeJira
+from tests.fakes.linear import FakeLinear
 from tests.fakes.webhook import WebhookReceiver
 from tests.workspace import Workspace, make_workspace
 
@@ -201,6 +202,47 @@ def test_gitlab_comment_mentions_the_assignee(
     assert note.body.startswith("@carol This postmortem action item is overdue by")
     assert remind(ws, refresh=True).comments == []  # same day: nothing twice
     assert len(fake_gitlab.issue(issue.iid).notes) == 1
+
+
+def linear_pushed(
+    tmp_path: Path, fake: FakeLinear, hook: WebhookReceiver, mentions: bool
+) -> Workspace:
+    env = {**fake.env(), "PMSYNC_WEBHOOK_URL": hook.url}
+    ws = make_workspace(
+        tmp_path, env, tracker="linear", linear=fake.config(),
+        remind={"comment": True}, defaults={"allow_mentions": mentions},
+    )  # fmt: skip
+    assert not any(o.action == "fail" for o in ws.push().outcomes)
+    return ws
+
+
+def test_linear_comment_mentions_the_assignee_by_profile_url(
+    tmp_path: Path, fake_linear: FakeLinear, webhook: WebhookReceiver
+) -> None:
+    ws = linear_pushed(tmp_path, fake_linear, webhook, mentions=True)
+    kim = fake_linear.add_user("Kim Poe", "kim@example.com")
+    key = fake_linear.issues()[0]["identifier"]
+    fake_linear.edit(key, assignee_id=kim.id)
+    result = remind(ws, refresh=True)
+    assert result.errors == [] and any(line.startswith(key) for line in result.comments)
+    (comment,) = fake_linear.issues()[0]["comments"]
+    assert comment.startswith(f"https://linear.app/acme/profiles/{kim.id} This postmortem")
+    assert sum(len(i["comments"]) for i in fake_linear.issues()) == len(result.comments)
+    assert remind(ws, refresh=True).comments == []  # same day: nothing twice
+    assert fake_linear.validation_errors == []
+
+
+def test_linear_comment_without_mentions_names_the_assignee_inertly(
+    tmp_path: Path, fake_linear: FakeLinear, webhook: WebhookReceiver
+) -> None:
+    ws = linear_pushed(tmp_path, fake_linear, webhook, mentions=False)
+    key = fake_linear.issues()[0]["identifier"]
+    fake_linear.edit(key, assignee_id=fake_linear.viewer_id)
+    fake_linear.reset_log()
+    assert remind(ws, refresh=True).errors == []
+    (comment,) = fake_linear.issues()[0]["comments"]
+    assert comment.startswith("@\u200dpat@example.com: This postmortem action item is overdue")
+    assert "/profiles/" not in comment and fake_linear.count_op("users") == 0
 
 
 def test_unassigned_items_are_grouped_under_the_postmortem_owner(

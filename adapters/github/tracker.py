@@ -12,6 +12,7 @@ from typing import Any, ClassVar, TypeGuard, TypeVar
 from urllib.parse import urlencode
 
 from pmsync.adapters.base import (
+    CLOSE_MARKER,
     Memo,
     RetryPolicy,
     neutralize,
@@ -38,10 +39,6 @@ from pmsync.adapters.github.values import (
 )
 from pmsync.errors import AuthError, ConfigError, NotFound, RateLimited, TrackerError
 from pmsync.model import Created, Failed, IssueDraft, IssueRef, RemoteIssue
-
-# Ends the comment pmsync leaves when it closes an issue: a re-run whose close failed
-# after the comment landed finds it and does not comment twice.
-CLOSE_MARKER = "<!-- pmsync:closed -->"
 
 # --- the tracker ----------------------------------------------------------------------
 

@@ -15,6 +15,7 @@ from datetime import datetime, timezone
 from typing import Any, ClassVar
 
 from pmsync.adapters.base import (
+    CLOSE_MARKER,
     Memo,
     RetryPolicy,
     neutralize,
@@ -227,12 +228,22 @@ class GitLabTracker:
         return payload
 
     def close(self, ref: IssueRef, comment: str) -> RemoteIssue:
-        """A note, then close. Closing a closed issue succeeds."""
+        """A note (once: a re-run after a failed close finds it by its marker among the
+        newest notes), then close. Closing a closed issue succeeds."""
         path, iid = parse_key(ref.key)
         url = _issue_url(path, iid)
-        self.client.post(f"comment on {ref.key}", f"{url}/notes", {"body": comment})
+        if not self._closing_noted(ref.key, url):
+            body = {"body": f"{comment}\n\n{CLOSE_MARKER}"}
+            self.client.post(f"comment on {ref.key}", f"{url}/notes", body)
         data = self.client.put(f"close {ref.key}", url, {"state_event": "close"})
         return self._wrote(path, data)
+
+    def _closing_noted(self, key: str, url: str) -> bool:
+        """One page of the newest notes: a closing note left by a failed close is among
+        them unless a hundred notes came after it (then a second one does little harm)."""
+        params = {"sort": "desc", "order_by": "created_at", "per_page": PAGE}
+        notes = self.client.get(f"read the notes of {key}", f"{url}/notes", params)
+        return any(CLOSE_MARKER in str(note.get("body") or "") for note in notes or [])
 
     def reopen(self, ref: IssueRef, comment: str) -> RemoteIssue:
         """A note, then reopen. Reopening an open issue succeeds."""

@@ -20,7 +20,17 @@ ISSUE_FIELDS = """
   assignee { id email }
 """
 
-VIEWER = "query Viewer { viewer { id name email } }"
+VIEWER = "query Viewer { viewer { id name email active admin owner guest } }"
+
+# pmsync doctor: what the key's user may do in a team (`securitySettings` is a JSON
+# object; its `labelManagement` is the least team role that may create labels), and
+# whether the tracking label exists there already.
+ACCESS = """
+query Access($team: String!, $teamId: ID!, $me: String!, $label: String!) {
+  team(id: $team) { private triageEnabled securitySettings membership(userId: $me) { owner } }
+  issueLabels(first: 1, filter: {name: {eqIgnoreCase: $label},
+              or: [{team: {id: {eq: $teamId}}}, {team: {null: true}}]}) { nodes { id } }
+}"""
 
 TEAM = """
 query Team($key: String!) {
@@ -81,6 +91,23 @@ mutation Close($id: String!, $comment: CommentCreateInput!, $input: IssueUpdateI
   commentCreate(input: $comment) {{ success }}
   issueUpdate(id: $id, input: $input) {{ success issue {{ {ISSUE_FIELDS} }} }}
 }}"""
+
+# Before a close: the issue as it is now, and the comment carrying the closing marker
+# that an earlier close may have left (its move refused after the comment landed).
+CLOSING = f"""
+query Closing($id: String!, $marker: String!) {{
+  issue(id: $id) {{
+    {ISSUE_FIELDS}
+    comments(first: 1, filter: {{body: {{contains: $marker}}}}) {{ nodes {{ id }} }}
+  }}
+}}"""
+
+COMMENT = """
+mutation Comment($input: CommentCreateInput!) { commentCreate(input: $input) { success } }"""
+
+# A user's profile URL: in a comment's Markdown it is how Linear mentions (notifies) them.
+PROFILE = """
+query Profile($filter: UserFilter!) { users(first: 1, filter: $filter) { nodes { url active } } }"""
 
 
 # --- typed answers ------------------------------------------------------------------

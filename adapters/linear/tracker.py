@@ -37,6 +37,9 @@ if TYPE_CHECKING:
     from pmsync.adapters.linear.client import LinearClient
 
 TRACKING_LABEL = "pmsync"
+# Ends prune's closing comment (Linear drops HTML comments, so it is visible, as on Jira):
+# a re-run after a refused move finds it and does not comment again.
+CLOSE_MARKER = "(closed by pmsync)"
 
 
 class DraftRefused(Exception):
@@ -55,8 +58,7 @@ class LinearTracker:
         self._labels: dict[str, dict[str, str]] = {}  # team id → folded name → label id
         self._users: dict[str, str | None] = {}  # folded email or id → user id (None: unknown)
         self._project: tuple[str | None] | None = None
-        # issue id → as last read: a prune follows a full listing, whose states it trusts
-        self._seen: dict[str, RemoteIssue] = {}
+        self._profiles: dict[str, str | None] = {}  # email or id → profile URL (None: unknown)
         self._memos: dict[str, EditMemo] = {}  # team key → people's text, since when
 
     # --- the memo the state keeps per team ----------------------------------------------
@@ -82,6 +84,10 @@ class LinearTracker:
         """The name (and email) of the key's user: one request."""
         me = self._client.run("read the API key's user", q.VIEWER, {})["viewer"]
         return f"{me.get('name')} <{me.get('email')}>"
+
+    @property
+    def client(self) -> LinearClient:
+        return self._client
 
     def team(self, key: str) -> q.Team:
         return self._team(key)
@@ -202,9 +208,8 @@ class LinearTracker:
             after = page.next_cursor
 
     def _remember(self, node: dict[str, Any]) -> RemoteIssue:
-        """An issue just read: its state kept for a prune, its text noted."""
+        """An issue just read: its text noted."""
         issue = to_remote(node)
-        self._seen[issue.ref.id] = issue
         self._memo(team_of(issue.ref)).note(issue.ref.key, issue.body)
         return issue
 
@@ -344,15 +349,43 @@ class LinearTracker:
             payload["priority"] = priority_of(draft.priority, self._config.priority_map)
         return payload
 
+    def comment(self, ref: IssueRef, text: str, mention: str | None) -> None:
+        """A comment (`pmsync remind`). `mention` (an email or a user id, as an issue's
+        assignee reads) is notified as Linear's editor does it: by the profile URL."""
+        if mention:
+            url = self._profile_url(mention)
+            text = f"{url} {text}" if url else f"{mention}: {text}"
+        note = {"issueId": ref.id or ref.key, "body": text}
+        self._client.run(f"comment on {ref.key}", q.COMMENT, {"input": note}, mutation=True)
+
+    def _profile_url(self, who: str) -> str | None:
+        if who not in self._profiles:
+            flt = {"email": {"eqIgnoreCase": who}} if looks_like_email(who) else {"id": {"eq": who}}
+            data = self._client.run("read a user's profile", q.PROFILE, {"filter": flt})
+            found = [u for u in data["users"]["nodes"] if u.get("active", True)]
+            self._profiles[who] = str(found[0]["url"]) if found else None
+        return self._profiles[who]
+
     def close(self, ref: IssueRef, comment: str) -> RemoteIssue:
-        """Comment and move to the team's first `prune_state` state, in one request. An
-        issue already completed or canceled is left as it is."""
-        current = self._seen.get(ref.id) or self.get(ref)
-        if current is None:
-            raise NotFound(f"{ref.key} no longer exists in Linear or is not visible")
+        """Comment and move to the team's first `prune_state` state, in one request, after
+        one read of the issue. The comment ends with CLOSE_MARKER: when the read finds it
+        (the move was refused after it landed), only the move is sent. An issue already
+        completed or canceled is left as it is."""
+        current, commented = self._closing(ref)
         if current.state == "closed":
             return current
-        return self._move(current.ref, self._config.prune_state, comment, "close")
+        ref = current.ref
+        team = self._team(ref.key.split("-", 1)[0])
+        state = team.first_state(self._config.prune_state)
+        if state is None:
+            raise TrackerError(f"Linear team {team.key} has no {self._config.prune_state} state")
+        variables: dict[str, Any] = {"id": ref.id or ref.key, "input": {"stateId": state.id}}
+        if not commented:
+            body = f"{comment}\n\n{CLOSE_MARKER}"
+            variables["comment"] = {"issueId": ref.id or ref.key, "body": body}
+        document = q.UPDATE if commented else q.CLOSE
+        data = self._client.run(f"close {ref.key}", document, variables, mutation=True)
+        return self._wrote(data["issueUpdate"]["issue"])
 
     def complete(self, ref: IssueRef, comment: str) -> RemoteIssue:
         """Comment and move to the team's first completed state (a parent whose items
@@ -372,6 +405,15 @@ class LinearTracker:
                      "body": comment}, "input": {"stateId": state.id}}  # fmt: skip
         data = self._client.run(f"{verb} {ref.key}", q.CLOSE, variables, mutation=True)
         return self._wrote(data["issueUpdate"]["issue"])
+
+    def _closing(self, ref: IssueRef) -> tuple[RemoteIssue, bool]:
+        """The issue as it is now, and whether pmsync's closing comment is on it."""
+        variables = {"id": ref.id or ref.key, "marker": CLOSE_MARKER}
+        try:
+            node = self._client.run(f"read {ref.key}", q.CLOSING, variables)["issue"]
+        except NotFound:
+            raise NotFound(f"{ref.key} no longer exists in Linear or is not visible") from None
+        return self._remember(node), bool(node["comments"]["nodes"])
 
 
 def team_of(ref: IssueRef) -> str:

@@ -191,7 +191,7 @@ def push_summary(outcomes: list[Outcome], *, pruned: bool) -> list[str]:
     counts = push_json(outcomes)["summary"]
     shown = [f"{n} {name}" for name, n in counts.items() if n or name in ("created", "failed")]
     skipped = sum(isinstance(o.failure, NotAttempted) for o in outcomes)
-    tail = f" ({skipped} not attempted: their tracker stopped, see above)" if skipped else ""
+    tail = f" ({skipped} not attempted, for the reason above)" if skipped else ""
     lines = [f"pmsync: {', '.join(shown)}{tail}"]
     removed = counts["removed"]
     if removed and not pruned:

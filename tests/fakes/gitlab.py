@@ -317,6 +317,7 @@ class FakeGitLab(FakeServer):
             ("POST", PROJECT + "/issues", self._create_issue),
             ("GET", ISSUE, self._get_issue),
             ("PUT", ISSUE, self._edit_issue),
+            ("GET", ISSUE + "/notes", self._list_notes),
             ("POST", ISSUE + "/notes", self._create_note),
             ("GET", PROJECT + "/labels", self._list_labels),
             ("POST", PROJECT + "/labels", self._create_label),
@@ -535,6 +536,16 @@ class FakeGitLab(FakeServer):
         issue.updated_at = self.now()
         return FakeResponse(200, self.issue_json(project, issue))
 
+    def _list_notes(self, req: FakeRequest) -> FakeResponse:
+        found = self._found_issue(req)
+        if isinstance(found, FakeResponse):
+            return found
+        issue = found[1]
+        notes = list(issue.notes)
+        if req.params.get("sort", "desc") == "desc":
+            notes.reverse()
+        return self._page(req, notes, lambda note: self.note_json(issue, note))
+
     def _create_note(self, req: FakeRequest) -> FakeResponse:
         found = self._found_issue(req)
         if isinstance(found, FakeResponse):
@@ -546,13 +557,16 @@ class FakeGitLab(FakeServer):
         note = Note(next(_ids), body, self.login, self.now())
         issue.notes.append(note)
         issue.updated_at = note.created_at
-        return FakeResponse(201, {
+        return FakeResponse(201, self.note_json(issue, note))
+
+    def note_json(self, issue: Issue, note: Note) -> dict[str, Any]:
+        return {
             "id": note.id, "type": None, "body": note.body,
             "author": self.user_json(note.author), "created_at": stamp(note.created_at),
             "updated_at": stamp(note.created_at), "system": False, "noteable_id": issue.id,
             "noteable_type": "Issue", "noteable_iid": issue.iid, "internal": False,
             "resolvable": False, "confidential": False,
-        })  # fmt: skip
+        }  # fmt: skip
 
     # --- handlers: labels --------------------------------------------------------------
 

@@ -4,6 +4,7 @@
         fake.env(), fake.config()                # what points pmsync at it
         fake.inject("POST", r"#issueBatchCreate\\b", DropAfterCommit())
         fake.count_op("issueBatchCreate")        # requests whose operation has that field
+        fake.refused_moves.add("OPS-3")          # its state changes are refused
         fake.set_clock(timedelta(seconds=-30))   # Linear's clock behind this machine's
         assert fake.validation_errors == []
 
@@ -42,7 +43,17 @@ from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
-from tests.fakes.linear_model import InputError, Label, Project, State, Store, Team, User, now_iso
+from tests.fakes.linear_model import (
+    InputError,
+    Label,
+    Membership,
+    Project,
+    State,
+    Store,
+    Team,
+    User,
+    now_iso,
+)
 from tests.fakes.linear_ops import Root, complexity, root_fields
 from tests.fakes.linear_views import Views
 from tests.fakes.server import FakeRequest, FakeResponse, FakeServer, Status
@@ -99,6 +110,9 @@ class FakeLinear(FakeServer):
             self.window_reset = time.time() + 3600
             self.ratelimit_status = 400
             self.rejected_titles: set[str] = set()
+            # issues (OPS-3) whose state change Linear refuses, as it does when a workflow
+            # state was deleted meanwhile: the mutations before it in a document still land
+            self.refused_moves: set[str] = set()
             self.viewer_id = self.add_user("Pat Doe", "pat@example.com").id
             self.add_user("Sam Roe", "sam@example.com")
             self.team = self.add_team("OPS", "Operations")
@@ -122,10 +136,13 @@ class FakeLinear(FakeServer):
         self._last_stamp = moment
         return now_iso(moment)
 
-    def add_team(self, key: str, name: str) -> Team:
+    def add_team(self, key: str, name: str, *, member: bool = True) -> Team:
+        """A team with Linear's default workflow; the key's user (the viewer) a member."""
         with self.lock:
             team = Team(self.new_id(), key, name, self.stamp())
             self.store.teams[team.id] = team
+            if member:
+                self.join(team, self.viewer_id)
             workflow = [("Triage", "triage"), ("Backlog", "backlog"), ("Todo", "unstarted"),
                         ("In Progress", "started"), ("Done", "completed"),
                         ("Canceled", "canceled"), ("Duplicate", "canceled")]  # fmt: skip
@@ -139,6 +156,23 @@ class FakeLinear(FakeServer):
             user = User(self.new_id(), name, email, self.stamp(), active)
             self.store.users[user.id] = user
             return user
+
+    def join(self, team: Team, user_id: str, *, owner: bool = False) -> None:
+        """`user_id` becomes a member (or an owner) of `team`."""
+        with self.lock:
+            self.leave(team, user_id)
+            found = Membership(self.new_id(), team.id, user_id, self.stamp(), owner)
+            self.store.memberships[found.id] = found
+
+    def leave(self, team: Team, user_id: str) -> None:
+        with self.lock:
+            found = self.store.membership(team.id, user_id)
+            if found:
+                del self.store.memberships[found.id]
+
+    def viewer(self) -> User:
+        """The key's user (set `role` to admin, owner or guest)."""
+        return self.store.users[self.viewer_id]
 
     def add_label(self, name: str, team: Team | None = None) -> str:
         with self.lock:

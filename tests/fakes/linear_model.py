@@ -60,6 +60,9 @@ class Team:
     name: str
     created_at: str
     issue_count: int = 0
+    private: bool = False  # visible to its members only
+    triage: bool = False  # issues made by non-members land in Triage
+    security: dict[str, str] = field(default_factory=dict)  # e.g. labelManagement: owner
 
 
 @dataclass
@@ -69,6 +72,16 @@ class User:
     email: str
     created_at: str
     active: bool = True
+    role: str = "user"  # the workspace role: user, admin, owner, guest
+
+
+@dataclass
+class Membership:
+    id: str
+    team_id: str
+    user_id: str
+    created_at: str
+    owner: bool = False  # a team owner
 
 
 @dataclass
@@ -127,6 +140,17 @@ class Store:
     projects: dict[str, Project] = field(default_factory=dict)
     issues: dict[str, Issue] = field(default_factory=dict)
     comments: dict[str, Comment] = field(default_factory=dict)
+    memberships: dict[str, Membership] = field(default_factory=dict)
+
+    def membership(self, team_id: str, user_id: str) -> Membership | None:
+        return next((m for m in self.memberships.values()
+                     if m.team_id == team_id and m.user_id == user_id), None)  # fmt: skip
+
+    def visible(self, team: Team, user: User) -> bool:
+        """Guests see their teams; members all public teams and their private ones."""
+        if self.membership(team.id, user.id):
+            return True
+        return not team.private and user.role != "guest"
 
     def issue_by_ref(self, ref: str) -> Issue | None:
         """`issue(id:)` takes the UUID or the identifier (OPS-12)."""
@@ -201,6 +225,11 @@ FIELDS: dict[str, dict[str, tuple[str, Getter]]] = {
     "Project": {
         "id": ("value", lambda s, p: p.id),
         "name": ("value", lambda s, p: p.name),
+    },
+    "Comment": {
+        "id": ("value", lambda s, c: c.id),
+        "body": ("value", lambda s, c: c.body),
+        "user": ("User", lambda s, c: s.users.get(c.user_id)),
     },
 }
 

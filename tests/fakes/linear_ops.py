@@ -42,14 +42,19 @@ class Root:
 
     def teams(self, info: Any, **args: Any) -> dict[str, Any]:
         chosen = [
-            t for t in self.s.teams.values() if matches(self.s, "Team", t, args.get("filter"))
+            t for t in self._visible_teams() if matches(self.s, "Team", t, args.get("filter"))
         ]
         return connection(chosen, self.v.team, args)
 
     def team(self, info: Any, id: str) -> dict[str, Any]:
-        if id not in self.s.teams:
+        found = next((t for t in self._visible_teams() if t.id == id), None)
+        if found is None:
             raise InputError("Entity not found: Team")
-        return self.v.team(self.s.teams[id])
+        return self.v.team(found)
+
+    def _visible_teams(self) -> list[Any]:
+        viewer = self.s.users[self.fake.viewer_id]
+        return [t for t in self.s.teams.values() if self.s.visible(t, viewer)]
 
     def issues(self, info: Any, **args: Any) -> dict[str, Any]:
         return self.v.issues(args)
@@ -156,6 +161,9 @@ class Root:
         if issue is None:
             raise InputError("Entity not found: Issue")
         self._check_fields(input, issue.team_id, "input")
+        ident = f"{self.s.teams[issue.team_id].key}-{issue.number}"
+        if input.get("stateId") and ident in self.fake.refused_moves:
+            raise InputError("input.stateId: the issue cannot be moved to this state")
         simple = {"title": "title", "description": "description", "priority": "priority",
                   "dueDate": "due_date", "assigneeId": "assignee_id", "projectId": "project_id",
                   "labelIds": "label_ids"}  # fmt: skip

@@ -37,8 +37,10 @@ class Views:
         own = lambda kind: [x for x in kind.values() if x.team_id == t.id]  # noqa: E731
         return {
             "__typename": "Team", "id": t.id, "key": t.key, "name": t.name,
-            "displayName": t.name, "private": False, "timezone": "Etc/UTC",
+            "displayName": t.name, "private": t.private, "timezone": "Etc/UTC",
+            "triageEnabled": t.triage, "securitySettings": dict(t.security),
             **self._stamp(t.created_at),
+            "membership": lambda info, userId: self._membership(t.id, userId),
             "states": lambda info, **a: connection(own(self.s.states), self.state, a),
             "labels": lambda info, **a: self._labels(a, t.id),
             "issues": lambda info, **a: self.issues(a, {"team": {"id": {"eq": t.id}}}),
@@ -46,6 +48,17 @@ class Views:
             "projects": lambda info, **a: connection(
                 [p for p in self.s.projects.values() if t.id in p.team_ids], self.project, a
             ),
+        }  # fmt: skip
+
+    def _membership(self, team_id: str, user_id: str) -> dict[str, Any] | None:
+        found = self.s.membership(team_id, user_id)
+        if found is None:
+            return None
+        return {
+            "__typename": "TeamMembership", "id": found.id, "owner": found.owner,
+            "sortOrder": 0.0, **self._stamp(found.created_at),
+            "team": lambda info: self.team(self.s.teams[found.team_id]),
+            "user": lambda info: self.user(self.s.users[found.user_id]),
         }  # fmt: skip
 
     def _labels(self, args: dict[str, Any], team_id: str) -> dict[str, Any]:
@@ -63,8 +76,10 @@ class Views:
     def user(self, u: User) -> dict[str, Any]:
         return {
             "__typename": "User", "id": u.id, "name": u.name, "email": u.email,
-            "displayName": u.name.split()[0].lower(), "active": u.active, "admin": False,
-            "app": False, "guest": False, "isMe": False, "url": f"{self.web}/profiles/{u.id}",
+            "displayName": u.name.split()[0].lower(), "active": u.active,
+            "admin": u.role in ("admin", "owner"), "owner": u.role == "owner",
+            "app": False, "guest": u.role == "guest", "isMe": False,
+            "url": f"{self.web}/profiles/{u.id}",
             **self._stamp(u.created_at),
         }  # fmt: skip
 
@@ -119,7 +134,10 @@ class Views:
             "assignee": (lambda info: self.user(assignee)) if assignee else None,
             "project": (lambda info: self.project(project)) if project else None,
             "labels": lambda info, **a: connection(labels, self.label, a),
-            "comments": lambda info, **a: connection(comments, self.comment, a),
+            "comments": lambda info, **a: connection(
+                [c for c in comments if matches(self.s, "Comment", c, a.get("filter"))],
+                self.comment, a,
+            ),
         }  # fmt: skip
 
     def issues(self, args: dict[str, Any], scope: dict[str, Any] | None = None) -> dict[str, Any]:
