@@ -327,7 +327,6 @@ def status(
     PATH: postmortem files or folders (default: the config's `postmortems`).
     """
     from pmsync.commands import open_config, status_command
-    from pmsync.report import status as status_report
 
     if fmt not in ("table", "markdown", "csv"):
         fail(f"--format {fmt}: expected table, markdown or csv")
@@ -348,14 +347,7 @@ def status(
         )
     finally:
         progress.close()
-    if as_json:
-        print_json(status_report.status_json(result.rows))
-    elif fmt == "markdown":
-        sys.stdout.write(status_report.status_markdown(result.rows))
-    elif fmt == "csv":
-        sys.stdout.write(status_report.status_csv(result.rows))
-    else:
-        status_report.print_status(result.rows, console())
+    print_rows(result.rows, "json" if as_json else fmt)
     for path in result.written:
         typer.echo(f"pmsync: updated {path}", err=True)
     echo_errors(result.left)
@@ -494,6 +486,20 @@ class PushProgress(StderrProgress):
         if self.lines and not isinstance(outcome.failure, NotAttempted):
             # While the bar is live, rich redirects stdout above it.
             typer.echo(self.line(outcome))
+
+
+def print_rows(rows: Any, fmt: str) -> None:
+    """Status rows on stdout: json, markdown, csv or a table."""
+    from pmsync.report import status as status_report
+
+    if fmt == "json":
+        print_json(status_report.status_json(rows))
+    elif fmt == "markdown":
+        sys.stdout.write(status_report.status_markdown(rows))
+    elif fmt == "csv":
+        sys.stdout.write(status_report.status_csv(rows))
+    else:
+        status_report.print_status(rows, console())
 
 
 def console() -> Any:
