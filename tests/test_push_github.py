@@ -261,8 +261,12 @@ def test_large_push_is_read_back_once_so_later_updates_cost_one_request_each(
     doc.write_text(text.replace("step 8)**: make sure", "step 8)**: be sure"))
     assert actions(ws.push()) == {"update": 2, "unchanged": 248}
     # One read of people's edits since the read-back, then one PATCH per item: no GET
-    # for the item nobody touched, its body is still what pmsync wrote.
-    assert [r.method for r in fake_github.requests] == ["GET", "PATCH", "PATCH"]
+    # for the item nobody touched, its body is still what pmsync wrote. The read may
+    # take a second page on a fast machine: GitHub's `since` has whole seconds, and the
+    # unpaced test push can write over a hundred issues in its last second.
+    reads = [r for r in fake_github.requests if r.method == "GET"]
+    assert 1 <= len(reads) <= 2 and all(r.path == "/repos/acme/ops/issues" for r in reads)
+    assert [r.method for r in fake_github.requests if r.method != "GET"] == ["PATCH", "PATCH"]
     assert "On-call notes." in fake_github.issues(REPO)[7].body
 
 
