@@ -139,6 +139,33 @@ class EditMemo:
         self.read.add(key)
 
 
+@dataclass
+class EditMemos:
+    """An adapter's memos, one per container (repository, project, team), with its
+    listing of a container's issues updated since a moment (all without one), which
+    notes each issue's text in the container's memo as it goes."""
+
+    listing: Callable[[str, datetime | None], Iterable[object]]
+    split: Splitter = split_outside
+    memos: dict[str, EditMemo] = field(default_factory=dict)
+
+    def recall(self, container: str, memo: Mapping[str, Any]) -> None:
+        self.memos[container] = EditMemo.load(memo, split=self.split)
+
+    def dump(self, container: str) -> dict[str, Any]:
+        return self.of(container).dump()
+
+    def of(self, container: str) -> EditMemo:
+        return self.memos.setdefault(container, EditMemo(split=self.split))
+
+    def settle(self, container: str, started: datetime) -> None:
+        self.of(container).settle(started, lambda since: self.listing(container, since))
+
+    def around(self, container: str, key: str) -> tuple[str, str] | None:
+        """People's text around the block of issue `key` (see `EditMemo.around`)."""
+        return self.of(container).around(key, lambda since: self.listing(container, since))
+
+
 def now() -> datetime:
     """Full precision: a truncated `since` would make the next read return again what
     changed in the same second."""

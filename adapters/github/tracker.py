@@ -20,7 +20,7 @@ from pmsync.adapters.base import (
     split_outside,
     wrap_block,
 )
-from pmsync.adapters.edits import EditMemo
+from pmsync.adapters.edits import EditMemos
 from pmsync.adapters.github.catalog import Catalog
 from pmsync.adapters.github.client import GitHubClient, Response
 from pmsync.adapters.github.config import GitHubConfig
@@ -114,7 +114,7 @@ class GitHubTracker:
         # Listing URL (without `since`) → ETag of its first page, kept in each
         # repository's memo between runs; a 304 costs no rate limit.
         self.etags: dict[str, str] = {}
-        self._memos: dict[str, EditMemo] = {}  # repository → what is kept about it
+        self.edits = EditMemos(self._listing)  # per repository
         self.catalog = Catalog(self._call)  # labels, milestones
         self._spares: queue.SimpleQueue[GitHubClient] = queue.SimpleQueue()  # for threads
         self._stopped: TrackerError | None = None  # a fatal error ends every later call
@@ -124,22 +124,19 @@ class GitHubTracker:
     # --- the memo the state keeps per repository ----------------------------------------
 
     def recall(self, container: str, memo: Memo) -> None:
-        self._memos[container] = EditMemo.load(memo)
+        self.edits.recall(container, memo)
         self.etags.update(memo.get("etags") or {})
 
     def memo(self, container: str) -> Memo:
         prefix = f"/repos/{container}/"
         etags = {k: v for k, v in self.etags.items() if k.startswith(prefix)}
-        return {**self._memo(container).dump(), **({"etags": etags} if etags else {})}
+        return {**self.edits.dump(container), **({"etags": etags} if etags else {})}
 
     def settle(self, container: str, started: datetime) -> None:
         """A push that started at `started` ended: people's edits before it are known.
         After many writes, read them back now (one request per 100) so the next push's
         listing of edits does not return pmsync's own writes."""
-        self._memo(container).settle(started, lambda since: self._listing(container, since))
-
-    def _memo(self, container: str) -> EditMemo:
-        return self._memos.setdefault(container, EditMemo())
+        self.edits.settle(container, started)
 
     # --- reads ------------------------------------------------------------------------
 
@@ -159,7 +156,7 @@ class GitHubTracker:
         self, container: str, since: datetime | None, *, conditional: bool = False
     ) -> Iterator[RemoteIssue]:
         """The listing; the text people keep around each issue's block is noted."""
-        memo = self._memo(container)
+        memo = self.edits.of(container)
         seen: set[str] = set()
         for issue in self._pages(container, since, conditional):
             memo.note(issue.ref.key, issue.body)
@@ -299,7 +296,7 @@ class GitHubTracker:
             # exists whatever happens, so it must never become a Failed).
             self.project.set_due(str(outcome.data["node_id"]), draft.due)
         issue = to_remote(repo, outcome.data)
-        self._memo(repo).wrote(issue.ref.key, issue.body, issue.updated_at)
+        self.edits.of(repo).wrote(issue.ref.key, issue.body, issue.updated_at)
         self.sub_issues.note(issue.ref.key, outcome.data)
         return Created(draft.item_id, issue, tuple(warnings))
 
@@ -335,7 +332,7 @@ class GitHubTracker:
         updated = self._apply(
             ref, draft, fields, self._update_payload(repo, draft, fields, outside, current)
         )
-        self._memo(repo).wrote(updated.ref.key, updated.body, updated.updated_at)
+        self.edits.of(repo).wrote(updated.ref.key, updated.body, updated.updated_at)
         return updated
 
     def _apply(
@@ -358,8 +355,7 @@ class GitHubTracker:
         return to_remote(repo, resp.data)
 
     def _known(self, repo: str, ref: IssueRef) -> tuple[str, str] | None:
-        memo = self._memos.get(repo)
-        return memo.around(ref.key, lambda since: self._listing(repo, since)) if memo else None
+        return self.edits.around(repo, ref.key)
 
     def _update_payload(
         self,

@@ -23,7 +23,7 @@ from pmsync.adapters.base import (
     split_outside,
     wrap_block,
 )
-from pmsync.adapters.edits import EditMemo
+from pmsync.adapters.edits import EditMemos
 from pmsync.adapters.gitlab.client import GitLabClient
 from pmsync.adapters.gitlab.config import GitLabConfig
 from pmsync.adapters.gitlab.values import (
@@ -84,24 +84,21 @@ class GitLabTracker:
         self.config = config
         self.client = client
         self._user_ids: dict[str, int | None] = {}  # username → id (None: no such user)
-        self._memos: dict[str, EditMemo] = {}  # project → what is kept about it
+        self.edits = EditMemos(self._listing)  # per project
 
     # --- the memo the state keeps per project -----------------------------------------
 
     def recall(self, container: str, memo: Memo) -> None:
-        self._memos[container] = EditMemo.load(memo)
+        self.edits.recall(container, memo)
 
     def memo(self, container: str) -> Memo:
-        return self._memo(container).dump()
+        return self.edits.dump(container)
 
     def settle(self, container: str, started: datetime) -> None:
         """A push that started at `started` ended: people's edits before it are known.
         After many writes, read them back now (one request per 100) so the next push's
         listing of edits does not return pmsync's own writes."""
-        self._memo(container).settle(started, lambda since: self._listing(container, since))
-
-    def _memo(self, container: str) -> EditMemo:
-        return self._memos.setdefault(container, EditMemo())
+        self.edits.settle(container, started)
 
     # --- reads ------------------------------------------------------------------------
 
@@ -114,7 +111,7 @@ class GitLabTracker:
 
     def _listing(self, path: str, since: datetime | None) -> Iterator[RemoteIssue]:
         """The listing; the text people keep around each issue's block is noted."""
-        memo = self._memo(path)
+        memo = self.edits.of(path)
         params: dict[str, Any] = {"labels": TRACKING_LABEL, "state": "all", "per_page": PAGE,
                                   "order_by": "created_at", "sort": "asc"}  # fmt: skip
         if since is not None:
@@ -137,7 +134,7 @@ class GitLabTracker:
         if data.get("moved_to_id"):
             return None
         issue = to_remote(data)
-        self._memo(path).note(issue.ref.key, issue.body)
+        self.edits.of(path).note(issue.ref.key, issue.body)
         return issue
 
     # --- writes -----------------------------------------------------------------------
@@ -197,14 +194,13 @@ class GitLabTracker:
         """An issue as GitLab answered a write: counted, its text noted, its stamp taken
         as a bound of the clock skew."""
         issue = to_remote(data)
-        self._memo(path).wrote(issue.ref.key, issue.body, issue.updated_at)
+        self.edits.of(path).wrote(issue.ref.key, issue.body, issue.updated_at)
         return issue
 
     def _known(self, path: str, ref: IssueRef) -> tuple[str, str] | None:
         """People's text around the block of `ref` as the memo knows it, after reading
         the issues edited since the last push once; None without a memo (read it)."""
-        memo = self._memos.get(path)
-        return memo.around(ref.key, lambda since: self._listing(path, since)) if memo else None
+        return self.edits.around(path, ref.key)
 
     def _update_payload(self, draft: IssueDraft, fields: Collection[str],
                         outside: tuple[str, str] | None,

@@ -19,7 +19,7 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from pmsync.adapters.base import Memo, chunks, wrap_block
-from pmsync.adapters.edits import EditMemo
+from pmsync.adapters.edits import EditMemos
 from pmsync.adapters.linear import queries as q
 from pmsync.adapters.linear.block import render, split_outside
 from pmsync.adapters.linear.values import (
@@ -59,25 +59,21 @@ class LinearTracker:
         self._users: dict[str, str | None] = {}  # folded email or id → user id (None: unknown)
         self._project: tuple[str | None] | None = None
         self._profiles: dict[str, str | None] = {}  # email or id → profile URL (None: unknown)
-        self._memos: dict[str, EditMemo] = {}  # team key → people's text, since when
+        self.edits = EditMemos(self._listing, split=split_outside)  # per team key
 
     # --- the memo the state keeps per team ----------------------------------------------
     def recall(self, container: str, memo: Memo) -> None:
-        self._memos[self._key(container)] = EditMemo.load(memo, split=split_outside)
+        self.edits.recall(self._key(container), memo)
 
     def memo(self, container: str) -> Memo:
-        return self._memo(self._key(container)).dump()
+        return self.edits.dump(self._key(container))
 
     def settle(self, container: str, started: datetime) -> None:
         """A push that started at `started` ended: people's edits before it are known."""
-        key = self._key(container)
-        self._memo(key).settle(started, lambda since: self._listing(key, since))
+        self.edits.settle(self._key(container), started)
 
     def _key(self, container: str) -> str:
         return container or self._config.team or ""
-
-    def _memo(self, team_key: str) -> EditMemo:
-        return self._memos.setdefault(team_key, EditMemo(split=split_outside))
 
     # --- team, labels, people -------------------------------------------------------
     def whoami(self) -> str:
@@ -210,14 +206,14 @@ class LinearTracker:
     def _remember(self, node: dict[str, Any]) -> RemoteIssue:
         """An issue just read: its text noted."""
         issue = to_remote(node)
-        self._memo(team_of(issue.ref)).note(issue.ref.key, issue.body)
+        self.edits.of(team_of(issue.ref)).note(issue.ref.key, issue.body)
         return issue
 
     def _wrote(self, node: dict[str, Any], *, batched: bool = False) -> RemoteIssue:
         """An issue as Linear answered a write: its text noted, the write counted, its
         stamp taken as a bound of the clock skew."""
         issue = to_remote(node)
-        memo = self._memo(team_of(issue.ref))
+        memo = self.edits.of(team_of(issue.ref))
         memo.wrote(issue.ref.key, issue.body, issue.updated_at, batched=batched)
         return issue
 
@@ -320,14 +316,12 @@ class LinearTracker:
     def _outside(self, ref: IssueRef) -> tuple[str, str]:
         """People's text around the block of `ref`: what the memo knows after the listing
         of edits; with no memo recalled, read from the issue itself."""
-        key = team_of(ref)
-        memo = self._memo(key)
-        known = memo.around(ref.key, lambda since: self._listing(key, since))
+        known = self.edits.around(team_of(ref), ref.key)
         if known is not None:
             return known
         if self.get(ref) is None:
             raise NotFound(f"{ref.key} no longer exists in Linear or is not visible")
-        return memo.outside.get(ref.key, ("", ""))
+        return self.edits.of(team_of(ref)).outside.get(ref.key, ("", ""))
 
     def _update_input(
         self, ref: IssueRef, draft: IssueDraft, fields: Collection[str]
