@@ -11,7 +11,14 @@ from typing import Annotated, Any, NoReturn, TypeVar
 import typer
 
 from pmsync import __version__
-from pmsync.errors import DeliveryError, PmsyncError, StateError, TrackerError, UserError
+from pmsync.errors import (
+    DeliveryError,
+    NotAttempted,
+    PmsyncError,
+    StateError,
+    TrackerError,
+    UserError,
+)
 
 EXAMPLES = """\b
 Examples:
@@ -478,8 +485,6 @@ class PushProgress(StderrProgress):
         self.lines, self.line = lines, outcome_line
 
     def report(self, outcome: Any) -> None:
-        from pmsync.errors import NotAttempted
-
         self.advance()
         # Items a stopped group never tried share the one reason printed as the group
         # stopped; the summary counts them.
