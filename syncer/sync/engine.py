@@ -85,8 +85,10 @@ def _push(
     where = f"{run.tracker.name} {run.container}"
     record = run.state.tracker(run.tracker.name, run.container)
     run.tracker.recall(run.container, record.memo)
+    run.listed = parents.listed  # the parent step's full listing, if it made one
     push_group(run, changes)
     if parents.specs and run.aborted is None:
+        parents.listed = parents.listed or run.listed
         parents.after(run.outcomes)  # a step of its own, after the items (sync/parents.py)
     for line in (*parents.done, *parents.warnings):
         stopped(f"{where}: {line}")

@@ -56,7 +56,7 @@ class ParentStep:
     intent_grace: float = 60.0
     warnings: list[str] = field(default_factory=list)
     done: list[str] = field(default_factory=list)  # what was written, one line each
-    listed: dict[str, RemoteIssue] | None = None  # shared with the item push's reconcile
+    listed: dict[str, RemoteIssue] | None = None  # shared with the item push (engine.py)
     no_children: bool = False  # the tracker said it has no native children
     unanswered: set[str] = field(default_factory=set)  # creates of this run with no answer
     stopped: bool = False  # a fatal error: the parents' other writes wait for the next run

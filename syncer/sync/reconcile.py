@@ -39,12 +39,17 @@ def reconcile(run: GroupRun, creates: list[Create]) -> list[Create]:
     """The creates still to make: those whose issue was not found."""
     if not creates:
         return creates
+    since = _since(run, creates)
+    if since is None and run.listed is not None:
+        return _match(run, creates, run.listed)
     try:
-        remote = list_by_item(run.tracker, run.container, _since(run, creates))
+        remote = list_by_item(run.tracker, run.container, since)
     except TrackerError as exc:
         run.refuse_container(exc)
         run.abort(creates, f"could not list existing issues: {exc}")
         return []
+    if since is None:
+        run.listed = remote
     return _match(run, creates, remote)
 
 

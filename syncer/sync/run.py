@@ -21,7 +21,7 @@ from pmsync.errors import (
     TrackerError,
     TrackerUnavailable,
 )
-from pmsync.model import IssueRef
+from pmsync.model import IssueRef, RemoteIssue
 from pmsync.plan.changes import Change, issue_of
 from pmsync.state.store import ItemRecord, Journal, SyncState
 
@@ -63,6 +63,9 @@ class GroupRun:
     outcomes: list[Outcome] = field(default_factory=list)
     aborted: str | None = None  # why the run stopped (a stopping error), if it did
     writes: int = 0  # issues created or updated in this run
+    # The container's managed issues by item id, when listed in full in this run: read
+    # once, by whichever of reconcile and the parent step needs them first.
+    listed: dict[str, RemoteIssue] | None = None
 
     def emit(self, outcome: Outcome) -> None:
         self.outcomes.append(outcome)
