@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 from pmsync.parse.blocks import prepass
 
@@ -56,27 +56,34 @@ _OPENS = re.compile(
 )
 
 
-def _opens(line: str) -> bool:
-    hint = "?" in line or "|" in line or "ext " in line or "ollowing" in line or "oming" in line
-    return hint and bool(_OPENS.search(line))
-
-
 def parse_start(lines: list[str], phrases: Iterable[str]) -> int:
     """Index of the first line parsing must include (0: the whole document)."""
-    pattern, starts = synonym_pattern(tuple(phrases)), _first_words(tuple(phrases))
-    unsafe = _unsafe_lines(lines)
-    first = next(
+    first = _first_candidate(lines, tuple(phrases))
+    if first is None:
+        return 0
+    # A line's flag depends on the lines above it only: the rest need not be read.
+    unsafe = _unsafe_lines(lines[: first + 1])
+    start = first
+    while start > 0 and not _boundary(lines, start, unsafe):
+        start -= 1
+    return start
+
+
+def _first_candidate(lines: list[str], phrases: tuple[str, ...]) -> int | None:
+    """The first short line holding a synonym, or a phrase or table header row that may
+    open a section without one."""
+    pattern, starts = synonym_pattern(phrases), _first_words(phrases)
+    return next(
         (i for i, line in enumerate(lines)
          if len(line.split()) <= _MAX_WORDS
          and ((starts.search(line.casefold()) and pattern.search(line)) or _opens(line))),
         None,
     )  # fmt: skip
-    if first is None:
-        return 0
-    start = first
-    while start > 0 and not _boundary(lines, start, unsafe):
-        start -= 1
-    return start
+
+
+def _opens(line: str) -> bool:
+    hint = "?" in line or "|" in line or "ext " in line or "ollowing" in line or "oming" in line
+    return hint and bool(_OPENS.search(line))
 
 
 def _boundary(lines: list[str], index: int, unsafe: list[bool]) -> bool:
@@ -99,10 +106,14 @@ _RAW_BLOCKS = (("<!--", "-->"), ("<pre", "</pre>"), ("<script", "</script>"),
 
 def _unsafe_lines(lines: list[str]) -> list[bool]:
     """Lines inside fenced code or a raw HTML block (where a blank line ends nothing)."""
-    unsafe = [False] * len(lines)
+    return list(_unsafe_flags(lines))
+
+
+def _unsafe_flags(lines: Iterable[str]) -> Iterator[bool]:
+    """`_unsafe_lines`, one line at a time: a reader that stops early reads no further."""
     fence: str | None = None
     closer: str | None = None  # of the open raw HTML block
-    for i, line in enumerate(lines):
+    for line in lines:
         opener = _FENCE.match(line)
         inside = fence is not None or closer is not None
         if opener and closer is None:
@@ -112,8 +123,7 @@ def _unsafe_lines(lines: list[str]) -> list[bool]:
         elif fence is None:
             touched, closer = _raw_html(line.lower(), closer)
             inside = inside or touched
-        unsafe[i] = inside
-    return unsafe
+        yield inside
 
 
 def _raw_html(line: str, closer: str | None) -> tuple[bool, str | None]:
@@ -142,8 +152,7 @@ _ATX_LINE = re.compile(r"^ {0,3}#{1,6}(?:[ \t]+(.+?))?(?:[ \t]+#+)?[ \t]*$")
 
 def first_heading(lines: list[str]) -> str | None:
     """The text of the document's first ATX heading outside code and comments."""
-    unsafe = _unsafe_lines(lines)
-    for line, hidden in zip(lines, unsafe, strict=True):
+    for line, hidden in zip(lines, _unsafe_flags(lines), strict=True):
         match = None if hidden else _ATX_LINE.match(prepass(line))
         if match and match.group(1):
             return match.group(1)
