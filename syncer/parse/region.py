@@ -114,13 +114,13 @@ def _unsafe_flags(lines: Iterable[str]) -> Iterator[bool]:
     fence: str | None = None
     closer: str | None = None  # of the open raw HTML block
     for line in lines:
-        opener = _FENCE.match(line)
+        opener = _FENCE.match(line) if line[:1] in " `~" else None
         inside = fence is not None or closer is not None
         if opener and closer is None:
             closing = fence is not None and opener.group(1).startswith(fence)
             fence = None if closing else fence or opener.group(1)
             inside = True
-        elif fence is None:
+        elif fence is None and (closer is not None or "<" in line):
             touched, closer = _raw_html(line.lower(), closer)
             inside = inside or touched
         yield inside
