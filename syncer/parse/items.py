@@ -83,8 +83,7 @@ def build_items(
             item_key = item_id(doc_key, name, seen[name])
             entry = _bounded(entry, warnings)
             due = _due(entry, incident, warnings)
-            item = _item(entry, kind, item_key, title, due, entry.owner or owner)
-            items.append(dataclasses.replace(item, name=name))
+            items.append(_item(entry, kind, item_key, title, due, entry.owner or owner, name))
         elif shown := (title.strip() or plain_text(entry.body).strip()):
             warnings.append(ParseWarning(entry.line, f"item {shown[:40]!r} has no words "
                                          "(only symbols or emoji): not tracked"))  # fmt: skip
@@ -94,14 +93,20 @@ def build_items(
 def not_an_item(entry: Entry) -> str | None:
     """Why a candidate is not an item (a template placeholder, a pointer), or None."""
     text = plain_text(entry.head)
-    blanked = _PLACEHOLDER.sub(" ", entry.body)
-    if blanked != entry.body and not re.search(r"[^\W\d_]{2}", blanked):
-        return "a template placeholder"
+    if _may_hold_placeholder(entry.body):
+        blanked = _PLACEHOLDER.sub(" ", entry.body)
+        if blanked != entry.body and not re.search(r"[^\W\d_]{2}", blanked):
+            return "a template placeholder"
     if _INSTRUCTION_HINT.search(text) and _INSTRUCTION.search(text):
         return "an instruction of the template"
     if _POINTER.match(text) and _LINKED.search(entry.body) and len(text.split()) <= 12:
         return "a pointer to a link, not work to do"
     return None
+
+
+def _may_hold_placeholder(text: str) -> bool:
+    """Every `_PLACEHOLDER` opens with one of these: most items skip the substitution."""
+    return "{" in text or "<" in text or "[" in text
 
 
 def _bounded(entry: Entry, warnings: list[ParseWarning]) -> Entry:
@@ -114,7 +119,13 @@ def _bounded(entry: Entry, warnings: list[ParseWarning]) -> Entry:
 
 
 def _item(
-    entry: Entry, kind: Section, key: str, title: str, due: date | None, owner: str | None
+    entry: Entry,
+    kind: Section,
+    key: str,
+    title: str,
+    due: date | None,
+    owner: str | None,
+    name: str,
 ) -> ActionItem:
     owner = owner or find_owner(plain_text(entry.body))
     priority = entry.priority or find_priority(entry.body)
@@ -134,6 +145,7 @@ def _item(
         references=tuple(r for r in mentioned if r not in links),
         content_hash=content_hash(title, entry.body, due, owner, priority),
         rule=entry.rule,
+        name=name,
     )
 
 
