@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
-from pmsync.parse.dates import as_date, find_due, full_dates, parse_date
+from pmsync.parse.dates import as_date, find_due, full_dates, parse_date, scan_due
 
 INCIDENT = date(2024, 6, 5)
 
@@ -128,3 +130,21 @@ def test_front_matter_date_values() -> None:
     assert as_date(datetime(2024, 1, 2, 3, 4)) == date(2024, 1, 2)
     assert as_date("2024-01-02") == date(2024, 1, 2)
     assert as_date("soon") is None and as_date(12) is None
+
+
+# Due words in every case, letters IGNORECASE also takes for another one (dotless "ı" and
+# "İ" for "i", "ſ" for "s", the Kelvin sign for "k"), and what follows a due word.
+DUE_FRAGMENTS = [
+    "due", "Due", "DUE", "dUe", "deadline", "DEADLINE", "deadlıne", "DEADLİNE", "target",
+    "TARGET", "Target:", "eta", "ETA", "by", "BY", "bY", "by when", "ı", "İ", "ſ", "\u212a",
+    "ß", "é", " ", ":", " - ", "(", ")", "\n", "2024-06-15", "June 15", "15 Jun", "EOW",
+    "next week", "end of Q3", "ASAP", "date", "on", "before", "the",
+]  # fmt: skip
+
+
+@settings(max_examples=400, deadline=None)
+@example("deadlıne: 2024-06-15")  # "i" matched without case by a dotless "ı"
+@example("DEADLİNE: 2024-06-15")
+@given(st.lists(st.sampled_from(DUE_FRAGMENTS) | st.text(max_size=4), max_size=24).map("".join))
+def test_the_quick_test_for_a_due_word_loses_no_due_date(text: str) -> None:
+    assert find_due(text, INCIDENT) == scan_due(text, INCIDENT)

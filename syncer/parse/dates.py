@@ -51,6 +51,10 @@ _DUE_KEY = re.compile(
     re.IGNORECASE,
 )
 _BY = re.compile(r"\bby\s+(?:the\s+)?", re.IGNORECASE)
+# A match of _DUE_KEY or _BY holds one of these in the lowercased text: for the letters
+# they use, every character IGNORECASE takes for one lowercases to exactly it (checked
+# over all of Unicode); "deadl" stops before the "i", which a dotless "ı" also matches.
+_DUE_WORDS = ("due", "deadl", "target", "eta", "by")
 _STOP = re.compile(r"[)\]|;\n]")
 _MONTHS = parserinfo()  # dateutil's month names: "Jun", "June", "Sept"…
 
@@ -66,6 +70,14 @@ class DueDate:
 
 def find_due(text: str, incident: date | None) -> DueDate | None:
     """The first due date written in `text`, or the first problem with one."""
+    lowered = text.lower()
+    if not any(word in lowered for word in _DUE_WORDS):
+        return None  # most items: no due phrase, and no scan with two patterns
+    return scan_due(text, incident)
+
+
+def scan_due(text: str, incident: date | None) -> DueDate | None:
+    """`find_due` without its quick test for a due word."""
     for match in _DUE_KEY.finditer(text):
         if match["key"].casefold() == "target" and not match["sep"]:
             continue  # "target the cluster": only "Target: …" names a date
