@@ -218,7 +218,8 @@ def _read_markdown(
     front_matter: dict[str, Any], lines: list[str], synonyms: SectionSynonyms, window: int | None
 ) -> tuple[str | None, list[str], list[Node], int]:
     """(title, lines, nodes, the index past the last line read)."""
-    lines = [_bounded_depth(line) if line[:1] in " \t>" else line for line in lines]
+    # ("" in a str is True: a blank line must not count as starting with one of them)
+    lines = [_bounded_depth(line) if line and line[0] in " \t>" else line for line in lines]
     title_line = _title_line(lines, synonyms)
     start = parse_start(lines, synonyms.tasks + synonyms.corrective)
     end = len(lines) if window is None else min(len(lines), start + window)

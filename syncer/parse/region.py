@@ -75,7 +75,7 @@ def _first_candidate(lines: list[str], phrases: tuple[str, ...]) -> int | None:
     pattern, starts = synonym_pattern(phrases), _first_words(phrases)
     return next(
         (i for i, line in enumerate(lines)
-         if len(line.split()) <= _MAX_WORDS
+         if line and len(line.split()) <= _MAX_WORDS
          and ((starts.search(line.casefold()) and pattern.search(line)) or _opens(line))),
         None,
     )  # fmt: skip
@@ -114,7 +114,7 @@ def _unsafe_flags(lines: Iterable[str]) -> Iterator[bool]:
     fence: str | None = None
     closer: str | None = None  # of the open raw HTML block
     for line in lines:
-        opener = _FENCE.match(line) if line[:1] in " `~" else None
+        opener = _FENCE.match(line) if line and line[0] in " `~" else None
         inside = fence is not None or closer is not None
         if opener and closer is None:
             closing = fence is not None and opener.group(1).startswith(fence)

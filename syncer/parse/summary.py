@@ -11,7 +11,7 @@ _ATX = re.compile(r"^ {0,3}#{1,6}[ \t]*(.*?)[ \t#]*$")  # "#Impact:" too, as ite
 _BOLD = re.compile(r"^ {0,3}(?:\*\*|__)(.+?)(?:\*\*|__)[ \t]*:?[ \t]*$")
 _RULE = re.compile(r"^ {0,3}(?:(?:-[ \t]*){3,}|(?:\*[ \t]*){3,}|(?:_[ \t]*){3,})$")
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
-_OPENERS = " #*_`~"  # how a line matched by _FENCE, _ATX or _BOLD starts (or it is empty)
+_OPENERS = " #*_`~"  # how a line matched by _FENCE, _ATX or _BOLD starts
 
 
 def find_summary(lines: list[str]) -> str | None:
@@ -35,8 +35,8 @@ def find_summary(lines: list[str]) -> str | None:
 def _summary_heading(lines: list[str]) -> int | None:
     fenced = False
     for number, line in enumerate(lines):
-        if line[:1] not in _OPENERS:
-            continue  # prose: neither a fence nor a heading
+        if not line or line[0] not in _OPENERS:
+            continue  # blank or prose: neither a fence nor a heading
         if _FENCE.match(line):
             fenced = not fenced
         heading = None if fenced else _heading_text(line)
