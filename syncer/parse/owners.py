@@ -52,6 +52,12 @@ _ANNOTATION = (
     re.compile(r"\s[—–-]\s+(@[\w][\w.-]*(?:\s*(?:,|&|\band\b)\s*@[\w][\w.-]*)*)\s*\.?\s*$"),
 )
 _OWNER_HINT = re.compile(r"[@(—–]|\b(?:owner|assign|dri|responsible)", re.IGNORECASE)
+# What a text _OWNER_HINT matches holds, found without a case-blind pattern (most items
+# hold none): one of its characters, or a piece of each word in the lowercased text. The
+# pieces skip "i" and "s", which IGNORECASE also matches as the dotless "ı" and the long
+# "ſ"; for their letters, every character IGNORECASE takes lowercases to exactly it.
+_OWNER_MARKS = ("@", "(", "—", "–")
+_OWNER_PIECES = ("owner", "gn", "dr", "pon")
 # A name after a dash at the end of an item, no @ ("… — Li", "… – Ana Lima").
 _TAIL_NAME = re.compile(r"(?<!\s)\s+[—–]\s+([A-Z][a-z]+(?:\s[A-Z][a-z]+)?)\s*\.?\s*$")
 _TODO = re.compile(r"^(?:TODO|FIXME|AI|ACTION)\(\s*([^)]+?)\s*\)\s*:?\s*(?P<rest>.+)$", re.I | re.S)
@@ -118,7 +124,7 @@ def owner_value(text: str) -> str | None:
 
 def find_owner(text: str) -> str | None:
     """The owner annotated anywhere in an item's text, or None."""
-    if not _OWNER_HINT.search(text):
+    if not may_name_owner(text) or not _OWNER_HINT.search(text):
         return None
     for pattern in _ANNOTATION:
         match = pattern.search(text)
@@ -130,6 +136,14 @@ def find_owner(text: str) -> str | None:
     if tail and not any(w.casefold() in _NOT_OWNER for w in tail[1].split()):
         return tail[1]
     return None
+
+
+def may_name_owner(text: str) -> bool:
+    """False when `_OWNER_HINT` cannot match `text` (a quick test before it)."""
+    if any(mark in text for mark in _OWNER_MARKS):
+        return True
+    lowered = text.lower()
+    return any(piece in lowered for piece in _OWNER_PIECES)
 
 
 def _names_only(text: str) -> str:
