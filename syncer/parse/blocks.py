@@ -24,7 +24,6 @@ import re
 import textwrap
 from collections.abc import Iterable, Sequence
 
-from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from pmsync.parse.html import html_nodes
@@ -36,6 +35,7 @@ from pmsync.parse.lists import (
     ListReader,
     indent,
 )
+from pmsync.parse.markdown import markdown_parser
 from pmsync.parse.nodes import (
     BOLD_RANK,
     PLAIN_RANK,
@@ -51,7 +51,7 @@ from pmsync.parse.tables import column_roles, is_action_header, row_entry
 from pmsync.parse.text import Entry, checkbox_state, plain_text, strip_lead_glyphs
 from pmsync.plan.identity import strip_writeback
 
-MD = MarkdownIt("commonmark").enable("table").disable(["inline", "text_join"])
+MD = markdown_parser()
 _NOSPACE_ATX = re.compile(r"^( {0,3}#{1,6})(?=[A-Za-z*_])")
 _NOSPACE_ATX_ANYWHERE = re.compile(r"(?m)^ {0,3}#{1,6}[A-Za-z*_]")
 # What every match of the pattern above holds: found by the regex engine skipping ahead to
