@@ -162,7 +162,7 @@ class _Reader(ListReader):
         text = self.lines[index].strip()
         if line == self.title_line or len(text) > _HEADING_MAX_CHARS:
             return None
-        bold = BOLD_ONLY.match(text)
+        bold = BOLD_ONLY.match(text) if text.startswith(("**", "__")) else None
         if bold and _PUNCTUATION_ONLY.match(re.sub(r"\[[^\]]*\]\([^)]*\)", "", bold["rest"])):
             return Heading(
                 self._rank(BOLD_RANK), plain_text(bold["text"]).rstrip(": "), line, "bold"

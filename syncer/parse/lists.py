@@ -195,4 +195,5 @@ def dedent(line: str, width: int) -> str:
 
 
 def indent(line: str) -> int:
-    return len(line.expandtabs(4)) - len(line.expandtabs(4).lstrip())
+    expanded = line.expandtabs(4)
+    return len(expanded) - len(expanded.lstrip())

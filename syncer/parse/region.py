@@ -153,7 +153,8 @@ _ATX_LINE = re.compile(r"^ {0,3}#{1,6}(?:[ \t]+(.+?))?(?:[ \t]+#+)?[ \t]*$")
 def first_heading(lines: list[str]) -> str | None:
     """The text of the document's first ATX heading outside code and comments."""
     for line, hidden in zip(lines, _unsafe_flags(lines), strict=True):
-        match = None if hidden else _ATX_LINE.match(prepass(line))
+        # an ATX heading opens with "#" or a space (prepass changes no other line)
+        match = None if hidden or line[:1] not in ("#", " ") else _ATX_LINE.match(prepass(line))
         if match and match.group(1):
             return match.group(1)
     return None
