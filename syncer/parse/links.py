@@ -25,7 +25,10 @@ from pmsync.model import IssueRef
 if TYPE_CHECKING:
     from pmsync.config import Config
 
-_HINT = re.compile("|".join(f"(?:{spec.refs.hint})" for spec in TRACKERS.values()))
+# One pattern a tracker, tried in turn, not their union: the regex engine skips ahead to
+# the first character of a pattern whose alternatives all open with a literal one ("#",
+# "/"), and tries a union at every position as soon as one alternative opens with a class.
+_HINTS = tuple(re.compile(spec.refs.hint) for spec in TRACKERS.values())
 # How far around a reference its position is read (keeps a long line linear).
 _REACH = 120
 # References are looked for in this much of a text (an item's is cut there anyway): a
@@ -72,7 +75,7 @@ def split_links(text: str, *, column: bool = False) -> tuple[tuple[str, ...], tu
     """(references in an issue position, the others) in `text`, each issue once (see
     the module docstring). In a references column every reference is in position."""
     text = text[:_SCAN]
-    if not _HINT.search(text):
+    if not any(hint.search(text) for hint in _HINTS):
         return (), ()
     found = sorted(
         (ref for spec in TRACKERS.values() for ref in spec.refs.find(text, column)),
