@@ -20,7 +20,7 @@ BLOCKS = [
     "\n", "\n\n", "  ", "    ", "\t", "> ", ">", "- ", "* ", "+ ", "1. ", "2) ", "10. ", "---",
     "===", "- - -", "***", "___", "# ", "## ", "#", "```", "~~~", "[a]: /u", "[a]", "<div>",
     "</div>", "<!-- ", " -->", "<pre>", "| a | b |", "|---|---|", "| - | :-: |", ":--", "-:",
-    "a", "Title", "text -", "text =", "=", "-", "|", ":", " \t", "\\", "`", "~",
+    "a", "Title", "text -", "text =", "=", "-", "|", ":", " \t", "\\", "`", "~", "\r", "\r\n", "\0",
 ]  # fmt: skip
 markdown = st.lists(st.sampled_from(BLOCKS) | st.text(max_size=6), max_size=50).map("".join)
 
@@ -44,6 +44,7 @@ def _signature(tokens: list[Token]) -> list[tuple[object, ...]]:
 @example("- | a |\n  | - |\n")
 @example("text\n- item\n1. one\n2. two\n> quote\n# heading\n```\ncode\n```\n<div>\n</div>\n")
 @example("[a]: /url\n[b]:\n/url\n")
+@example("Title\r---\r\n> a\0b\r\n")
 @given(markdown)
 def test_the_guarded_parser_gives_the_plain_parsers_tokens(text: str) -> None:
     assert _signature(GUARDED.parse(text)) == _signature(PLAIN.parse(text))

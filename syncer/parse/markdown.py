@@ -10,7 +10,8 @@ its match cannot start and otherwise runs the rule itself:
   opening with one: the rule reads that character first and fails on any other;
 * the table rule, only where the next line may be a delimiter row (|, - or : first);
 * the setext heading rule, only where a line ending in - or = comes before the next
-  blank line (it scans the whole paragraph, with every rule that can end it, for one).
+  blank line (it scans the whole paragraph, with every rule that can end it, for one);
+* the first step, which rewrites line endings and NUL characters, only when there are.
 
 Where a guard says no, the rule would have failed too, before changing anything: the
 tokens are the same (tests/test_parse_markdown.py compares them with a plain parser).
@@ -25,6 +26,8 @@ from collections.abc import Callable
 
 from markdown_it import MarkdownIt
 from markdown_it.rules_block.state_block import StateBlock
+from markdown_it.rules_core.normalize import normalize
+from markdown_it.rules_core.state_core import StateCore
 
 Rule = Callable[[StateBlock, int, int, bool], bool]
 
@@ -53,7 +56,16 @@ def markdown_parser() -> MarkdownIt:
         # `at` forgets which chains a rule is in unless told again
         ends = [chain for chain in CHAINS if rules[name] in md.block.ruler.getRules(chain)]
         md.block.ruler.at(name, guarded, {"alt": ends})
+    md.core.ruler.at("normalize", _normalize_when_needed)
     return md
+
+
+def _normalize_when_needed(state: StateCore) -> None:
+    """markdown-it's first step turns every line ending into "\n" and NUL into U+FFFD, with
+    two substitutions over the whole text: nothing to do without "\r" or NUL (the reader
+    passes lines joined by "\n")."""
+    if "\r" in state.src or "\0" in state.src:
+        normalize(state)
 
 
 def _guard(rule: Rule, may_match: Callable[[StateBlock, int, int], bool]) -> Rule:
