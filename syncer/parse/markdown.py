@@ -86,11 +86,6 @@ def _opening_with(markers: tuple[str, ...], rule: Rule) -> Rule:
     return guarded
 
 
-def _content(state: StateBlock, line: int) -> str:
-    """The line as the block rules see it: past its indentation and quote markers."""
-    return state.src[state.bMarks[line] + state.tShift[line] : state.eMarks[line]]
-
-
 def _before_delimiter_row(rule: Rule) -> Rule:
     """The table rule where the next line may be a delimiter row: it checks first that
     the line opens with |, - or :."""
@@ -109,10 +104,11 @@ def _before_delimiter_row(rule: Rule) -> Rule:
 def _may_open_setext(state: StateBlock, start: int, end: int) -> bool:
     """A line ending in - or = comes before the next blank line (where the rule's scan
     stops; an underline is a run of - or = and spaces)."""
+    src, begins, indents, ends = state.src, state.bMarks, state.tShift, state.eMarks
     for line in range(start + 1, end):
-        text = _content(state, line)
+        text = src[begins[line] + indents[line] : ends[line]]  # as the rule reads it
         if not text:
             return False
-        if text.rstrip(" \t")[-1:] in ("-", "="):
+        if text.rstrip(" \t").endswith(("-", "=")):
             return True
     return False
