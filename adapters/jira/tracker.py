@@ -45,7 +45,7 @@ CLOSE_MARKER = "(closed by pmsync)"
 
 PERMISSIONS = "Browse projects, Create issues, Edit issues, Transition issues and Add comments"
 FIELDS = ("summary", "description", "labels", "duedate", "priority", "assignee", "status",
-          "resolution", "resolutiondate", "updated", "created")  # fmt: skip
+          "resolution", "resolutiondate", "updated", "created", "parent")  # fmt: skip
 PAGE = 100
 TIMEOUT = (10, 60)  # seconds to connect, to read
 
