@@ -51,6 +51,8 @@ _DUE_KEY = re.compile(
     re.IGNORECASE,
 )
 _BY = re.compile(r"\bby\s+(?:the\s+)?", re.IGNORECASE)
+# A deadline acronym closing a line names its due date without a keyword: "Patch it EOW".
+_ACRONYM_END = re.compile(r"(?<=\s)\(?(?P<word>eo[dwmy])\)?\.?[ \t]*$", re.I | re.M)
 _STOP = re.compile(r"[)\]|;\n]")
 _MONTHS = parserinfo()  # dateutil's month names: "Jun", "June", "Sept"…
 
@@ -79,6 +81,8 @@ def find_due(text: str, incident: date | None) -> DueDate | None:
             return _resolve(found, match.start(), incident)
         if _RELATIVE.match(rest):
             return _relative(rest, match.start(), incident)
+    if (end := _ACRONYM_END.search(text)) is not None:
+        return _relative(end["word"], end.start(), incident)
     return None
 
 
