@@ -17,7 +17,7 @@ from datetime import date, datetime
 
 from dateutil.parser import parserinfo
 
-from pmsync.parse.dates_relative import VAGUE, resolve_relative
+from pmsync.parse.dates_relative import VAGUE, resolve_dated, resolve_relative
 
 _MONTH = (
     r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
@@ -116,6 +116,8 @@ def parse_due(text: str, incident: date | None) -> tuple[date | None, str | None
     if not _RELATIVE.match(text):
         return parse_date(text, incident)
     if incident is None:
+        if (dated := resolve_dated(text)) is not None:
+            return dated, None
         return None, f"relative due date {text!r} and the incident date is unknown"
     value = resolve_relative(text, incident)
     if value is None:

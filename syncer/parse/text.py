@@ -82,7 +82,7 @@ _META = (
         rf"(?:@|(?:{_KEYS}|by|ETA)\b|P[0-4]\b).*$",
         re.IGNORECASE | re.DOTALL,
     ),
-    re.compile(r"(?:,|(?<!\s))\s+assigned\s+to\s+@?[\w.-]+.*$", re.IGNORECASE | re.DOTALL),
+    re.compile(r"(?:,|(?<!\s))\s+(?:assigned\s+to|owned\s+by)\s+@?[\w.-]+.*$", re.I | re.DOTALL),
     # a name after a dash at the very end: "Document the sizing — Li"
     re.compile(r"(?<!\s)\s+[—–]\s+[A-Z][a-z]+(?:\s[A-Z][a-z]+)?\s*\.?\s*$"),
     re.compile(
@@ -93,11 +93,14 @@ _META = (
     re.compile(r"[,;]\s*(?:due|eta|deadline|target)\b(?!\s+to\b)[^()]*$", re.I | re.DOTALL),
     # a deadline closing the title: "Patch the exporter EOW", "Fix the alert by end of Q3",
     # "… by 2026-09-01", "… by Friday" (the due date keeps it; the title need not)
-    re.compile(rf"(?<!\s)\s+(?:\(?eo[dwmy]\)?|by\s+(?:the\s+)?(?:{_DEADLINE}))\.?\s*$", re.I),
+    re.compile(
+        rf"(?<!\s)\s+(?:\(?eo[dwmy]\)?|by\s+(?:the\s+)?(?:{_DEADLINE})(?:,?\s+\d{{4}})?)\.?\s*$",
+        re.I,
+    ),
 )
 
 _META_HINT = re.compile(
-    r"[@\[(—–]|\s-\s|\b(?:owner|assignee|assigned|due|deadline|priority|target|eta|by|eo[dwmy])\b",
+    r"[@\[(—–]|\s-\s|\b(?:owner|assignee|assigned|due|deadline|priority|target|eta|by|owned|eo[dwmy])\b",
     re.I,
 )
 _PRIORITY = (
