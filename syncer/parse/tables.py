@@ -103,7 +103,7 @@ def row_entry(header: list[str], roles: list[str], cells: list[str], line: int) 
         done=_is_done(by_role["status"]) if "status" in by_role else _marked_done(roles, cells),
         owner=owner,
         priority=priority_cell(by_role.get("priority", "")),
-        due_text=plain_text(by_role.get("due", "")) or None,
+        due_text=plain_text(by_role.get("due", "")).strip("-—–? ") or None,  # "—": none
         links=links,
         rule="table row",
     )
