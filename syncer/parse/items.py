@@ -117,7 +117,7 @@ def _bounded(entry: Entry, warnings: list[ParseWarning]) -> Entry:
 def _item(
     entry: Entry, kind: Section, key: str, title: str, due: date | None, owner: str | None
 ) -> ActionItem:
-    owner = owner or find_owner(plain_text(entry.body))
+    owner = owner or find_owner(plain_text(entry.body)) or entry.team
     priority = entry.priority or find_priority(entry.body)
     placed, mentioned = split_links(entry.body)
     links = tuple(dict.fromkeys((*entry.links, *placed)))

@@ -163,6 +163,18 @@ def without_pledge(head: str) -> str:
     return rest[0].upper() + rest[1:]
 
 
+def team_name(heading: str) -> str | None:
+    """The team a sub-heading of an action section names ("Platform team", "SRE",
+    "Payments Squad"): capitalised words ending with a team word, four at most."""
+    words = plain_text(heading).strip().rstrip(":").split()
+    if not 0 < len(words) <= 4 or not _TEAM_WORD.search(words[-1]):
+        return None
+    names = words[:-1] if words[-1].islower() else words
+    if not all(w[:1].isupper() and w.casefold() not in _COMMON for w in names):
+        return None
+    return " ".join(words)
+
+
 def lead_owner(head: str) -> tuple[str | None, str]:
     """(owner, the rest) for an item opening with who owns it; (None, head) otherwise."""
     text = head.strip()

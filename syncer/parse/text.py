@@ -28,6 +28,7 @@ class Entry:
     due_text: str | None = None
     links: tuple[str, ...] = ()
     rule: str = "list item"  # what made it a candidate: shown by `parse --explain`
+    team: str | None = None  # a sub-heading above names it: the owner when none is written
 
 
 _MARKUP = re.compile(r"[*_`\[\]<>&\\~]")
@@ -67,6 +68,11 @@ _META = (
         re.IGNORECASE,
     ),
     re.compile(r"(?:(?<!\s)\s+)?\(@[\w][\w.-]*\)"),
+    # a ticket annotation: "[JIRA: BUILD-42]", "(OPS-7)", "[ticket #12]" (its link is kept)
+    re.compile(
+        r"(?:(?<!\s)\s+)?[\[(]\s*(?:(?i:jira|ticket|issue|bug|tracked\s+in|see)\s*[:#]?\s*)?"
+        r"(?:[A-Z][A-Z0-9]+-\d+|#\d+)\s*[\])](?!\()"  # not a Markdown link's text
+    ),
     re.compile(r"(?:(?<!\s)\s+)?\[(?:owner|assignee)\s*:[^\[\]]*\]", re.IGNORECASE),
     re.compile(r"(?:(?<!\s)\s+)?[\[(]\s*P[0-4]\s*[\])]", re.IGNORECASE),
     re.compile(r"(?:(?<!\s)\s+)?\((?:due|deadline)\b(?:(?!\((?:due|deadline)\b)[^)])*\)", re.I),
