@@ -45,7 +45,8 @@ _INSTRUCTION_HINT = re.compile(
 )
 _LINKED = re.compile(r"\]\(|https?://")
 _DONE_MARK = re.compile(
-    r"\((?:done|completed?|fixed|closed|resolved)\)|\*\*(?:done|completed?)\*\*|^\s*[✅✔☑]|~~[^~]+~~\s*$",
+    r"\((?:done|completed?|fixed|closed|resolved)(?:\s+(?:on\s+)?[\w ,-]{1,20})?\)"
+    r"|\*\*(?:done|completed?)\*\*|^\s*[✅✔☑]|~~[^~]+~~\s*$",
     re.IGNORECASE,
 )
 
