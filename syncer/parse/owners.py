@@ -208,7 +208,9 @@ def _bracket_lead(text: str) -> tuple[str | None, str]:
 
 def _label_lead(text: str) -> tuple[str | None, str]:
     match = _LABEL_LEAD.match(text)
-    if not match or not _is_owner_name(match["name"], match["rest"], bracketed=False):
+    if not match or match["name"].startswith(("**", "__")):
+        return None, text  # "**Runbook**: document …": a bold label names the item
+    if not _is_owner_name(match["name"], match["rest"], bracketed=False):
         return None, text
     return owner_value(match["name"]), match["rest"]
 
