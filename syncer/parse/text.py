@@ -96,8 +96,12 @@ _META = (
         re.IGNORECASE | re.DOTALL,
     ),
     re.compile(r"(?:,|(?<!\s))\s+(?:assigned\s+to|owned\s+by)\s+@?[\w.-]+.*$", re.I | re.DOTALL),
-    # a name after a dash at the very end: "Document the sizing — Li"
-    re.compile(r"(?<!\s)\s+[—–]\s+[A-Z][a-z]+(?:\s[A-Z][a-z]+)?\s*\.?\s*$"),
+    # a name after a dash at the very end: "Document the sizing — Li", "… — Bob, by 31 March"
+    re.compile(
+        r"(?<!\s)\s+[—–]\s+[A-Z][a-z]+(?:\s[A-Z][a-z]+)?\s*(?:,\s*(?:by|due)\b[^—–]*)?\.?\s*$"
+    ),
+    # a status after a dash at the very end: "Review with leadership — done"
+    re.compile(r"(?<!\s)\s+[—–-]+\s*(?:done|completed?|fixed)\.?\s*$", re.IGNORECASE),
     re.compile(
         r"(?:^|(?<=\s))(?:owner|assignee|due(?:\s+date)?|deadline|priority|target|eta)\s*:.*$",
         re.IGNORECASE | re.DOTALL,
