@@ -35,8 +35,8 @@ _NAME = r"@?[A-Za-z][\w.-]*"
 # A name in an owner annotation: "@ana", "Ana Lima", "Payments team" (a second word only
 # when capitalised or a team word, never a keyword: "Owner: Ana Due: …").
 _SECOND = (
-    r"(?:\s+(?!(?i:due|target|eta|priority|deadline|status|by|p[0-4])\b)(?-i:[A-Z])[\w.-]*"
-    r"|\s+(?i:team|squad|crew|group|guild))"
+    r"(?:(?<!\.)(?:\s+(?!(?i:due|target|eta|priority|deadline|status|by|p[0-4])\b)"
+    r"(?-i:[A-Z])[\w.-]*|\s+(?i:team|squad|crew|group|guild)))"
 )
 _FULL_NAME = rf"@?[\w][\w.-]*{_SECOND}?"
 _SEPARATORS = re.compile(r"\s*(?:,|;|/|&|\+|\band\b)\s*", re.IGNORECASE)
@@ -149,7 +149,8 @@ def _names_only(text: str) -> str:
     kept = []
     for part in _SEPARATORS.split(text):
         word = part.strip()
-        if not word or _NOT_A_NAME.match(word) or not re.fullmatch(_NAME + _SECOND + "?", word):
+        first = word.split(maxsplit=1)[0] if word else ""
+        if not word or _NOT_A_NAME.match(first) or not re.fullmatch(_NAME + _SECOND + "?", word):
             break
         kept.append(word)
     return ", ".join(kept)
