@@ -76,7 +76,7 @@ _META = (
     re.compile(r"(?:(?<!\s)\s+)?\(@[\w][\w.-]*\)"),
     # a ticket annotation: "[JIRA: BUILD-42]", "(OPS-7)", "[ticket #12]" (its link is kept)
     re.compile(
-        r"(?:(?<!\s)\s+)?[\[(]\s*(?:(?i:jira|ticket|issue|bug|tracked\s+in|see)\s*[:#]?\s*)?"
+        r"(?:(?<!\s)\s+)?[\[(]\s*(?:(?i:tracked\s+in|see)\s+|[A-Za-z]+\s*[:#]\s*|(?i:ticket)\s+)?"
         r"(?:[A-Z][A-Z0-9]+-\d+|#\d+)\s*[\])](?!\()"  # not a Markdown link's text
     ),
     re.compile(r"(?:(?<!\s)\s+)?\[(?:owner|assignee)\s*:[^\[\]]*\]", re.IGNORECASE),
