@@ -39,6 +39,7 @@ _SECOND = (
     r"(?-i:[A-Z])[\w.-]*|\s+(?i:team|squad|crew|group|guild)))"
 )
 _FULL_NAME = rf"@?[\w][\w.-]*{_SECOND}?"
+_ONE_OWNER = re.compile(_NAME + _SECOND + "?")
 _SEPARATORS = re.compile(r"\s*(?:,|;|/|&|\+|\band\b)\s*", re.IGNORECASE)
 # Words after an owner annotation that are not more owners: "owner: @ana, P1, due Nov 15".
 _NOT_A_NAME = re.compile(
@@ -150,7 +151,7 @@ def _names_only(text: str) -> str:
     for part in _SEPARATORS.split(text):
         word = part.strip()
         first = word.split(maxsplit=1)[0] if word else ""
-        if not word or _NOT_A_NAME.match(first) or not re.fullmatch(_NAME + _SECOND + "?", word):
+        if not word or _NOT_A_NAME.match(first) or not _ONE_OWNER.fullmatch(word):
             break
         kept.append(word)
     return ", ".join(kept)
