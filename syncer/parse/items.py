@@ -50,6 +50,10 @@ _NO_ACTION = re.compile(
     r"(?:is\s+)?(?:required|needed|to\s+do))\b",
     re.IGNORECASE,
 )
+# A placeholder for items to come: "None yet — to be discussed", "TBD", "N/A".
+_NOTHING_YET = re.compile(
+    r"(?i)^\W*(?:none|nothing|n/?a|tbd|tba)(?:\s+(?:yet|so\s+far))?\W*?(?:$|\s*[—–.,;(-])"
+)
 _LINKED = re.compile(r"\]\(|https?://")
 _DONE_MARK = re.compile(
     r"\((?:done|completed?|fixed|closed|resolved)(?:\s+(?:on\s+)?[\w ,-]{1,20})?\)"
@@ -111,6 +115,8 @@ def not_an_item(entry: Entry) -> str | None:
         return "an instruction of the template"
     if _POINTER.match(text) and _LINKED.search(entry.body) and len(text.split()) <= 12:
         return "a pointer to a link, not work to do"
+    if _NOTHING_YET.match(text):
+        return "it says there is nothing to do yet"
     hint = "no " in entry.body or "No " in entry.body or "othing" in entry.body
     if hint and _NO_ACTION.search(plain_text(entry.body)):
         return "it says no action is needed"
