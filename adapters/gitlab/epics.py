@@ -64,6 +64,9 @@ class Epics:
         self.config = config
         self.client = client
         self._offered: dict[str, bool] = {}  # group path → it answers for its epics
+        # epic key → its description as last read or written in this run: people's text
+        # around the block, kept by an update with no read more (as an issue's memo is)
+        self._texts: dict[str, str | None] = {}
 
     def wanted(self, project: str) -> bool:
         """Whether a new parent in `project` is an epic (asks its group once a run).
@@ -88,7 +91,7 @@ class Epics:
                   "include_descendant_groups": "false"}  # fmt: skip
         try:
             for data in self.client.pages(f"list epics of {group}", _epics_url(group), params):
-                yield epic_to_remote(data)
+                yield self._seen(data)
         except (NotFound, Forbidden):
             self._offered[group] = False
             return
@@ -108,26 +111,28 @@ class Epics:
             payload["confidential"] = True
         data = self.client.post(f"create the epic for {draft.item_id}", _epics_url(group),
                                 payload, create=True)  # fmt: skip
-        return epic_to_remote(data)
+        return self._seen(data)
 
     def get(self, ref: IssueRef) -> RemoteIssue | None:
         try:
-            return epic_to_remote(self._read(ref))
+            return self._seen(self._read(ref))
         except NotFound:
             return None
 
     def update(self, ref: IssueRef, draft: IssueDraft, fields: Collection[str]) -> RemoteIssue:
-        """A read (people's text around the block is kept), then one PUT."""
-        current = self._read(ref)
+        """One PUT, after a read of the epic unless this run read or wrote it already
+        (people's text around the block is kept)."""
         payload: dict[str, Any] = {}
         if "title" in fields:
             payload["title"] = draft.title
         if "body" in fields:
+            if ref.key not in self._texts:
+                self._seen(self._read(ref))
             block = render_block(draft.item_id, draft.content_hash, neutralize(draft.body))
-            payload["description"] = wrap_block(split_outside(current.get("description")), block)
+            payload["description"] = wrap_block(split_outside(self._texts[ref.key]), block)
         if not payload:
-            return epic_to_remote(current)
-        return epic_to_remote(self.client.put(f"update {ref.key}", _epic_url(ref), payload))
+            return self._seen(self._read(ref))
+        return self._seen(self.client.put(f"update {ref.key}", _epic_url(ref), payload))
 
     def close(self, ref: IssueRef, comment: str) -> RemoteIssue:
         """A note (once: a re-run after a failed close finds it among the newest), then
@@ -139,12 +144,12 @@ class Epics:
             body = {"body": f"{comment}\n\n{CLOSE_MARKER}"}
             self.client.post(f"comment on {ref.key}", notes, body)
         data = self.client.put(f"close {ref.key}", _epic_url(ref), {"state_event": "close"})
-        return epic_to_remote(data)
+        return self._seen(data)
 
     def reopen(self, ref: IssueRef, comment: str) -> RemoteIssue:
         self.client.post(f"comment on {ref.key}", self._notes_url(ref), {"body": comment})
         data = self.client.put(f"reopen {ref.key}", _epic_url(ref), {"state_event": "reopen"})
-        return epic_to_remote(data)
+        return self._seen(data)
 
     # --- children ----------------------------------------------------------------------
 
@@ -159,6 +164,11 @@ class Epics:
         """The epic's global id (what `epic_id` and the notes take): recorded with its
         ref, else read once."""
         return int(epic.id) if epic.id.isdigit() else int(self._read(epic)["id"])
+
+    def _seen(self, data: dict[str, Any]) -> RemoteIssue:
+        epic = epic_to_remote(data)
+        self._texts[epic.ref.key] = epic.body
+        return epic
 
     def _read(self, ref: IssueRef) -> dict[str, Any]:
         data: dict[str, Any] = self.client.get(f"read {ref.key}", _epic_url(ref))

@@ -469,8 +469,8 @@ class FakeGitLab(FakeServer):
         limited = self._creation_limited()
         if limited is not None:
             return limited
-        problem = _title_problem(data.get("title")) or gitlab_epics.epic_problem(self, project, data)
-        if problem:
+        problem = _title_problem(data.get("title"))
+        if problem := problem or gitlab_epics.epic_problem(self, project, data):
             return problem
         now = self.now()
         issue = Issue(next(_ids), project.next_iid, data["title"], data.get("description"),
