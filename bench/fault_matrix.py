@@ -41,6 +41,7 @@ from tests.test_faults import (  # noqa: E402
 from tests.test_parent_faults import (  # noqa: E402
     PARENT_CRASHES,
     crash_at_parent,
+    fake_of,
     parent_cells,
     run_parent_cell,
 )
@@ -73,8 +74,9 @@ def matrix(fakes: dict[str, FakeServer], scratch: Path) -> list[Cell]:
         done.append(cell)
     # parent rows (defaults.parent): a fault on a parent's create or a child's link
     for n, (tracker, fault, step) in enumerate(parent_cells()):
-        fakes[tracker].reset()  # type: ignore[attr-defined]
-        run = make_run(scratch / f"parent-{n}", tracker, fakes[tracker])
+        fake = fakes[fake_of(tracker)]  # GitLab's twice: parent issues, then group epics
+        fake.reset()  # type: ignore[attr-defined]
+        run = make_run(scratch / f"parent-{n}", fake_of(tracker), fake)
         cell = run_parent_cell(run, Cell(tracker, fault, step))
         cell.fault, cell.step = f"parent: {step}", fault
         done.append(cell)
