@@ -39,6 +39,7 @@ from tests.test_faults import (  # noqa: E402
     tally,
 )
 from tests.test_parent_faults import (  # noqa: E402
+    EPIC_VARIANT,
     PARENT_CRASHES,
     crash_at_parent,
     fake_of,
@@ -98,10 +99,12 @@ def crashes(fakes: dict[str, FakeServer], scratch: Path) -> list[Cell]:
         where = f"after {k} {unit}" + (" + commit" if after_commit else "")
         done.append(Cell(tracker, "SIGKILL", where, 2, result.duplicates, result.lost))
     for n, (tracker, after_commit) in enumerate(PARENT_CRASHES):
-        fake = fakes[tracker]
+        fake = fakes[fake_of(tracker)]
         fake.reset()  # type: ignore[attr-defined]
-        done.append(crash_at_parent(make_run(scratch / f"parent-crash-{n}", tracker, fake),
-                                    after_commit))  # fmt: skip
+        run = make_run(scratch / f"parent-crash-{n}", fake_of(tracker), fake)
+        cell = crash_at_parent(run, after_commit, epics=tracker == EPIC_VARIANT)
+        cell.tracker = tracker
+        done.append(cell)
     return done
 
 

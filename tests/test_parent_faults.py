@@ -35,7 +35,6 @@ from tests.test_faults import (
     postmortem,
     request_target,
     tally,
-    tracker_name,
 )
 
 # Where a parent's create and a child's link go, per tracker (method, target regex). On a
@@ -166,12 +165,6 @@ def children(fake: FakeServer, key: str) -> list[object]:
     return list(jira_children(fake, key))
 
 
-@pytest.fixture
-def tracker_fake(request: pytest.FixtureRequest) -> FakeServer:
-    fake: FakeServer = request.getfixturevalue(f"fake_{request.param}")
-    return fake
-
-
 @pytest.mark.parametrize(
     ("tracker", "fault", "step"),
     [pytest.param(t, f, s, id=f"{t}-{f}-{s}") for t, f, s in parent_cells()],
@@ -187,30 +180,37 @@ def test_parent_fault_matrix(
 
 # --- SIGKILL while the parent is created -----------------------------------------------
 
-PARENT_CRASHES = [(t, a) for t in ("github", "jira", "linear", "gitlab") for a in (False, True)]
+PARENT_CRASHES = [
+    (t, a) for t in ("github", "jira", "linear", "gitlab", EPIC_VARIANT) for a in (False, True)
+]
 
 
 @pytest.mark.parametrize(
-    ("tracker_fake", "after_commit"),
+    ("tracker", "after_commit"),
     [pytest.param(t, a, id=f"{t}{'-after-commit' if a else ''}") for t, a in PARENT_CRASHES],
-    indirect=["tracker_fake"],
 )
 def test_sigkill_at_the_parent_create_then_rerun_makes_one_parent(
-    tmp_path: Path, tracker_fake: FakeServer, after_commit: bool
+    tmp_path: Path, request: pytest.FixtureRequest, tracker: str, after_commit: bool
 ) -> None:
-    tracker = tracker_name(tracker_fake)
-    cell = crash_at_parent(make_run(tmp_path, tracker, tracker_fake), after_commit)
+    fake: FakeServer = request.getfixturevalue(f"fake_{fake_of(tracker)}")
+    run = make_run(tmp_path, fake_of(tracker), fake)
+    cell = crash_at_parent(run, after_commit, epics=tracker == EPIC_VARIANT)
     assert (cell.duplicates, cell.lost, cell.notes) == (0, 0, [])
 
 
-def crash_at_parent(run: Run, after_commit: bool) -> Cell:
+def crash_at_parent(run: Run, after_commit: bool, *, epics: bool = False) -> Cell:
     """pmsync is killed (SIGKILL) at its parent's create, before or after the tracker
-    committed it; the next push finds or creates exactly one parent and links every item."""
+    committed it; the next push finds or creates exactly one parent and links every item.
+    `epics`: on GitLab with epics licensed, where the parent's create is the epic's."""
     text = postmortem(ITEMS)
     run.write(text)
     run.push()
     set_parent(run)
-    with kill_on_create(run.fake, 0, after_commit=after_commit) as victim:
+    target = None
+    if epics:
+        license_epics(run.fake)  # type: ignore[arg-type]
+        target = ("POST", "/groups/acme%2Fplatform/epics")
+    with kill_on_create(run.fake, 0, after_commit=after_commit, target=target) as victim:
         victim.append(start_push(run))
         victim[0].communicate(timeout=60)
     run.push()

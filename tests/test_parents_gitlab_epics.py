@@ -201,3 +201,21 @@ def test_doctor_says_which_kind_of_parent_a_push_makes(
     [line] = [d for d in found if d.what.startswith("GitLab parents")]
     assert says in line.what and line.ok == (licensed or kind == "auto")
     assert len(fake_gitlab.requests) <= 5
+
+
+def test_a_parent_issue_made_before_epics_keeps_its_kind_and_new_items_are_linked_to_it(
+    tmp_path: Path, fake_gitlab: FakeGitLab
+) -> None:
+    ws = workspace(tmp_path, fake_gitlab)  # GitLab Free: parent issues, related links
+    ws.configure(defaults={"parent": True})
+    ws.push()
+    license_epics(fake_gitlab)  # the group moves to Premium
+    new = "- **Add a canary stage (incident 0, step 99)**: make sure it cannot recur.\n"
+    doc = ws.doc("incident-00000.md")
+    doc.write_text(doc.read_text() + new)
+    assert actions(ws.push()) == {"create": 1, "unchanged": ITEMS}
+    assert epics(fake_gitlab) == []  # an existing parent keeps its kind
+    [parent] = [r.issue for key, r in ws.state().parents.items() if "00000" in key]
+    assert parent is not None and "#" in parent.key
+    kids = linked_to(fake_gitlab, PATH, int(parent.key.rsplit("#", 1)[1]))
+    assert len(kids) == ITEMS // DOCS + 1 and max(kids) == len(fake_gitlab.issues())
