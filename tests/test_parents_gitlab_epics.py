@@ -17,6 +17,7 @@ from pmsync.adapters.base import RetryPolicy, read_marker
 from pmsync.adapters.gitlab import GitLabConfig
 from pmsync.adapters.gitlab.doctor import diagnose
 from pmsync.cli import app
+from pmsync.commands import push_command
 from tests.docgen import write_postmortems
 from tests.fakes.gitlab import FakeGitLab
 from tests.fakes.gitlab_epics import epics, issues_in, license_epics
@@ -219,3 +220,25 @@ def test_a_parent_issue_made_before_epics_keeps_its_kind_and_new_items_are_linke
     assert parent is not None and "#" in parent.key
     kids = linked_to(fake_gitlab, PATH, int(parent.key.rsplit("#", 1)[1]))
     assert len(kids) == ITEMS // DOCS + 1 and max(kids) == len(fake_gitlab.issues())
+
+
+@pytest.mark.parametrize("kind", ["auto", "epic"])
+def test_a_project_member_who_may_not_create_epics(
+    tmp_path: Path, fake_gitlab: FakeGitLab, kind: str
+) -> None:
+    license_epics(fake_gitlab)
+    fake_gitlab.groups["acme/platform"].access = 0  # a member of the project alone
+    ws = workspace(tmp_path, fake_gitlab, parent_kind=kind)
+    ws.configure(defaults={"parent": True})
+    if kind == "epic":
+        config = str(ws.root / "pmsync.yaml")
+        result = CliRunner().invoke(app, ["push", "--config", config], env=ws.env)
+        assert result.exit_code == 2 and len(result.output.strip().splitlines()) == 1
+        assert "Reporter role (or Planner) in the group" in result.output
+        return
+    said: list[str] = []
+    result = push_command(ws.config(), [], prune=False, report=lambda o: None, env=ws.env,
+                          announce=said.append)  # fmt: skip
+    assert actions(result) == {"create": ITEMS} and epics(fake_gitlab) == []
+    assert len(fake_gitlab.issues()) == ITEMS + DOCS  # parent issues instead
+    assert sum("a parent issue instead" in line for line in said) == 1  # then known: no epic

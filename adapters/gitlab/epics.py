@@ -46,6 +46,10 @@ NO_EPICS = (
     "gitlab.parent_kind is epic, but group {group} (of {project}) offers no epics (GitLab "
     "Premium or Ultimate, and a project in a group): set gitlab.parent_kind: auto or issue"
 )
+NO_RIGHT = (
+    "GitLab refused to create an epic in group {group} (HTTP 403): the token's user needs "
+    "the Reporter role (or Planner) in the group"
+)
 
 
 def offers_epics(client: GitLabClient, group: str) -> bool:
@@ -99,7 +103,9 @@ class Epics:
 
     # --- the epic itself ---------------------------------------------------------------
 
-    def create(self, draft: IssueDraft, project: str) -> RemoteIssue:
+    def create(self, draft: IssueDraft, project: str) -> tuple[RemoteIssue | None, list[str]]:
+        """The epic and warnings; None where GitLab refused it (403: a project member
+        who is not one of the group's) under `auto`, which then makes a parent issue."""
         group = group_of(project)
         labels = [*draft.labels, TRACKING_LABEL]
         payload: dict[str, Any] = {
@@ -109,9 +115,16 @@ class Epics:
         }
         if self.config.confidential or draft.confidential:
             payload["confidential"] = True
-        data = self.client.post(f"create the epic for {draft.item_id}", _epics_url(group),
-                                payload, create=True)  # fmt: skip
-        return self._seen(data)
+        try:
+            data = self.client.post(f"create the epic for {draft.item_id}", _epics_url(group),
+                                    payload, create=True)  # fmt: skip
+        except Forbidden:
+            if self.config.parent_kind == "epic":
+                raise ConfigError(f"{NO_RIGHT.format(group=group)}, or set "
+                                  "gitlab.parent_kind: auto or issue") from None  # fmt: skip
+            self._offered[group] = False
+            return None, [f"{NO_RIGHT.format(group=group)}: a parent issue instead"]
+        return self._seen(data), _unlabelled(data, group)
 
     def get(self, ref: IssueRef) -> RemoteIssue | None:
         try:
@@ -177,6 +190,15 @@ class Epics:
     def _notes_url(self, ref: IssueRef) -> str:
         group, _ = parse_epic_key(ref.key)
         return f"{_epics_url(group)}/{self.id_of(ref)}/notes"  # by id, not iid (GitLab's)
+
+
+def _unlabelled(data: dict[str, Any], group: str) -> list[str]:
+    """GitLab drops a label it may not create in the group: the epic could not be found
+    again by it after a lost state."""
+    if TRACKING_LABEL in (data.get("labels") or []):
+        return []
+    return [f"GitLab dropped the label {TRACKING_LABEL!r} of epic {data.get('web_url')}: create "
+            f"it in group {group}, or a lost state will not find the epic"]  # fmt: skip
 
 
 def _epics_url(group: str) -> str:

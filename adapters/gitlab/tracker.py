@@ -163,14 +163,17 @@ class GitLabTracker:
 
     def _create_one(self, draft: IssueDraft, path: str) -> Created:
         """One issue, or a parent's epic where new parents are epics (see epics.py)."""
+        refused: list[str] = []
         if draft.kind == "parent" and self.epics.wanted(path):
-            return Created(draft.item_id, self.epics.create(draft, path))
+            epic, refused = self.epics.create(draft, path)
+            if epic is not None:
+                return Created(draft.item_id, epic, tuple(refused))
         payload = self._create_payload(draft)
         data = self.client.post(f"create the issue for {draft.item_id}",
                                 f"/projects/{project_id(path)}/issues", payload,
                                 create=True)  # fmt: skip
         issue = self._wrote(path, data)
-        warnings = [*self._unknown_assignee(draft), *dropped(payload, data, path),
+        warnings = [*refused, *self._unknown_assignee(draft), *dropped(payload, data, path),
                     *self._linked_after(draft.parent, issue.ref)]  # fmt: skip
         return Created(draft.item_id, issue, tuple(warnings))
 

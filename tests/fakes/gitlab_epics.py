@@ -9,6 +9,8 @@ As GitLab does:
 - an epic is addressed by its group and iid; its notes by its global id (`epic_id`);
 - the listing holds the group's epics and, unless `include_descendant_groups=false`,
   its subgroups' (GitLab's default); `labels` (comma-separated) must all be present;
+- creating or editing an epic needs the Planner role or more in the group: a member of
+  the project alone (`Group.access` 0) reads a public group's epics and is refused (403);
 - labels are a comma-separated string (an array is taken too); an issue's `epic_id`
   must name an epic of its project's group or an ancestor (else 404); it moves the
   issue from any epic it was in, and the issue shows `epic` and `epic_iid`.
@@ -31,6 +33,7 @@ EPICS = GROUP + "/epics"
 EPIC = EPICS + "/{epic_iid}"
 EPIC_NOTES = EPICS + "/{epic_id}/notes"
 _ids = itertools.count(9000)
+PLANNER = 15  # the least role that creates and edits epics (Reporter's rights on them)
 
 
 @dataclass
@@ -55,6 +58,7 @@ class Group:
     path: str
     id: int = field(default_factory=lambda: next(_ids))
     epics_licensed: bool = False
+    access: int = 30  # the token user's role in the group (Developer); 0: not a member
     epics: dict[int, Epic] = field(default_factory=dict)
     next_iid: int = 1
 
@@ -185,6 +189,8 @@ def _guard(fake: FakeGitLab, req: FakeRequest, handler: Any) -> FakeResponse:
     if group is None:
         return error(404, "404 Group Not Found")
     if not group.epics_licensed:
+        return error(403, "403 Forbidden")
+    if req.method != "GET" and group.access < PLANNER:  # a project member only: reads
         return error(403, "403 Forbidden")
     response: FakeResponse = handler(fake, req, group)
     return response
