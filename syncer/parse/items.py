@@ -15,7 +15,7 @@ from datetime import date
 from pmsync.model import ActionItem, ParseWarning, Section
 from pmsync.parse.dates import find_due, parse_due
 from pmsync.parse.links import split_links
-from pmsync.parse.owners import find_owner, is_organisation, lead_owner
+from pmsync.parse.owners import find_owner, is_organisation, lead_owner, without_pledge
 from pmsync.parse.text import Entry, find_priority, item_name, item_title, plain_text
 from pmsync.plan.identity import content_hash, item_id, normalize_text
 
@@ -70,6 +70,7 @@ def build_items(
             continue
         # A table's owner column says who; its action cell is the title as written.
         owner, head = (None, entry.head) if entry.owner else lead_owner(entry.head)
+        head = without_pledge(head) if owner is None else head
         lead_cut = owner is not None
         if owner and is_organisation(owner, organisations):
             owner = None  # "Acme Labs will run the tests": a company's commitment
@@ -116,7 +117,7 @@ def _bounded(entry: Entry, warnings: list[ParseWarning]) -> Entry:
 def _item(
     entry: Entry, kind: Section, key: str, title: str, due: date | None, owner: str | None
 ) -> ActionItem:
-    owner = owner or find_owner(plain_text(entry.body))
+    owner = owner or find_owner(plain_text(entry.body)) or entry.team
     priority = entry.priority or find_priority(entry.body)
     placed, mentioned = split_links(entry.body)
     links = tuple(dict.fromkeys((*entry.links, *placed)))

@@ -46,12 +46,15 @@ _ANNOTATION = (
         r"((?:@?[\w][\w.-]*)(?:\s*(?:,|&|/|\+|\band\b)\s*@?[\w][\w.-]*)*)",
         re.IGNORECASE,
     ),
-    re.compile(r"\bassigned\s+to\s+(@[\w][\w.-]*(?:\s*(?:,|&|\band\b)\s*@[\w][\w.-]*)*)", re.I),
+    re.compile(
+        r"\b(?:assigned\s+to|owned\s+by)\s+(@[\w][\w.-]*(?:\s*(?:,|&|\band\b)\s*@[\w][\w.-]*)*)",
+        re.I,
+    ),
     re.compile(r"\((@[\w][\w.-]*(?:\s*(?:,|&|\band\b)\s*@[\w][\w.-]*)*)\)"),
     re.compile(r"\(([A-Za-z][\w.-]*)\)\s*[—–-]+\s*(?:due|by|eta|target)\b", re.IGNORECASE),
     re.compile(r"\s[—–-]\s+(@[\w][\w.-]*(?:\s*(?:,|&|\band\b)\s*@[\w][\w.-]*)*)\s*\.?\s*$"),
 )
-_OWNER_HINT = re.compile(r"[@(—–]|\b(?:owner|assign|dri|responsible)", re.IGNORECASE)
+_OWNER_HINT = re.compile(r"[@(—–]|\b(?:own|assign|dri|responsible)", re.IGNORECASE)
 # A name after a dash at the end of an item, no @ ("… — Li", "… – Ana Lima").
 _TAIL_NAME = re.compile(r"(?<!\s)\s+[—–]\s+([A-Z][a-z]+(?:\s[A-Z][a-z]+)?)\s*\.?\s*$")
 _TODO = re.compile(r"^(?:TODO|FIXME|AI|ACTION)\(\s*([^)]+?)\s*\)\s*:?\s*(?P<rest>.+)$", re.I | re.S)
@@ -141,6 +144,35 @@ def _names_only(text: str) -> str:
             break
         kept.append(word)
     return ", ".join(kept)
+
+
+_PLEDGE = re.compile(
+    r"^(?:we|i)\s+(?:will|shall|should|must|need\s+to|are\s+going\s+to|plan\s+to|intend\s+to)"
+    r"\s+(?:also\s+|then\s+|now\s+)?(?P<rest>\S.*)$|^(?:we|i)['’]ll\s+(?:also\s+)?(?P<short>\S.*)$",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
+def without_pledge(head: str) -> str:
+    """An item written as a pledge, as its action: "We will also review the configs" →
+    "Review the configs". Only before a verb ("We will be careful" stays as written)."""
+    match = _PLEDGE.match(head.lstrip())
+    rest = (match["rest"] or match["short"]) if match else None
+    if rest is None or _first_word(rest) not in _VERBS:
+        return head
+    return rest[0].upper() + rest[1:]
+
+
+def team_name(heading: str) -> str | None:
+    """The team a sub-heading of an action section names ("Platform team", "SRE",
+    "Payments Squad"): capitalised words ending with a team word, four at most."""
+    words = plain_text(heading).strip().rstrip(":").split()
+    if not 0 < len(words) <= 4 or not _TEAM_WORD.search(words[-1]):
+        return None
+    names = words[:-1] if words[-1].islower() else words
+    if not all(w[:1].isupper() and w.casefold() not in _COMMON for w in names):
+        return None
+    return " ".join(words)
 
 
 def lead_owner(head: str) -> tuple[str | None, str]:

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 
 from pmsync.model import Section
 from pmsync.parse.nodes import Heading, Items, KindOf, Lines, Node, closes_section
+from pmsync.parse.owners import team_name
 from pmsync.parse.text import Entry, has_label_lead, plain_text
 
 _LEGEND_ENTRY = re.compile(r"^\S+(?:\s\S+)?\s*(?:[–—=]|-\s|:)\s*\S")
@@ -97,6 +98,8 @@ def block_entries(blocks: list[Block]) -> Iterator[tuple[Block, list[Entry], str
             and following.heading.rank > block.heading.rank
         )
         entries = _block_entries(block, has_children)
+        if block.category and (team := team_name(block.heading.text)) is not None:
+            entries = [dataclasses.replace(entry, team=team) for entry in entries]
         if _response_record(block, entries):
             yield block, [], "what was done during the incident (verbs in the past tense)"
         else:

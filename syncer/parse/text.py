@@ -28,6 +28,7 @@ class Entry:
     due_text: str | None = None
     links: tuple[str, ...] = ()
     rule: str = "list item"  # what made it a candidate: shown by `parse --explain`
+    team: str | None = None  # a sub-heading above names it: the owner when none is written
 
 
 _MARKUP = re.compile(r"[*_`\[\]<>&\\~]")
@@ -51,6 +52,14 @@ _LEAD_SEPARATOR = re.compile(r"^\s*(?::|[-–—]\s)")
 _LABEL = re.compile(r"^(?P<label>[^:]{1,60}?):(?:\s+|$)(?P<rest>.*)$", re.DOTALL)
 _SENTENCE_END = re.compile(r"[.!?](?=\s|$)")
 _ABBREVIATIONS = frozenset({"e.g", "i.e", "etc", "vs", "approx", "incl", "cf", "esp", "mr", "dr"})
+_MONTH_NAME = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]{0,6}\.?"
+_DEADLINE = (
+    rf"end\s+of\s+(?:the\s+)?(?:week|month|quarter|year|q[1-4]|h[12]|{_MONTH_NAME})"
+    r"|eo[dwmy]|q[1-4]|h[12]|\d{4}-\d{2}-\d{2}"
+    r"|(?:next\s+|this\s+)?(?:mon|tues|wednes|thurs|fri|satur|sun)day"
+    rf"|{_MONTH_NAME}\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?"
+    rf"|\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTH_NAME}(?:\s+\d{{4}})?"
+)
 _KEYS = r"owners?|assignees?|assigned|dri|due|deadline|eta|target|priority|status"
 _META = (
     # a lead annotation: "Target: 2026-09-30 — retire the proxy", "Owner: ana - add alerts"
@@ -59,6 +68,11 @@ _META = (
         re.IGNORECASE,
     ),
     re.compile(r"(?:(?<!\s)\s+)?\(@[\w][\w.-]*\)"),
+    # a ticket annotation: "[JIRA: BUILD-42]", "(OPS-7)", "[ticket #12]" (its link is kept)
+    re.compile(
+        r"(?:(?<!\s)\s+)?[\[(]\s*(?:(?i:jira|ticket|issue|bug|tracked\s+in|see)\s*[:#]?\s*)?"
+        r"(?:[A-Z][A-Z0-9]+-\d+|#\d+)\s*[\])](?!\()"  # not a Markdown link's text
+    ),
     re.compile(r"(?:(?<!\s)\s+)?\[(?:owner|assignee)\s*:[^\[\]]*\]", re.IGNORECASE),
     re.compile(r"(?:(?<!\s)\s+)?[\[(]\s*P[0-4]\s*[\])]", re.IGNORECASE),
     re.compile(r"(?:(?<!\s)\s+)?\((?:due|deadline)\b(?:(?!\((?:due|deadline)\b)[^)])*\)", re.I),
@@ -74,7 +88,7 @@ _META = (
         rf"(?:@|(?:{_KEYS}|by|ETA)\b|P[0-4]\b).*$",
         re.IGNORECASE | re.DOTALL,
     ),
-    re.compile(r"(?:,|(?<!\s))\s+assigned\s+to\s+@?[\w.-]+.*$", re.IGNORECASE | re.DOTALL),
+    re.compile(r"(?:,|(?<!\s))\s+(?:assigned\s+to|owned\s+by)\s+@?[\w.-]+.*$", re.I | re.DOTALL),
     # a name after a dash at the very end: "Document the sizing — Li"
     re.compile(r"(?<!\s)\s+[—–]\s+[A-Z][a-z]+(?:\s[A-Z][a-z]+)?\s*\.?\s*$"),
     re.compile(
@@ -83,10 +97,17 @@ _META = (
     ),
     # a trailing one after a comma: "Patch the cache, due EOW", "…; ETA end of month"
     re.compile(r"[,;]\s*(?:due|eta|deadline|target)\b(?!\s+to\b)[^()]*$", re.I | re.DOTALL),
+    # a deadline closing the title: "Patch the exporter EOW", "Fix the alert by end of Q3",
+    # "… by 2026-09-01", "… by Friday" (the due date keeps it; the title need not)
+    re.compile(
+        rf"(?<!\s)\s+(?:\(?eo[dwmy]\)?|by\s+(?:the\s+)?(?:{_DEADLINE})(?:,?\s+\d{{4}})?)\.?\s*$",
+        re.I,
+    ),
 )
 
 _META_HINT = re.compile(
-    r"[@\[(—–]|\s-\s|\b(?:owner|assignee|assigned|due|deadline|priority|target|eta)\b", re.I
+    r"[@\[(—–]|\s-\s|\b(?:owner|assignee|assigned|due|deadline|priority|target|eta|by|owned|eo[dwmy])\b",
+    re.I,
 )
 _PRIORITY = (
     re.compile(r"[\[(]\s*(P[0-4])\s*[\])]", re.IGNORECASE),
