@@ -94,13 +94,16 @@ def test_a_lost_state_finds_the_epics_and_makes_no_second(
 ) -> None:
     ws.configure(defaults={"parent": True})
     ws.push()
-    ws.rebuild()  # the epics found by their marker; their children are put in again
+    ws.rebuild()  # the epics found by their marker, their children by the issues' `epic`
     assert len(ws.state().parents) == DOCS
     assert all(r.issue and "&" in r.issue.key for r in ws.state().parents.values())
-    assert actions(ws.push()) == {"unchanged": ITEMS}
+    fake_gitlab.reset_log()
+    assert actions(ws.push()) == {"unchanged": ITEMS} and fake_gitlab.requests == []
     for path in ws.state_file().parent.glob("state.json*"):
         path.unlink()  # no state at all: listing the issues and the group's epics
+    fake_gitlab.reset_log()
     assert actions(ws.push()) == {"unchanged": ITEMS}
+    assert sent(fake_gitlab, "PUT", r"/issues/\d+$") == 0  # none put in its epic again
     assert len(epics(fake_gitlab)) == DOCS and in_epics(fake_gitlab) == ITEMS
     assert len(fake_gitlab.issues()) == ITEMS
 

@@ -121,7 +121,16 @@ def to_remote(data: Mapping[str, Any]) -> RemoteIssue:
         labels=tuple(str(name) for name in data.get("labels") or ()),
         updated_at=parse_time(data.get("updated_at")),
         closed_at=parse_time(data.get("closed_at")),
+        parent=_epic_of(data.get("epic")),
     )  # fmt: skip
+
+
+def _epic_of(epic: Any) -> str | None:
+    """The key of the epic an issue is in, from the summary GitLab Premium adds to it
+    (`url`: `/groups/acme/platform/-/epics/5`); None outside one, or on GitLab Free."""
+    if not isinstance(epic, Mapping) or not epic.get("iid") or not epic.get("url"):
+        return None
+    return epic_key(_group_of_epic(str(epic["url"])), epic["iid"])
 
 
 def epic_to_remote(data: Mapping[str, Any]) -> RemoteIssue:

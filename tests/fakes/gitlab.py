@@ -21,6 +21,8 @@ Behaviour copied from GitLab, not from convenience:
 - every answer carries `RateLimit-Limit/-Observed/-Remaining/-Reset/-ResetTime`; past
   `create_limit` issue creations in a window the answer is `429` with `Retry-After`;
 - a moved issue stays in its old project, closed, with `moved_to_id`; a deleted one is 404.
+- issue links are in gitlab_links.py; group epics (licensed per group, off by default as
+  on GitLab Free) and an issue's `epic_id` in gitlab_epics.py.
 
 Requests and responses are validated against tests/fakes/gitlab-issues.openapi.json
 (built from GitLab's own Swagger description where it covers the endpoint: see
