@@ -43,9 +43,17 @@ _INSTRUCTION = re.compile(
 _INSTRUCTION_HINT = re.compile(
     r"(?i)\b(?:be|keep|fill|delete|replace|remove|use|written|this|each|every)\b"
 )
+# A sentence saying there is nothing to do: "No further action is required at this time."
+_NO_ACTION = re.compile(
+    r"(?:^|[.!?]\s+)(?:no\s+(?:further|other|additional|more)?\s*(?:action|follow[- ]?up|work)s?"
+    r"\s+(?:is\s+|are\s+)?(?:required|needed|necessary|planned)|nothing\s+(?:further|else)\s+"
+    r"(?:is\s+)?(?:required|needed|to\s+do))\b",
+    re.IGNORECASE,
+)
 _LINKED = re.compile(r"\]\(|https?://")
 _DONE_MARK = re.compile(
-    r"\((?:done|completed?|fixed|closed|resolved)\)|\*\*(?:done|completed?)\*\*|^\s*[✅✔☑]|~~[^~]+~~\s*$",
+    r"\((?:done|completed?|fixed|closed|resolved)(?:\s+(?:on\s+)?[\w ,-]{1,20})?\)"
+    r"|\*\*(?:done|completed?)\*\*|^\s*[✅✔☑]|~~[^~]+~~\s*$",
     re.IGNORECASE,
 )
 
@@ -102,6 +110,9 @@ def not_an_item(entry: Entry) -> str | None:
         return "an instruction of the template"
     if _POINTER.match(text) and _LINKED.search(entry.body) and len(text.split()) <= 12:
         return "a pointer to a link, not work to do"
+    hint = "no " in entry.body or "No " in entry.body or "othing" in entry.body
+    if hint and _NO_ACTION.search(plain_text(entry.body)):
+        return "it says no action is needed"
     return None
 
 

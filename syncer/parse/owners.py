@@ -47,7 +47,7 @@ _ANNOTATION = (
         re.IGNORECASE,
     ),
     re.compile(
-        r"\b(?:assigned\s+to|owned\s+by)\s+(@[\w][\w.-]*(?:\s*(?:,|&|\band\b)\s*@[\w][\w.-]*)*)",
+        r"\b(?:assigned\s+to|owned\s+by|owners?|dri)\s+(@[\w][\w.-]*(?:\s*(?:,|&|\band\b)\s*@[\w][\w.-]*)*)",
         re.I,
     ),
     re.compile(r"\((@[\w][\w.-]*(?:\s*(?:,|&|\band\b)\s*@[\w][\w.-]*)*)\)"),
@@ -208,7 +208,9 @@ def _bracket_lead(text: str) -> tuple[str | None, str]:
 
 def _label_lead(text: str) -> tuple[str | None, str]:
     match = _LABEL_LEAD.match(text)
-    if not match or not _is_owner_name(match["name"], match["rest"], bracketed=False):
+    if not match or match["name"].startswith(("**", "__")):
+        return None, text  # "**Runbook**: document …": a bold label names the item
+    if not _is_owner_name(match["name"], match["rest"], bracketed=False):
         return None, text
     return owner_value(match["name"]), match["rest"]
 
@@ -239,6 +241,11 @@ def _is_owner_name(name: str, rest: str, bracketed: bool) -> bool:
     if re.fullmatch(r"(?i)p[0-4]|x|done|wip|todo|open|closed|high|medium|low|\d+", words[0]):
         return False
     return bracketed or _first_word(rest) in _VERBS
+
+
+def opens_with_verb(text: str) -> bool:
+    """Whether `text` opens with a common imperative verb ("Add …", "Rotate …")."""
+    return _first_word(plain_text(text)) in _VERBS
 
 
 def _first_word(text: str) -> str:

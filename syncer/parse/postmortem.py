@@ -43,7 +43,7 @@ from pmsync.plan.identity import document_key, normalize_text
 DEFAULT_TASKS = (
     "tasks", "task list", "todo", "to do", "action items", "action item", "action points",
     "follow-ups", "follow-up items", "follow up", "next steps", "actions", "future work",
-    "open actions", "todos", "going forward",
+    "open actions", "todos", "going forward", "action plan",
 )  # fmt: skip
 DEFAULT_CORRECTIVE = (
     "corrective and preventative measures", "corrective and preventive measures",

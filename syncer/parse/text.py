@@ -50,6 +50,12 @@ _TASK_PREFIX = re.compile(
 _BOLD_LEAD = re.compile(r"^(\*\*|__)(?P<lead>[^*_].*?)\1(?P<after>.*)$", re.DOTALL)
 _LEAD_SEPARATOR = re.compile(r"^\s*(?::|[-–—]\s)")
 _LABEL = re.compile(r"^(?P<label>[^:]{1,60}?):(?:\s+|$)(?P<rest>.*)$", re.DOTALL)
+# A label saying when, not what: the action follows it ("Short term: add replicas").
+_HORIZON = re.compile(
+    r"(?i)^(?:(?:short|medium|mid|long|near)[\s-]*term|immediate(?:ly)?|now|later|next"
+    r"|phase\s*\d+|step\s*\d+|q[1-4]|h[12]|this\s+(?:week|month|quarter|sprint)"
+    r"|next\s+(?:week|month|quarter|sprint))$"
+)
 _SENTENCE_END = re.compile(r"[.!?](?=\s|$)")
 _ABBREVIATIONS = frozenset({"e.g", "i.e", "etc", "vs", "approx", "incl", "cf", "esp", "mr", "dr"})
 _MONTH_NAME = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]{0,6}\.?"
@@ -79,7 +85,8 @@ _META = (
     # "(owner: @kim, due 2026-12-01)", "(low priority)", "(DONE)", "(@ana, @ops)"
     re.compile(
         rf"(?:(?<!\s)\s+)?\((?:[^()]*\b(?:{_KEYS})\b[^()]*|\s*@[^()]*|\s*P[0-4]\b[^()]*"
-        r"|\s*(?:done|wip|completed?|blocked|in progress|open|closed)\s*)\)",
+        r"|\s*(?:done|wip|completed?|blocked|in progress|open|closed)"
+        r"(?:\s+(?:on\s+)?[\w ,-]{1,20}?)?\s*)\)",
         re.IGNORECASE,
     ),
     # "… (ana) — due by 15 Jan", "… — @ana", "… – owner: ana, P1"
@@ -164,13 +171,29 @@ def item_name(head: str) -> str:
     """The item's name: a bold lead phrase, a short "Label:" lead, else the first sentence."""
     head = _TASK_PREFIX.sub("", strip_lead_glyphs(strip_writeback(head.strip())))
     bold = _BOLD_LEAD.match(head)
-    if bold and (bold["lead"].rstrip().endswith(":") or _LEAD_SEPARATOR.match(bold["after"])):
-        return plain_text(bold["lead"]).rstrip(":").strip()
+    if bold and _is_bold_lead(bold["lead"].rstrip(), bold["after"]):
+        return plain_text(bold["lead"]).rstrip(":.").strip()
     text = plain_text(_strip_meta(head)) or plain_text(head)  # all annotation: keep it
     label = _LABEL.match(text)
     if label and is_label(label["label"]) and not _TASK_PREFIX.match(text):
+        if _HORIZON.match(label["label"].strip()) and label["rest"].strip():
+            return _capitalised(first_sentence(label["rest"]))  # "Short term: add replicas"
         return label["label"].strip()
     return first_sentence(text)
+
+
+def _capitalised(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _is_bold_lead(lead: str, after: str) -> bool:
+    """ "**Label:** …", "**Label** — …", or a bold sentence before more: "**Request
+    coalescing.** Coalesce concurrent misses"."""
+    return (
+        lead.endswith(":")
+        or (lead.endswith(".") and bool(after.strip()))
+        or bool(_LEAD_SEPARATOR.match(after))
+    )
 
 
 def is_label(text: str) -> bool:
