@@ -245,3 +245,19 @@ def test_a_project_member_who_may_not_create_epics(
     assert actions(result) == {"create": ITEMS} and epics(fake_gitlab) == []
     assert len(fake_gitlab.issues()) == ITEMS + DOCS  # parent issues instead
     assert sum("a parent issue instead" in line for line in said) == 1  # then known: no epic
+
+
+def test_the_group_asked_is_the_one_of_the_project_being_pushed(
+    tmp_path: Path, fake_gitlab: FakeGitLab
+) -> None:
+    license_epics(fake_gitlab)  # acme/platform has epics; acme/other (gitlab.project) none
+    fake_gitlab.add_project("acme/other/ops")
+    ws = workspace(tmp_path, fake_gitlab)
+    ws.configure(gitlab=fake_gitlab.config(project="acme/other/ops", creates_per_minute=0),
+                 defaults={"parent": True})  # fmt: skip
+    for doc in ws.postmortems.glob("*.md"):
+        doc.write_text(f"---\ngitlab_project: {PATH}\n---\n{doc.read_text()}")
+    assert actions(ws.push()) == {"create": ITEMS}
+    assert len(epics(fake_gitlab)) == DOCS and in_epics(fake_gitlab) == ITEMS
+    assert sent(fake_gitlab, "PUT", r"/issues/\d+$") == 0  # created in them at once
+    assert sent(fake_gitlab, "GET", r"^/groups/acme%2Fother/") == 0

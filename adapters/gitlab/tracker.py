@@ -298,7 +298,8 @@ class GitLabTracker:
     def links_on_create(self) -> bool:
         """True where new parents are epics: an item is created in its epic (`epic_id`)
         at no request more. Asks the project's group once a run (epics.py)."""
-        return self.epics.wanted(self._container or self._project())
+        project = self._container or self.config.project
+        return project is not None and self.epics.wanted(project)
 
     def link_child(self, parent: IssueRef, child: IssueRef) -> bool:
         """Into an epic: one PUT of the child's `epic_id`. Under a parent issue: a
