@@ -107,6 +107,18 @@ class Epics:
         """The epic and warnings; None where GitLab refused it (403: a project member
         who is not one of the group's) under `auto`, which then makes a parent issue."""
         group = group_of(project)
+        try:
+            data = self.client.post(f"create the epic for {draft.item_id}", _epics_url(group),
+                                    self._payload(draft), create=True)  # fmt: skip
+        except Forbidden:
+            if self.config.parent_kind == "epic":
+                raise ConfigError(f"{NO_RIGHT.format(group=group)}, or set "
+                                  "gitlab.parent_kind: auto or issue") from None  # fmt: skip
+            self._offered[group] = False
+            return None, [f"{NO_RIGHT.format(group=group)}: a parent issue instead"]
+        return self._seen(data), _unlabelled(data, group)
+
+    def _payload(self, draft: IssueDraft) -> dict[str, Any]:
         labels = [*draft.labels, TRACKING_LABEL]
         payload: dict[str, Any] = {
             "title": draft.title,
@@ -115,16 +127,7 @@ class Epics:
         }
         if self.config.confidential or draft.confidential:
             payload["confidential"] = True
-        try:
-            data = self.client.post(f"create the epic for {draft.item_id}", _epics_url(group),
-                                    payload, create=True)  # fmt: skip
-        except Forbidden:
-            if self.config.parent_kind == "epic":
-                raise ConfigError(f"{NO_RIGHT.format(group=group)}, or set "
-                                  "gitlab.parent_kind: auto or issue") from None  # fmt: skip
-            self._offered[group] = False
-            return None, [f"{NO_RIGHT.format(group=group)}: a parent issue instead"]
-        return self._seen(data), _unlabelled(data, group)
+        return payload
 
     def get(self, ref: IssueRef) -> RemoteIssue | None:
         try:
