@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 from pmsync.adapters.base import RetryPolicy, read_marker
 from pmsync.adapters.gitlab import GitLabConfig
 from pmsync.adapters.gitlab.doctor import diagnose
+from pmsync.adapters.gitlab.values import is_epic_key, parse_epic_key, parse_key
 from pmsync.cli import app
 from pmsync.commands import push_command
 from tests.docgen import write_postmortems
@@ -261,3 +262,27 @@ def test_the_group_asked_is_the_one_of_the_project_being_pushed(
     assert len(epics(fake_gitlab)) == DOCS and in_epics(fake_gitlab) == ITEMS
     assert sent(fake_gitlab, "PUT", r"/issues/\d+$") == 0  # created in them at once
     assert sent(fake_gitlab, "GET", r"^/groups/acme%2Fother/") == 0
+
+
+def test_epic_keys_and_issue_keys_are_told_apart() -> None:
+    assert is_epic_key("acme&5") and is_epic_key("acme/platform&12")
+    assert not is_epic_key("acme/platform/ops#5")
+    assert parse_epic_key("acme/platform&12") == ("acme/platform", 12)
+    assert parse_key("acme/platform/ops#5") == ("acme/platform/ops", 5)
+    with pytest.raises(ValueError):
+        parse_key("acme/platform&12")
+    with pytest.raises(ValueError):
+        parse_epic_key("acme/platform/ops#5")
+
+
+def test_a_tracking_label_gitlab_dropped_from_an_epic_is_said(
+    ws: Workspace, fake_gitlab: FakeGitLab
+) -> None:
+    fake_gitlab.groups["acme/platform"].creates_labels = False  # and has no `pmsync` label
+    ws.configure(defaults={"parent": True})
+    said: list[str] = []
+    push_command(ws.config(), [], prune=False, report=lambda o: None, env=ws.env,
+                 announce=said.append)  # fmt: skip
+    assert all("pmsync" not in epic.labels for epic in epics(fake_gitlab))
+    dropped = [line for line in said if "dropped the label 'pmsync'" in line]
+    assert len(dropped) == DOCS and "create it in group acme/platform" in dropped[0]

@@ -11,6 +11,8 @@ As GitLab does:
   its subgroups' (GitLab's default); `labels` (comma-separated) must all be present;
 - creating or editing an epic needs the Planner role or more in the group: a member of
   the project alone (`Group.access` 0) reads a public group's epics and is refused (403);
+- a label the group lacks is created with the epic, or dropped silently where the user
+  may not create labels (`Group.creates_labels`);
 - labels are a comma-separated string (an array is taken too); an issue's `epic_id`
   must name an epic of its project's group or an ancestor (else 404); it moves the
   issue from any epic it was in, and the issue shows `epic` and `epic_iid`.
@@ -59,6 +61,8 @@ class Group:
     id: int = field(default_factory=lambda: next(_ids))
     epics_licensed: bool = False
     access: int = 30  # the token user's role in the group (Developer); 0: not a member
+    labels: set[str] = field(default_factory=set)  # lower-case names the group has
+    creates_labels: bool = True  # False: a label the group lacks is dropped, not created
     epics: dict[int, Epic] = field(default_factory=dict)
     next_iid: int = 1
 
@@ -230,11 +234,19 @@ def _create(fake: FakeGitLab, req: FakeRequest, group: Group) -> FakeResponse:
         return problem
     now = fake.now()
     epic = Epic(next(_ids), group.next_iid, group.path, data["title"], data.get("description"),
-                fake.login, now, now, labels=_names(data.get("labels")),
+                fake.login, now, now, labels=_known(group, _names(data.get("labels"))),
                 confidential=bool(data.get("confidential")))  # fmt: skip
     group.epics[epic.iid] = epic
     group.next_iid += 1
     return FakeResponse(201, epic_json(fake, epic))
+
+
+def _known(group: Group, names: list[str]) -> list[str]:
+    """Labels the group has, or creates (GitLab creates a missing group label where the
+    user may; otherwise it drops it without an error)."""
+    if group.creates_labels:
+        group.labels |= {n.lower() for n in names}
+    return [n for n in names if n.lower() in group.labels]
 
 
 def _get(fake: FakeGitLab, req: FakeRequest, group: Group) -> FakeResponse:
