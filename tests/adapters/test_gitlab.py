@@ -1,5 +1,7 @@
 """The GitLab adapter keeps the adapter contract, through unmodified python-gitlab against
-the fake GitLab (a project in a subgroup, addressed by its URL-encoded path)."""
+the fake GitLab (a project in a subgroup, addressed by its URL-encoded path): once where the
+group has no epics (parents are issues, children related links), once where it has them
+(parents are group epics, children join by `epic_id`)."""
 
 from __future__ import annotations
 
