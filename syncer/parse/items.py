@@ -53,7 +53,8 @@ _NO_ACTION = re.compile(
 _LINKED = re.compile(r"\]\(|https?://")
 _DONE_MARK = re.compile(
     r"\((?:done|completed?|fixed|closed|resolved)(?:\s+(?:on\s+)?[\w ,-]{1,20})?\)"
-    r"|\*\*(?:done|completed?)\*\*|^\s*[✅✔☑]|~~[^~]+~~\s*$",
+    r"|\*\*(?:done|completed?)\*\*|^\s*[✅✔☑]|~~[^~]+~~\s*$"
+    r"|\s[—–-]+\s*(?:done|completed?|fixed)\.?\s*$",
     re.IGNORECASE,
 )
 

@@ -32,6 +32,14 @@ _NOBODY = frozenset(
      "unassigned", "unknown", "todo", "x", "-/-"}
 )  # fmt: skip
 _NAME = r"@?[A-Za-z][\w.-]*"
+# A name in an owner annotation: "@ana", "Ana Lima", "Payments team" (a second word only
+# when capitalised or a team word, never a keyword: "Owner: Ana Due: …").
+_SECOND = (
+    r"(?:(?<!\.)(?:\s+(?!(?i:due|target|eta|priority|deadline|status|by|p[0-4])\b)"
+    r"(?-i:[A-Z])[\w.-]*|\s+(?i:team|squad|crew|group|guild)))"
+)
+_FULL_NAME = rf"@?[\w][\w.-]*{_SECOND}?"
+_ONE_OWNER = re.compile(_NAME + _SECOND + "?")
 _SEPARATORS = re.compile(r"\s*(?:,|;|/|&|\+|\band\b)\s*", re.IGNORECASE)
 # Words after an owner annotation that are not more owners: "owner: @ana, P1, due Nov 15".
 _NOT_A_NAME = re.compile(
@@ -42,8 +50,8 @@ _NOT_A_NAME = re.compile(
 _ANNOTATION = (
     re.compile(r"\[(?:owners?|assignees?)\s*:\s*([^\]]+)\]", re.IGNORECASE),
     re.compile(
-        r"\b(?:owners?|assignees?|assigned\s+to|dri|responsible)\s*[:=]\s*"
-        r"((?:@?[\w][\w.-]*)(?:\s*(?:,|&|/|\+|\band\b)\s*@?[\w][\w.-]*)*)",
+        rf"\b(?:owners?|assignees?|assigned\s+to|dri|responsible)\s*[:=]\s*"
+        rf"((?:{_FULL_NAME})(?:\s*(?:,|&|/|\+|\band\b)\s*{_FULL_NAME})*)",
         re.IGNORECASE,
     ),
     re.compile(
@@ -56,7 +64,9 @@ _ANNOTATION = (
 )
 _OWNER_HINT = re.compile(r"[@(—–]|\b(?:own|assign|dri|responsible)", re.IGNORECASE)
 # A name after a dash at the end of an item, no @ ("… — Li", "… – Ana Lima").
-_TAIL_NAME = re.compile(r"(?<!\s)\s+[—–]\s+([A-Z][a-z]+(?:\s[A-Z][a-z]+)?)\s*\.?\s*$")
+_TAIL_NAME = re.compile(
+    r"(?<!\s)\s+[—–]\s+([A-Z][a-z]+(?:\s[A-Z][a-z]+)?)\s*(?:,\s*(?:by|due)\b[^—–]*)?\.?\s*$"
+)
 _TODO = re.compile(r"^(?:TODO|FIXME|AI|ACTION)\(\s*([^)]+?)\s*\)\s*:?\s*(?P<rest>.+)$", re.I | re.S)
 _HANDLE_LEAD = re.compile(
     r"^(@[\w][\w.-]*(?:\s*(?:,|&|\band\b)\s*@[\w][\w.-]*)*)\s*(?::|[—–-]\s|\s(?=to\s|will\s))"
@@ -140,7 +150,8 @@ def _names_only(text: str) -> str:
     kept = []
     for part in _SEPARATORS.split(text):
         word = part.strip()
-        if not word or _NOT_A_NAME.match(word) or not re.fullmatch(_NAME, word):
+        first = word.split(maxsplit=1)[0] if word else ""
+        if not word or _NOT_A_NAME.match(first) or not _ONE_OWNER.fullmatch(word):
             break
         kept.append(word)
     return ", ".join(kept)

@@ -76,7 +76,7 @@ _META = (
     re.compile(r"(?:(?<!\s)\s+)?\(@[\w][\w.-]*\)"),
     # a ticket annotation: "[JIRA: BUILD-42]", "(OPS-7)", "[ticket #12]" (its link is kept)
     re.compile(
-        r"(?:(?<!\s)\s+)?[\[(]\s*(?:(?i:jira|ticket|issue|bug|tracked\s+in|see)\s*[:#]?\s*)?"
+        r"(?:(?<!\s)\s+)?[\[(]\s*(?:(?i:tracked\s+in|see)\s+|[A-Za-z]+\s*[:#]\s*|(?i:ticket)\s+)?"
         r"(?:[A-Z][A-Z0-9]+-\d+|#\d+)\s*[\])](?!\()"  # not a Markdown link's text
     ),
     re.compile(r"(?:(?<!\s)\s+)?\[(?:owner|assignee)\s*:[^\[\]]*\]", re.IGNORECASE),
@@ -96,8 +96,12 @@ _META = (
         re.IGNORECASE | re.DOTALL,
     ),
     re.compile(r"(?:,|(?<!\s))\s+(?:assigned\s+to|owned\s+by)\s+@?[\w.-]+.*$", re.I | re.DOTALL),
-    # a name after a dash at the very end: "Document the sizing — Li"
-    re.compile(r"(?<!\s)\s+[—–]\s+[A-Z][a-z]+(?:\s[A-Z][a-z]+)?\s*\.?\s*$"),
+    # a name after a dash at the very end: "Document the sizing — Li", "… — Bob, by 31 March"
+    re.compile(
+        r"(?<!\s)\s+[—–]\s+[A-Z][a-z]+(?:\s[A-Z][a-z]+)?\s*(?:,\s*(?:by|due)\b[^—–]*)?\.?\s*$"
+    ),
+    # a status after a dash at the very end: "Review with leadership — done"
+    re.compile(r"(?<!\s)\s+[—–-]+\s*(?:done|completed?|fixed)\.?\s*$", re.IGNORECASE),
     re.compile(
         r"(?:^|(?<=\s))(?:owner|assignee|due(?:\s+date)?|deadline|priority|target|eta)\s*:.*$",
         re.IGNORECASE | re.DOTALL,
