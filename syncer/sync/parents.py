@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from pmsync.adapters.base import Parenting, Tracker, chunks, prefetch_bodies
+from pmsync.adapters.base import Parenting, Tracker, chunks, listed_parents, prefetch_bodies
 from pmsync.errors import TrackerError
 from pmsync.model import Created, Failed, IssueDraft, IssueRef, RemoteIssue
 from pmsync.plan.changes import Change, Create, Plan
@@ -57,6 +57,7 @@ class ParentStep:
     warnings: list[str] = field(default_factory=list)
     done: list[str] = field(default_factory=list)  # what was written, one line each
     listed: dict[str, RemoteIssue] | None = None  # shared with the item push (engine.py)
+    apart: dict[str, RemoteIssue] | None = None  # parents listed apart (`listed_parents`)
     no_children: bool = False  # the tracker said it has no native children
     unanswered: set[str] = field(default_factory=set)  # creates of this run with no answer
     stopped: bool = False  # a fatal error: the parents' other writes wait for the next run
@@ -132,7 +133,10 @@ class ParentStep:
         if self._may_exist(record):
             if not self._list():
                 return None, False
-            if (found := (self.listed or {}).get(spec.parent_id)) is not None:
+            found = (self.listed or {}).get(spec.parent_id) or (self.apart or {}).get(
+                spec.parent_id
+            )
+            if found is not None:
                 return self._reclaim(spec, found), False
         if record is not None and record.intent is not None and self._young(record.intent):
             self.warnings.append(f"{spec.title}: an earlier create may still be landing")
@@ -151,13 +155,16 @@ class ParentStep:
 
     def _list(self) -> bool:
         """The container's issues by marker, read once per group (shared with the item
-        push): False when they could not be read, so nothing is created."""
-        if self.listed is None:
-            try:
+        push), and the parents the tracker keeps apart: False when they could not be
+        read, so nothing is created."""
+        try:
+            if self.listed is None:
                 self.listed = list_by_item(self.tracker, self.container)
-            except TrackerError as exc:
-                self.warnings.append(f"no parent created: could not list the issues: {exc}")
-                return False
+            if self.apart is None:
+                self.apart = parents_apart(self.tracker, self.container)
+        except TrackerError as exc:
+            self.warnings.append(f"no parent created: could not list the issues: {exc}")
+            return False
         return True
 
     def _reclaim(self, spec: ParentSpec, found: RemoteIssue) -> IssueRef:
@@ -330,6 +337,11 @@ def record_native_off(state: SyncState, parent: IssueRef) -> None:
     for record in state.parents.values():
         if record.issue is not None and record.issue.tracker == parent.tracker:
             record.native = False
+
+
+def parents_apart(tracker: Tracker, container: str) -> dict[str, RemoteIssue]:
+    """The parents a tracker lists apart from its issues (GitLab's epics), by marker."""
+    return {p.item_id: p for p in listed_parents(tracker, container) if p.item_id}
 
 
 def group_parents(plan: Plan, tracker: str, container: str) -> list[ParentSpec]:
