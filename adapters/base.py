@@ -103,8 +103,8 @@ class Commenting(Protocol):
 @runtime_checkable
 class Parenting(Protocol):
     """A tracker with native parent/child issues (`defaults.parent`): GitHub sub-issues,
-    Jira's parent field, GitLab issue links, Linear's parentId. Optional: without it a
-    postmortem's parent issue carries its checklist alone.
+    Jira's parent field, GitLab epics or issue links, Linear's parentId. Optional:
+    without it a postmortem's parent issue carries its checklist alone.
 
     The parent itself is created and updated through `create`/`update` like an item:
     its draft has `kind="parent"` and its marker carries the parent's id."""
@@ -119,6 +119,17 @@ class Parenting(Protocol):
         """Make `child` a child of `parent`; linking it again succeeds. False when this
         tracker (a server without the feature) has no native children: nothing was done."""
         ...
+
+
+def listed_parents(tracker: Tracker, container: str) -> Iterator[RemoteIssue]:
+    """Parents a tracker keeps apart from its issues, so `list_managed` does not list
+    them (GitLab's group epics): looked for, beside the container's listing, where
+    parents are in use. `list_parents(container)` is optional: most trackers' parents
+    are issues of the container."""
+    list_parents: Callable[[str], Iterator[RemoteIssue]] | None = getattr(
+        tracker, "list_parents", None
+    )
+    return iter(()) if list_parents is None else list_parents(container)
 
 
 def finish_writes(tracker: Tracker) -> list[str]:

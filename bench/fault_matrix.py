@@ -39,8 +39,10 @@ from tests.test_faults import (  # noqa: E402
     tally,
 )
 from tests.test_parent_faults import (  # noqa: E402
+    EPIC_VARIANT,
     PARENT_CRASHES,
     crash_at_parent,
+    fake_of,
     parent_cells,
     run_parent_cell,
 )
@@ -73,8 +75,9 @@ def matrix(fakes: dict[str, FakeServer], scratch: Path) -> list[Cell]:
         done.append(cell)
     # parent rows (defaults.parent): a fault on a parent's create or a child's link
     for n, (tracker, fault, step) in enumerate(parent_cells()):
-        fakes[tracker].reset()  # type: ignore[attr-defined]
-        run = make_run(scratch / f"parent-{n}", tracker, fakes[tracker])
+        fake = fakes[fake_of(tracker)]  # GitLab's twice: parent issues, then group epics
+        fake.reset()  # type: ignore[attr-defined]
+        run = make_run(scratch / f"parent-{n}", fake_of(tracker), fake)
         cell = run_parent_cell(run, Cell(tracker, fault, step))
         cell.fault, cell.step = f"parent: {step}", fault
         done.append(cell)
@@ -96,10 +99,12 @@ def crashes(fakes: dict[str, FakeServer], scratch: Path) -> list[Cell]:
         where = f"after {k} {unit}" + (" + commit" if after_commit else "")
         done.append(Cell(tracker, "SIGKILL", where, 2, result.duplicates, result.lost))
     for n, (tracker, after_commit) in enumerate(PARENT_CRASHES):
-        fake = fakes[tracker]
+        fake = fakes[fake_of(tracker)]
         fake.reset()  # type: ignore[attr-defined]
-        done.append(crash_at_parent(make_run(scratch / f"parent-crash-{n}", tracker, fake),
-                                    after_commit))  # fmt: skip
+        run = make_run(scratch / f"parent-crash-{n}", fake_of(tracker), fake)
+        cell = crash_at_parent(run, after_commit, epics=tracker == EPIC_VARIANT)
+        cell.tracker = tracker
+        done.append(cell)
     return done
 
 

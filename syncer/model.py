@@ -145,6 +145,9 @@ class RemoteIssue:
     labels: tuple[str, ...] = ()
     updated_at: datetime | None = None
     closed_at: datetime | None = None
+    # The key of its native parent, where the tracker's answer names it (`state rebuild`
+    # then knows which children are linked); None: it has none, or the answer does not say.
+    parent: str | None = None
 
 
 @dataclass(frozen=True)

@@ -81,10 +81,11 @@ def run_push(run: Run, *args: str) -> subprocess.CompletedProcess[str]:
 
 @contextmanager
 def kill_on_create(
-    fake: FakeServer, k: int, *, after_commit: bool
+    fake: FakeServer, k: int, *, after_commit: bool, target: tuple[str, str] | None = None
 ) -> Iterator[list[subprocess.Popen[str]]]:
-    """Wrap the fake's create route: the (k+1)-th create kills the client (SIGKILL)."""
-    method, path = CREATE[tracker_of(fake)]
+    """Wrap the fake's create route (or the route of `target`, method and path): the
+    (k+1)-th create kills the client (SIGKILL)."""
+    method, path = target or CREATE[tracker_of(fake)]
     found = fake.match(method, path)
     assert found is not None
     route = found[0]

@@ -145,6 +145,7 @@ DUE_FRAGMENTS = [
 @settings(max_examples=400, deadline=None)
 @example("deadlıne: 2024-06-15")  # "i" matched without case by a dotless "ı"
 @example("DEADLİNE: 2024-06-15")
+@example("Patch the cache EOW")  # a due acronym, no due word
 @given(st.lists(st.sampled_from(DUE_FRAGMENTS) | st.text(max_size=4), max_size=24).map("".join))
 def test_the_quick_test_for_a_due_word_loses_no_due_date(text: str) -> None:
     assert find_due(text, INCIDENT) == scan_due(text, INCIDENT)

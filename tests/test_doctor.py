@@ -147,7 +147,7 @@ def gitlab_workspace(tmp_path: Path, fake: FakeGitLab) -> Workspace:
     return make_workspace(tmp_path, fake.env(), tracker="gitlab", gitlab=fake.config())
 
 
-def test_gitlab_all_good_in_three_requests(tmp_path: Path, fake_gitlab: FakeGitLab) -> None:
+def test_gitlab_all_good_in_four_requests(tmp_path: Path, fake_gitlab: FakeGitLab) -> None:
     ws = gitlab_workspace(tmp_path, fake_gitlab)
     found = doctor(ws)
     assert failed(found) == []
@@ -155,7 +155,8 @@ def test_gitlab_all_good_in_three_requests(tmp_path: Path, fake_gitlab: FakeGitL
     assert "token accepted (pmsync-bot)" in text and "scopes: api" in text
     assert "acme/platform/ops: visible; the token's user is Developer" in text
     assert re.search(r"GitLab rate limit: \d+ of 2000 requests left, resets in \d+ s", text)
-    assert fake_gitlab.count() == 3
+    assert "GitLab parents (defaults.parent): parent issues with related links" in text
+    assert fake_gitlab.count() == 4  # user, token, project, the group's epics
 
 
 def test_gitlab_bad_token_and_no_token(tmp_path: Path, fake_gitlab: FakeGitLab) -> None:

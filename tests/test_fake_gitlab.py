@@ -13,6 +13,7 @@ import requests
 
 from tests.fakes import gitlab_spec
 from tests.fakes.gitlab import GUEST, FakeGitLab
+from tests.fakes.gitlab_epics import license_epics
 from tests.fakes.server import DropAfterCommit, Latency, Status
 
 PATH = "acme/platform/ops"
@@ -233,3 +234,31 @@ def test_ratelimit_counts_the_current_minute(fake_gitlab: FakeGitLab) -> None:
     assert seen == ["2", "1", "0", "0"]
     clock[0] += timedelta(minutes=1)
     assert raw(fake_gitlab, "/user").headers["RateLimit-Remaining"] == "2"
+
+
+def test_group_epics_by_python_gitlab_s_own_managers(
+    fake_gitlab: FakeGitLab, gl: gitlab.Gitlab
+) -> None:
+    """python-gitlab's GroupEpic managers (their paths, the epic's id for its notes, the
+    labels as a comma-separated string) against the fake: they agree with epics.py."""
+    group = gl.groups.get("acme/platform", lazy=True)
+    with pytest.raises(gitlab.exceptions.GitlabListError) as refused:
+        group.epics.list(get_all=False)
+    assert refused.value.response_code == 403  # GitLab Free: no epics
+    assert raw(fake_gitlab, "/groups/pmsync-bot/epics").status_code == 404  # no such group
+    license_epics(fake_gitlab)
+    epic = group.epics.create({"title": "Postmortem: outage", "labels": "pmsync,sev1"})
+    assert epic.references["full"] == "acme/platform&1" and epic.labels == ["pmsync", "sev1"]
+    issue = gl.projects.get(PATH, lazy=True).issues.create({"title": "Fix", "epic_id": epic.id})
+    assert issue.epic_iid == epic.iid and issue.epic["id"] == epic.id
+    epic.notes.create({"body": "closing"})
+    epic.state_event = "close"
+    epic.save()
+    found = group.epics.get(epic.iid)
+    assert found.state == "closed" and [n.body for n in found.notes.list()] == ["closing"]
+    assert [e.iid for e in group.epics.list(labels="pmsync", state="all", get_all=True)] == [1]
+    assert group.epics.list(labels="other", get_all=True) == []
+    stray = {"title": "Fix", "epic_id": epic.id + 1000}
+    assert raw(fake_gitlab, "/projects/acme%2Fplatform%2Fops/issues", "POST",
+               json=stray).status_code == 404  # fmt: skip
+    assert fake_gitlab.validation_errors == []

@@ -123,6 +123,11 @@ class Run:
                 marker = read_marker(lab.description)
                 key = f"{GITLAB_PROJECT}#{lab.iid}"
                 found.setdefault(marker[0] if marker else "", []).append(key)
+            for group in self.fake.groups.values():  # parents as group epics
+                for epic in group.epics.values():
+                    marker = read_marker(epic.description)
+                    key = f"{epic.group}&{epic.iid}"
+                    found.setdefault(marker[0] if marker else "", []).append(key)
         else:
             assert isinstance(self.fake, FakeJira)
             for issue in self.fake.issues():

@@ -16,6 +16,7 @@ import pytest
 from tests.fakes.github import FakeGitHub
 from tests.fakes.github_sub_issues import children_of as github_children
 from tests.fakes.gitlab import FakeGitLab
+from tests.fakes.gitlab_epics import epics, issues_in, license_epics
 from tests.fakes.gitlab_links import linked_to
 from tests.fakes.jira import FakeJira
 from tests.fakes.jira_hierarchy import children_of as jira_children
@@ -34,7 +35,6 @@ from tests.test_faults import (
     postmortem,
     request_target,
     tally,
-    tracker_name,
 )
 
 # Where a parent's create and a child's link go, per tracker (method, target regex). On a
@@ -56,7 +56,14 @@ PARENT_TARGETS: dict[str, dict[str, tuple[str, str]]] = {
         "parent create": ("POST", r"^/projects/acme%2Fplatform%2Fops/issues$"),
         "link": ("POST", r"^/projects/acme%2Fplatform%2Fops/issues/\d+/links$"),
     },
+    # GitLab with epics licensed in the project's group: the parent is a group epic, an
+    # item joins it by its `epic_id` (in its create on a first push, else one PUT)
+    "gitlab-epic": {
+        "parent create": ("POST", r"^/groups/acme%2Fplatform/epics$"),
+        "link": ("PUT", r"^/projects/acme%2Fplatform%2Fops/issues/\d+$"),
+    },
 }
+EPIC_VARIANT = "gitlab-epic"
 # "turned on": the postmortem was pushed without a parent, then `parent: true` (the only
 # create is the parent's); "first push": parent and items in one run.
 SCENES = ("turned on", "first push")
@@ -65,17 +72,28 @@ PARENT_FAULTS = ("502", "502-after-commit", "429", "drop-before", "drop-after-co
 
 
 def parent_cells() -> Iterator[tuple[str, str, str]]:
-    for tracker in ("github", "jira", "linear", "gitlab"):
+    for tracker in ("github", "jira", "linear", "gitlab", EPIC_VARIANT):
         for fault in PARENT_FAULTS:
             for step in ("parent create", "link"):
                 for scene in SCENES:
-                    if step == "link" and scene == "first push" and tracker in ("jira", "linear"):
+                    if (
+                        step == "link"
+                        and scene == "first push"
+                        and tracker in ("jira", "linear", EPIC_VARIANT)
+                    ):
                         continue  # linked in the create: no link request to hit
                     yield tracker, fault, f"{step}, {scene}"
 
 
+def fake_of(tracker: str) -> str:
+    """The fake a parent row runs on: GitLab's for its epic variant."""
+    return "gitlab" if tracker == EPIC_VARIANT else tracker
+
+
 def run_parent_cell(run: Run, cell: Cell) -> Cell:
     step, scene = cell.step.split(", ")
+    if cell.tracker == EPIC_VARIANT:
+        license_epics(run.fake)  # type: ignore[arg-type]
     text = postmortem(ITEMS)
     run.write(text)
     if scene == "turned on":
@@ -135,6 +153,10 @@ def parent_problems(run: Run) -> list[str]:
 def children(fake: FakeServer, key: str) -> list[object]:
     if isinstance(fake, FakeGitHub):
         return list(github_children(fake, REPO, int(key.rsplit("#", 1)[1])))
+    if isinstance(fake, FakeGitLab) and "&" in key:
+        group, iid = key.rsplit("&", 1)
+        [epic] = [e for e in epics(fake, group) if e.iid == int(iid)]
+        return list(issues_in(fake, epic, GITLAB_PROJECT))
     if isinstance(fake, FakeGitLab):
         return list(linked_to(fake, GITLAB_PROJECT, int(key.rsplit("#", 1)[1])))
     if isinstance(fake, FakeLinear):
@@ -143,52 +165,52 @@ def children(fake: FakeServer, key: str) -> list[object]:
     return list(jira_children(fake, key))
 
 
-@pytest.fixture
-def tracker_fake(request: pytest.FixtureRequest) -> FakeServer:
-    fake: FakeServer = request.getfixturevalue(f"fake_{request.param}")
-    return fake
-
-
 @pytest.mark.parametrize(
-    ("tracker_fake", "fault", "step"),
+    ("tracker", "fault", "step"),
     [pytest.param(t, f, s, id=f"{t}-{f}-{s}") for t, f, s in parent_cells()],
-    indirect=["tracker_fake"],
 )
 def test_parent_fault_matrix(
-    tmp_path: Path, tracker_fake: FakeServer, fault: str, step: str
+    tmp_path: Path, request: pytest.FixtureRequest, tracker: str, fault: str, step: str
 ) -> None:
-    tracker = tracker_name(tracker_fake)
-    run = make_run(tmp_path, tracker, tracker_fake)
+    fake: FakeServer = request.getfixturevalue(f"fake_{fake_of(tracker)}")
+    run = make_run(tmp_path, fake_of(tracker), fake)
     cell = run_parent_cell(run, Cell(tracker, fault, step))
     assert (cell.duplicates, cell.lost, cell.notes) == (0, 0, [])
 
 
 # --- SIGKILL while the parent is created -----------------------------------------------
 
-PARENT_CRASHES = [(t, a) for t in ("github", "jira", "linear", "gitlab") for a in (False, True)]
+PARENT_CRASHES = [
+    (t, a) for t in ("github", "jira", "linear", "gitlab", EPIC_VARIANT) for a in (False, True)
+]
 
 
 @pytest.mark.parametrize(
-    ("tracker_fake", "after_commit"),
+    ("tracker", "after_commit"),
     [pytest.param(t, a, id=f"{t}{'-after-commit' if a else ''}") for t, a in PARENT_CRASHES],
-    indirect=["tracker_fake"],
 )
 def test_sigkill_at_the_parent_create_then_rerun_makes_one_parent(
-    tmp_path: Path, tracker_fake: FakeServer, after_commit: bool
+    tmp_path: Path, request: pytest.FixtureRequest, tracker: str, after_commit: bool
 ) -> None:
-    tracker = tracker_name(tracker_fake)
-    cell = crash_at_parent(make_run(tmp_path, tracker, tracker_fake), after_commit)
+    fake: FakeServer = request.getfixturevalue(f"fake_{fake_of(tracker)}")
+    run = make_run(tmp_path, fake_of(tracker), fake)
+    cell = crash_at_parent(run, after_commit, epics=tracker == EPIC_VARIANT)
     assert (cell.duplicates, cell.lost, cell.notes) == (0, 0, [])
 
 
-def crash_at_parent(run: Run, after_commit: bool) -> Cell:
+def crash_at_parent(run: Run, after_commit: bool, *, epics: bool = False) -> Cell:
     """pmsync is killed (SIGKILL) at its parent's create, before or after the tracker
-    committed it; the next push finds or creates exactly one parent and links every item."""
+    committed it; the next push finds or creates exactly one parent and links every item.
+    `epics`: on GitLab with epics licensed, where the parent's create is the epic's."""
     text = postmortem(ITEMS)
     run.write(text)
     run.push()
     set_parent(run)
-    with kill_on_create(run.fake, 0, after_commit=after_commit) as victim:
+    target = None
+    if epics:
+        license_epics(run.fake)  # type: ignore[arg-type]
+        target = ("POST", "/groups/acme%2Fplatform/epics")
+    with kill_on_create(run.fake, 0, after_commit=after_commit, target=target) as victim:
         victim.append(start_push(run))
         victim[0].communicate(timeout=60)
     run.push()

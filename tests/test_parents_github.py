@@ -127,8 +127,21 @@ def test_state_rebuild_finds_the_parents(ws: Workspace, fake_github: FakeGitHub)
     recorded = {k: r.issue for k, r in ws.state().parents.items()}
     ws.rebuild()
     assert {k: r.issue for k, r in ws.state().parents.items()} == recorded
-    push(ws)  # links again (linking again succeeds), creates nothing
+    # the listing's parent_issue_url says which sub-issues are linked already
+    assert sum(len(r.linked) for r in ws.state().parents.values()) == ITEMS
+    fake_github.reset_log()
+    assert push(ws) == {"unchanged": ITEMS} and fake_github.requests == []
     assert len(fake_github.issues(REPO)) == ITEMS + DOCS
+
+
+def test_a_lost_state_links_no_sub_issue_again(ws: Workspace, fake_github: FakeGitHub) -> None:
+    with_parent(ws)
+    push(ws)
+    ws.state_file().unlink()
+    fake_github.reset_log()
+    push(ws)
+    assert not [r for r in fake_github.requests if r.path.endswith("/sub_issues")]
+    assert sum(len(r.linked) for r in ws.state().parents.values()) == ITEMS
 
 
 def test_a_server_without_sub_issues_keeps_the_checklist_and_warns_once(

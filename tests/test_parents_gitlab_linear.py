@@ -107,6 +107,20 @@ def test_linear_turning_parent_on_later_puts_existing_issues_under_it(
     assert sum(len(fake_linear.children(p)) for p in parents) == ITEMS
 
 
+def test_linear_after_a_lost_state_or_a_rebuild_puts_no_issue_under_its_parent_again(
+    linear_ws: Workspace, fake_linear: FakeLinear
+) -> None:
+    """The listing reads each issue's `parent`: no issueUpdate re-sets a parentId."""
+    linear_ws.configure(defaults={"parent": True})
+    linear_ws.push()
+    for lose in (lambda: linear_ws.state_file().unlink(), linear_ws.rebuild):
+        lose()
+        fake_linear.reset_log()
+        assert actions(linear_ws.push()) == {"unchanged": ITEMS}
+        assert fake_linear.count_op("issueUpdate") == 0
+        assert sum(len(r.linked) for r in linear_ws.state().parents.values()) == ITEMS
+
+
 def test_gitlab_status_closes_the_parent_when_all_its_items_are_closed_and_reopens_it(
     gitlab_ws: Workspace, fake_gitlab: FakeGitLab
 ) -> None:

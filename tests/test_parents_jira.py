@@ -114,3 +114,20 @@ def test_data_center_without_epic_link_keeps_the_checklist_alone(
     assert len(epics(fake_jira_dc)) == len(list(ws.postmortems.glob("*.md")))
     fake_jira_dc.reset_log()
     assert push(ws) == {"unchanged": ITEMS} and fake_jira_dc.requests == []
+
+
+def test_after_a_lost_state_or_a_rebuild_cloud_puts_no_item_under_its_epic_again(
+    tmp_path: Path, fake_jira: FakeJira
+) -> None:
+    """The listing reads each issue's `parent`: the children under their epic already are
+    recorded as linked. (Data Center's Epic Link is not read: one PUT each again.)"""
+    ws = jira_workspace(tmp_path, fake_jira)
+    ws.configure(defaults={"parent": True})
+    push(ws)
+    for lose in (lambda: ws.state_file().unlink(), ws.rebuild):
+        lose()
+        fake_jira.reset_log()
+        assert push(ws) == {"unchanged": ITEMS}
+        assert fake_jira.count("PUT", f"{fake_jira.api}/issue/") == 0
+        linked = sum(len(r.linked) for r in ws.state().parents.values())
+        assert linked == ITEMS

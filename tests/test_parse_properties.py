@@ -111,14 +111,16 @@ def test_starting_at_the_first_possible_section_changes_nothing(text: str) -> No
 
 # Owner words in every case, with letters IGNORECASE also takes for "i" and "s".
 OWNER_FRAGMENTS = [
-    "owner", "OWNER", "Owners", "assign", "ASSIGNED", "aſſign", "ASSİGN", "dri", "DRI", "drı",
-    "responsible", "RESPONSIBLE", "reſponſıble", "@", "(", "—", "–", " ", ":", "x", "ı", "ſ",
+    "owner", "OWNER", "Owners", "own", "Owned by", "assign", "ASSIGNED", "aſſign", "ASSİGN",
+    "dri", "DRI", "drı", "responsible", "RESPONSIBLE", "reſponſıble", "@", "(", "—", "–", " ",
+    ":", "x", "ı", "ſ",
 ]  # fmt: skip
 
 
 @settings(max_examples=300, deadline=None)
 @example("Responſible: kim")
 @example("drı: kim")
+@example("Owned by kim")
 @given(st.lists(st.sampled_from(OWNER_FRAGMENTS) | st.text(max_size=4), max_size=12).map("".join))
 def test_the_quick_owner_test_passes_every_text_the_owner_hint_matches(text: str) -> None:
     assert may_name_owner(text) or not _OWNER_HINT.search(text)

@@ -214,3 +214,15 @@ def test_parse_reads_past_front_matter_of_a_site_generator(tmp_path: Path) -> No
     result = CliRunner().invoke(app, ["parse", "--json", str(path)])
     assert result.exit_code == 0
     assert [i["title"] for i in json.loads(result.output)["documents"][0]["items"]] == ["Fix it"]
+
+
+def test_a_dash_in_a_due_cell_is_no_date_and_no_warning() -> None:
+    doc = parse_postmortem(_source("ticket-first-table").read_text(), "pm.md")
+    assert doc.items[-1].due is None and not doc.warnings
+
+
+def test_a_placeholder_for_items_to_come_is_no_item() -> None:
+    text = "# Outage\n\n## Action items\n_None yet — to be discussed in the review._\n"
+    assert parse_postmortem(text, "pm.md").items == ()
+    kept = "# Outage\n\n## Action items\n- TBD: add alerting\n- None of the alerts fired: fix\n"
+    assert len(parse_postmortem(kept, "pm.md").items) == 2

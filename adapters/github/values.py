@@ -63,7 +63,17 @@ def to_remote(repo: str, data: Mapping[str, Any]) -> RemoteIssue:
         labels=tuple(label_names(data)),
         updated_at=parse_time(data.get("updated_at")),
         closed_at=parse_time(data.get("closed_at")),
+        parent=parent_key(data.get("parent_issue_url")),
     )  # fmt: skip
+
+
+_API_ISSUE = re.compile(r"/repos/([^/]+/[^/]+)/issues/(\d+)$")
+
+
+def parent_key(url: str | None) -> str | None:
+    """`owner/repo#n` from a sub-issue's `parent_issue_url` (the parent's API URL)."""
+    match = _API_ISSUE.search(url or "")
+    return f"{match[1]}#{match[2]}" if match else None
 
 
 def milestone_title(due: date) -> str:

@@ -3,7 +3,8 @@
 `SPEC` is what the core knows of GitLab; the modules beside it hold the rest: `config`
 (the `gitlab:` section), `refs` (references to GitLab issues in postmortems), `values`
 (issue documents ↔ pmsync values), `client` (HTTP edge: errors, rate limits),
-`tracker` (the `Tracker`) and `doctor` (`pmsync init` and `pmsync doctor`).
+`tracker` (the `Tracker`), `epics` (postmortem parents as group epics) and `doctor`
+(`pmsync init` and `pmsync doctor`).
 python-gitlab is imported inside `connect()` only.
 """
 

@@ -24,6 +24,10 @@ T = Any
 _END = object()
 
 
+class Forbidden(AuthError):
+    """HTTP 403 with no `Retry-After`: a missing role, scope or licence (epics)."""
+
+
 class GitLabClient:
     """One python-gitlab connection, the policy for reads and paced creates, and the
     headers of the last answer."""
@@ -134,7 +138,7 @@ class GitLabClient:
                              "use a personal, group or project access token with the `api` "
                              "scope")  # fmt: skip
         if status == 403:
-            return AuthError(self.forbidden(what, detail))
+            return Forbidden(self.forbidden(what, detail))
         if status == 404:
             return NotFound(f"GitLab: {what}: not found or not visible to the token (HTTP 404)")
         if status is not None and status >= 500:

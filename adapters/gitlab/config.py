@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field
 
 PROJECT_PATH = r"^[\w.-]+(/[\w.-]+)+$"  # group/subgroup/project
@@ -23,3 +25,7 @@ class GitLabConfig(BaseModel):
     # GitLab limits issue creation per user (GitLab.com and self-managed default: 300 a
     # minute); creates are paced below that. 0: no pacing.
     creates_per_minute: float = Field(default=240, ge=0)
+    # A postmortem's parent (`defaults.parent`): "epic", a group epic holding its items
+    # (GitLab Premium/Ultimate, project in a group); "issue", a parent issue with related
+    # links; "auto", an epic when the project's group offers epics, else a parent issue.
+    parent_kind: Literal["auto", "epic", "issue"] = "auto"

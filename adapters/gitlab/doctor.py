@@ -2,10 +2,10 @@
 the token, its scopes, the project and the token user's role in it, and the rate-limit
 headroom.
 
-Three requests: the current user (is the token valid, is the API there), the token's own
-record (its scopes), and the project (its answer carries the user's role). The rate-limit
-headroom comes from the `RateLimit-*` headers of the last answer. No retries: a doctor
-reports what it sees.
+Four requests: the current user (is the token valid, is the API there), the token's own
+record (its scopes), the project (its answer carries the user's role), and its group's
+epics (which kind of parent a push makes). The rate-limit headroom comes from the
+`RateLimit-*` headers of the last answer. No retries: a doctor reports what it sees.
 """
 
 from __future__ import annotations
@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING, Any
 
 from pmsync.adapters.base import Diagnosis, RetryPolicy
 from pmsync.adapters.gitlab.config import PROJECT_PATH
-from pmsync.adapters.gitlab.values import PLANNER, ROLES, access_level, project_id
+from pmsync.adapters.gitlab.epics import offers_epics
+from pmsync.adapters.gitlab.values import PLANNER, ROLES, access_level, group_of, project_id
 from pmsync.errors import AuthError, NotFound, TrackerError
 
 if TYPE_CHECKING:
@@ -67,6 +68,7 @@ def diagnose(config: GitLabConfig, env: Mapping[str, str], policy: RetryPolicy) 
             fix = "set gitlab.project: GROUP/PROJECT"
             return [*found, Diagnosis(False, "gitlab.project is not set", fix)]
         found.append(_role(client, config.project))
+        found.append(_parents(client, config, config.project))
         found.append(_headroom(client.last_headers()))
     except AuthError as exc:
         found.append(_rejected(config, exc))
@@ -119,6 +121,23 @@ def _role(client: GitLabClient, path: str) -> Diagnosis:
         "and due dates, and lets it edit or close only the issues it opened",
         f"give it the Reporter role (or Planner) in {path}",
     )
+
+
+def _parents(client: GitLabClient, config: GitLabConfig, project: str) -> Diagnosis:
+    """Which parent `defaults.parent` makes (gitlab.parent_kind): one request, asking the
+    project's group for its epics."""
+    what = "GitLab parents (defaults.parent)"
+    links = "parent issues with related links"
+    if config.parent_kind == "issue":
+        return Diagnosis(True, f"{what}: {links} (gitlab.parent_kind: issue)")
+    group = group_of(project)
+    if offers_epics(client, group):
+        return Diagnosis(True, f"{what}: group epics in {group}")
+    if config.parent_kind == "auto":
+        return Diagnosis(True, f"{what}: {links} (group {group} offers no epics)")
+    return Diagnosis(False, f"{what}: gitlab.parent_kind is epic, but {group} has no epics",
+                     "set gitlab.parent_kind: auto or issue, or put the project in a group "
+                     "on GitLab Premium or Ultimate")  # fmt: skip
 
 
 def _headroom(headers: Mapping[str, str]) -> Diagnosis:

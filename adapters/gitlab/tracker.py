@@ -26,8 +26,13 @@ from pmsync.adapters.base import (
 from pmsync.adapters.edits import EditMemos
 from pmsync.adapters.gitlab.client import GitLabClient
 from pmsync.adapters.gitlab.config import GitLabConfig
+from pmsync.adapters.gitlab.epics import Epics
 from pmsync.adapters.gitlab.values import (
+    PAGE,
+    TRACKING_LABEL,
     dropped,
+    is_epic_key,
+    issue_path,
     merged_labels,
     parse_key,
     project_id,
@@ -36,9 +41,6 @@ from pmsync.adapters.gitlab.values import (
 )
 from pmsync.errors import AuthError, ConfigError, NotFound, RateLimited, TrackerError
 from pmsync.model import Created, Failed, IssueDraft, IssueRef, RemoteIssue
-
-TRACKING_LABEL = "pmsync"  # every issue pmsync creates carries it; listings filter on it
-PAGE = 100  # GitLab's largest page
 
 
 def connect(config: GitLabConfig, env: Mapping[str, str], policy: RetryPolicy) -> GitLabTracker:
@@ -78,17 +80,19 @@ class GitLabTracker:
 
     name: ClassVar[str] = "gitlab"
     max_batch: ClassVar[int] = 1
-    links_on_create: ClassVar[bool] = False  # issue links are made one request each
 
     def __init__(self, config: GitLabConfig, client: GitLabClient) -> None:
         self.config = config
         self.client = client
         self._user_ids: dict[str, int | None] = {}  # username → id (None: no such user)
         self.edits = EditMemos(self._listing)  # per project
+        self.epics = Epics(config, client)  # postmortem parents as group epics
+        self._container: str | None = None  # the project of the group being pushed
 
     # --- the memo the state keeps per project -----------------------------------------
 
     def recall(self, container: str, memo: Memo) -> None:
+        self._container = container
         self.edits.recall(container, memo)
 
     def memo(self, container: str) -> Memo:
@@ -125,10 +129,17 @@ class GitLabTracker:
         except NotFound:
             raise self._missing(path) from None
 
+    def list_parents(self, container: str) -> Iterator[RemoteIssue]:
+        """The parents kept apart from the project's issues: its group's epics (one
+        listing; none where the group has no epics or `parent_kind` is issue)."""
+        return self.epics.listing(container or self._project())
+
     def get(self, ref: IssueRef) -> RemoteIssue | None:
+        if is_epic_key(ref.key):
+            return self.epics.get(ref)
         path, iid = parse_key(ref.key)
         try:
-            data = self.client.get(f"read {ref.key}", _issue_url(path, iid))
+            data = self.client.get(f"read {ref.key}", issue_path(path, iid))
         except NotFound:
             return None
         if data.get("moved_to_id"):
@@ -142,20 +153,40 @@ class GitLabTracker:
     def create(self, drafts: Sequence[IssueDraft]) -> list[Created | Failed]:
         results: list[Created | Failed] = []
         for draft in drafts:
-            path = draft.container or self._project()
             try:
-                payload = self._create_payload(draft)
-                data = self.client.post(f"create the issue for {draft.item_id}",
-                                        f"/projects/{project_id(path)}/issues", payload,
-                                        create=True)  # fmt: skip
+                results.append(self._create_one(draft, draft.container or self._project()))
             except (AuthError, RateLimited):
                 raise  # the run cannot go on: stop it cleanly
             except TrackerError as exc:
                 results.append(Failed(draft.item_id, str(exc), maybe_applied=exc.maybe_applied))
-                continue
-            warnings = [*self._unknown_assignee(draft), *dropped(payload, data, path)]
-            results.append(Created(draft.item_id, self._wrote(path, data), tuple(warnings)))
         return results
+
+    def _create_one(self, draft: IssueDraft, path: str) -> Created:
+        """One issue, or a parent's epic where new parents are epics (see epics.py)."""
+        refused: list[str] = []
+        if draft.kind == "parent" and self.epics.wanted(path):
+            epic, refused = self.epics.create(draft, path)
+            if epic is not None:
+                return Created(draft.item_id, epic, tuple(refused))
+        payload = self._create_payload(draft)
+        data = self.client.post(f"create the issue for {draft.item_id}",
+                                f"/projects/{project_id(path)}/issues", payload,
+                                create=True)  # fmt: skip
+        issue = self._wrote(path, data)
+        warnings = [*refused, *self._unknown_assignee(draft), *dropped(payload, data, path),
+                    *self._linked_after(draft.parent, issue.ref)]  # fmt: skip
+        return Created(draft.item_id, issue, tuple(warnings))
+
+    def _linked_after(self, parent: IssueRef | None, child: IssueRef) -> list[str]:
+        """A draft named under a parent issue (not an epic, which `epic_id` joined in the
+        create): linked now, as `links_on_create` promised (a parent made before epics)."""
+        if parent is None or is_epic_key(parent.key):
+            return []
+        try:
+            self.link_child(parent, child)
+        except TrackerError as exc:
+            return [f"{child.key} was created but not linked to {parent.key}: {exc}"]
+        return []
 
     def _create_payload(self, draft: IssueDraft) -> dict[str, Any]:
         body = render_block(draft.item_id, draft.content_hash, neutralize(draft.body))
@@ -169,17 +200,21 @@ class GitLabTracker:
             payload["assignee_ids"] = [user_id]
         if self.config.confidential or draft.confidential:
             payload["confidential"] = True
+        if draft.parent is not None and is_epic_key(draft.parent.key):
+            payload["epic_id"] = self.epics.id_of(draft.parent)  # created in its epic
         return payload
 
     def update(self, ref: IssueRef, draft: IssueDraft, fields: Collection[str]) -> RemoteIssue:
         """One PUT with what changed. People's text around pmsync's block comes from the
         project's memo (after one listing of the issues edited since the last push), else
         from a GET of the issue, which labels need too (people's labels are kept)."""
+        if is_epic_key(ref.key):
+            return self.epics.update(ref, draft, fields)
         path, iid = parse_key(ref.key)
         outside = self._known(path, ref) if "body" in fields else None
         current: dict[str, Any] | None = None
         if ("body" in fields and outside is None) or {"labels", "priority"} & set(fields):
-            current = self.client.get(f"read {ref.key}", _issue_url(path, iid))
+            current = self.client.get(f"read {ref.key}", issue_path(path, iid))
             outside = outside if outside is not None else split_outside(current.get("description"))
         payload = self._update_payload(draft, fields, outside, current)
         if not payload:
@@ -187,7 +222,7 @@ class GitLabTracker:
             if found is None:
                 raise NotFound(f"GitLab: {ref.key} is gone or was moved")
             return found
-        data = self.client.put(f"update {ref.key}", _issue_url(path, iid), payload)
+        data = self.client.put(f"update {ref.key}", issue_path(path, iid), payload)
         return self._wrote(path, data)
 
     def _wrote(self, path: str, data: Mapping[str, Any]) -> RemoteIssue:
@@ -226,8 +261,10 @@ class GitLabTracker:
     def close(self, ref: IssueRef, comment: str) -> RemoteIssue:
         """A note (once: a re-run after a failed close finds it by its marker among the
         newest notes), then close. Closing a closed issue succeeds."""
+        if is_epic_key(ref.key):
+            return self.epics.close(ref, comment)
         path, iid = parse_key(ref.key)
-        url = _issue_url(path, iid)
+        url = issue_path(path, iid)
         if not self._closing_noted(ref.key, url):
             body = {"body": f"{comment}\n\n{CLOSE_MARKER}"}
             self.client.post(f"comment on {ref.key}", f"{url}/notes", body)
@@ -243,8 +280,10 @@ class GitLabTracker:
 
     def reopen(self, ref: IssueRef, comment: str) -> RemoteIssue:
         """A note, then reopen. Reopening an open issue succeeds."""
+        if is_epic_key(ref.key):
+            return self.epics.reopen(ref, comment)
         path, iid = parse_key(ref.key)
-        url = _issue_url(path, iid)
+        url = issue_path(path, iid)
         self.client.post(f"comment on {ref.key}", f"{url}/notes", {"body": comment})
         data = self.client.put(f"reopen {ref.key}", url, {"state_event": "reopen"})
         return self._wrote(path, data)
@@ -253,16 +292,26 @@ class GitLabTracker:
         """A note (`pmsync remind`); `mention` is a GitLab username, notified by `@`."""
         path, iid = parse_key(ref.key)
         body = f"@{mention.lstrip('@')} {text}" if mention else text
-        self.client.post(f"comment on {ref.key}", f"{_issue_url(path, iid)}/notes", {"body": body})
+        self.client.post(f"comment on {ref.key}", f"{issue_path(path, iid)}/notes", {"body": body})
+
+    @property
+    def links_on_create(self) -> bool:
+        """True where new parents are epics: an item is created in its epic (`epic_id`)
+        at no request more. Asks the project's group once a run (epics.py)."""
+        project = self._container or self.config.project
+        return project is not None and self.epics.wanted(project)
 
     def link_child(self, parent: IssueRef, child: IssueRef) -> bool:
-        """A "relates_to" issue link from the parent to the child: one POST. Linked
-        already (GitLab answers 409): read the parent's links, and it is fine if there."""
+        """Into an epic: one PUT of the child's `epic_id`. Under a parent issue: a
+        "relates_to" issue link from the parent to the child, one POST; linked already
+        (GitLab answers 409): read the parent's links, and it is fine if there."""
+        if is_epic_key(parent.key):
+            return self.epics.link(parent, child)
         path, iid = parse_key(parent.key)
         child_path, child_iid = parse_key(child.key)
         body = {"target_project_id": child_path, "target_issue_iid": str(child_iid),
                 "link_type": "relates_to"}  # fmt: skip
-        url = f"{_issue_url(path, iid)}/links"
+        url = f"{issue_path(path, iid)}/links"
         what = f"link {child.key} to {parent.key}"
         try:
             self.client.post(what, url, body)
@@ -304,10 +353,6 @@ class GitLabTracker:
         if not self.config.project:
             raise ConfigError("gitlab.project is not set (e.g. project: acme/platform/ops)")
         return self.config.project
-
-
-def _issue_url(path: str, iid: int) -> str:
-    return f"/projects/{project_id(path)}/issues/{iid}"
 
 
 def _utc(moment: datetime) -> str:

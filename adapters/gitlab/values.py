@@ -13,7 +13,11 @@ from pmsync.adapters.base import read_marker
 from pmsync.model import IssueDraft, IssueRef, RemoteIssue
 
 TRACKER = "gitlab"
+TRACKING_LABEL = "pmsync"  # every issue (and epic) pmsync creates carries it; listings filter on it
+PAGE = 100  # GitLab's largest page
 _KEY = re.compile(r"^([\w.-]+(?:/[\w.-]+)+)#(\d+)$")
+# A group epic, in GitLab's own reference form: `group/subgroup&5` (a top group too).
+_EPIC_KEY = re.compile(r"^([\w.-]+(?:/[\w.-]+)*)&(\d+)$")
 _URL = re.compile(r"^(https?://[^/\s]+(?::\d+)?)/([\w.-]+(?:/[\w.-]+)+?)(?:/-)?/issues/(\d+)\b")
 # Access levels (GitLab's Members API). pmsync needs Reporter, or Planner (GitLab 17.7+,
 # below Reporter in number, with the same rights on issues): a lower role's labels,
@@ -28,6 +32,11 @@ def project_id(path: str) -> str:
     return quote(path, safe="")
 
 
+def issue_path(path: str, iid: int) -> str:
+    """An issue's API path: `/projects/group%2Fproject/issues/12`."""
+    return f"/projects/{project_id(path)}/issues/{iid}"
+
+
 def issue_key(path: str, iid: int | str) -> str:
     return f"{path}#{iid}"
 
@@ -37,6 +46,26 @@ def parse_key(key: str) -> tuple[str, int]:
     if not match:
         raise ValueError(f"not a GitLab issue key: {key!r}")
     return match.group(1), int(match.group(2))
+
+
+def epic_key(group: str, iid: int | str) -> str:
+    return f"{group}&{iid}"
+
+
+def is_epic_key(key: str) -> bool:
+    return _EPIC_KEY.match(key) is not None
+
+
+def parse_epic_key(key: str) -> tuple[str, int]:
+    match = _EPIC_KEY.match(key)
+    if not match:
+        raise ValueError(f"not a GitLab epic key: {key!r}")
+    return match.group(1), int(match.group(2))
+
+
+def group_of(project: str) -> str:
+    """The namespace a project lives in: `acme/platform` for `acme/platform/ops`."""
+    return project.rsplit("/", 1)[0]
 
 
 def issue_url(web: str, path: str, iid: int | str) -> str:
@@ -92,7 +121,42 @@ def to_remote(data: Mapping[str, Any]) -> RemoteIssue:
         labels=tuple(str(name) for name in data.get("labels") or ()),
         updated_at=parse_time(data.get("updated_at")),
         closed_at=parse_time(data.get("closed_at")),
+        parent=_epic_of(data.get("epic")),
     )  # fmt: skip
+
+
+def _epic_of(epic: Any) -> str | None:
+    """The key of the epic an issue is in, from the summary GitLab Premium adds to it
+    (`url`: `/groups/acme/platform/-/epics/5`); None outside one, or on GitLab Free."""
+    if not isinstance(epic, Mapping) or not epic.get("iid") or not epic.get("url"):
+        return None
+    return epic_key(_group_of_epic(str(epic["url"])), epic["iid"])
+
+
+def epic_to_remote(data: Mapping[str, Any]) -> RemoteIssue:
+    """A GitLab epic document as a RemoteIssue: a parent, its key `group&iid`."""
+    body = data.get("description")
+    marker = read_marker(body)
+    full = str((data.get("references") or {}).get("full") or "")
+    group = full.rsplit("&", 1)[0] if "&" in full else _group_of_epic(str(data.get("web_url")))
+    return RemoteIssue(
+        ref=IssueRef(TRACKER, epic_key(group, data["iid"]), str(data.get("web_url", "")),
+                     id=str(data.get("id", ""))),
+        title=str(data.get("title", "")),
+        state="closed" if data.get("state") == "closed" else "open",
+        body=body,
+        item_id=marker[0] if marker else None,
+        content_hash=marker[1] if marker else None,
+        labels=tuple(str(name) for name in data.get("labels") or ()),
+        updated_at=parse_time(data.get("updated_at")),
+        closed_at=parse_time(data.get("closed_at")),
+    )  # fmt: skip
+
+
+def _group_of_epic(web_url: str) -> str:
+    """`group/sub` from `https://host/groups/group/sub/-/epics/5`."""
+    path = urlsplit(web_url).path.strip("/").removeprefix("groups/")
+    return path.split("/-/", 1)[0]
 
 
 def _path_of(web_url: str) -> str:

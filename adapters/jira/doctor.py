@@ -52,7 +52,7 @@ def diagnose(config: JiraConfig, env: Mapping[str, str], policy: RetryPolicy) ->
         if not config.project:
             return [*found, Diagnosis(False, "jira.project is not set", "set jira.project: KEY")]
         key = project_key(config.project)
-        tracker._rest("GET", f"project/{key}", what=f"read project {key}")
+        tracker.client.rest("GET", f"project/{key}", what=f"read project {key}")
         found.append(Diagnosis(True, f"Jira project {key}: visible"))
         found += _permissions(tracker, key)
     except AuthError:
@@ -66,9 +66,9 @@ def diagnose(config: JiraConfig, env: Mapping[str, str], policy: RetryPolicy) ->
 
 
 def _server_and_user(tracker: JiraTracker, config: JiraConfig) -> list[Diagnosis]:
-    client = tracker._ready()
+    client = tracker.client.ready()
     flavour = "Cloud" if tracker.cloud else "Data Center / Server"
-    me = tracker._call("read the current user", client.myself)
+    me = tracker.client.call("read the current user", client.myself)
     who = me.get("displayName") or me.get("name") or "the user"
     return [
         Diagnosis(True, f"Jira API reachable at {config.url} ({flavour})"),
@@ -78,7 +78,7 @@ def _server_and_user(tracker: JiraTracker, config: JiraConfig) -> list[Diagnosis
 
 def _permissions(tracker: JiraTracker, key: str) -> list[Diagnosis]:
     params = {"projectKey": key, "permissions": ",".join(NEEDED)}
-    data: Any = tracker._rest("GET", "mypermissions", params=params, what="read permissions")
+    data: Any = tracker.client.rest("GET", "mypermissions", params=params, what="read permissions")
     granted = (data or {}).get("permissions") or {}
     missing = [p for p in NEEDED if not (granted.get(p) or {}).get("havePermission")]
     if not missing:

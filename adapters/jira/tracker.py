@@ -12,15 +12,14 @@ reading the newest issues by key (`lag.py`).
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from datetime import datetime
-from typing import Any, ClassVar, Literal, cast
+from typing import Any, ClassVar
 
 from pmsync.adapters.base import Memo, RetryPolicy, chunks
 from pmsync.adapters.jira.adf import markdown_to_adf, markdown_to_wiki, plain_text
 from pmsync.adapters.jira.block import merge_description
+from pmsync.adapters.jira.client import JiraClient, library
 from pmsync.adapters.jira.config import JiraConfig
 from pmsync.adapters.jira.lag import key_number, newest_query, unindexed
 from pmsync.adapters.jira.parents import EpicFields, child_fields, epic_fields, parent_fields
@@ -30,7 +29,6 @@ from pmsync.adapters.jira.values import (
     jql_lower_bound,
     older_than,
     project_key,
-    retry_after,
     to_remote,
     visible_labels,
 )
@@ -43,11 +41,9 @@ CLOSE_MARKER = "(closed by pmsync)"
 
 # --- connect ------------------------------------------------------------------------------
 
-PERMISSIONS = "Browse projects, Create issues, Edit issues, Transition issues and Add comments"
 FIELDS = ("summary", "description", "labels", "duedate", "priority", "assignee", "status",
-          "resolution", "resolutiondate", "updated", "created")  # fmt: skip
+          "resolution", "resolutiondate", "updated", "created", "parent")  # fmt: skip
 PAGE = 100
-TIMEOUT = (10, 60)  # seconds to connect, to read
 
 
 def connect(config: JiraConfig, env: Mapping[str, str], policy: RetryPolicy) -> JiraTracker:
@@ -63,51 +59,7 @@ def connect(config: JiraConfig, env: Mapping[str, str], policy: RetryPolicy) -> 
             f"environment variable {' and '.join(missing)} is not set: jira.auth is "
             f"{config.auth}, which needs the Jira {what} in {' and '.join(names)}"
         )
-    import jira  # here, not at module level: `pmsync --help` must not load it
-    import requests
-
-    secret = (env[config.email_env], env[config.token_env]) if config.auth == "basic" else None
-
-    def client(version: str) -> Any:
-        # max_retries=0: ResilientSession tries once and never sleeps (requests' own adapter
-        # retries nothing either), so RetryPolicy is the only layer that retries, and never
-        # a POST whose outcome is unknown.
-        return jira.JIRA(
-            server=config.url,
-            options={"rest_api_version": version, "check_update": False},
-            basic_auth=secret,
-            token_auth=None if secret else env[config.token_env],
-            max_retries=0,
-            get_server_info=False,
-            validate=False,
-            timeout=TIMEOUT,
-            logging=False,
-        )
-
-    # The library's own methods cost extra requests where pmsync needs one (a field-name
-    # lookup before each search, a GET after each edit) and cannot send ADF comments: those
-    # calls go out as plain REST on a requests session set up as the library sets up its
-    # own (its default headers, the same auth), and the library's public `raise_on_error`
-    # turns their answers into the library's errors, converted like every other.
-    transport = requests.Session()
-    transport.headers.update(cast("dict[str, str]", jira.JIRA.DEFAULT_OPTIONS["headers"]))
-    transport.auth = secret or jira.client.TokenAuth(env[config.token_env])
-    library = JiraLibrary(
-        client, transport, jira.resilientsession.raise_on_error, jira.exceptions.JIRAError,
-        requests.RequestException,
-    )  # fmt: skip
-    return JiraTracker(config, policy, library)
-
-
-@dataclass(frozen=True)
-class JiraLibrary:
-    """What the adapter uses of the `jira` library, imported in `connect()` only."""
-
-    client: Callable[[str], Any]  # a JIRA client speaking REST version "2" or "3"
-    transport: Any  # requests.Session for the plain REST calls
-    raise_on_error: Callable[[Any], object]
-    jira_error: type[Exception]
-    network_error: type[Exception]
+    return JiraTracker(config, JiraClient(config, policy, library(config, env)))
 
 
 # --- the tracker --------------------------------------------------------------------------
@@ -117,18 +69,15 @@ class JiraTracker:
     name: ClassVar[str] = "jira"
     max_batch: ClassVar[int] = 50
 
-    def __init__(self, config: JiraConfig, policy: RetryPolicy, library: JiraLibrary) -> None:
+    def __init__(self, config: JiraConfig, client: JiraClient) -> None:
         self._config = config
-        self._policy = policy
-        self._library = library
-        self._client = library.client
-        self._jira_error = library.jira_error
-        self._network_error = library.network_error
-        self._base = str(config.url).rstrip("/")
-        self._jira: Any = None
-        self.cloud = True
+        self.client = client
         self._descriptions: dict[str, Any] = {}  # key → description read by prefetch()
         self._epics: EpicFields | None = None  # Data Center: read once, when needed
+
+    @property
+    def cloud(self) -> bool:
+        return self.client.cloud
 
     # --- the memo the state keeps per project: nothing (no conditional requests; people's
     # text around pmsync's block is read just before an update, see `prefetch`) ---------
@@ -141,19 +90,9 @@ class JiraTracker:
     def settle(self, container: str, started: datetime) -> None:
         pass
 
-    # --- flavour and access -----------------------------------------------------------
-    def _ready(self) -> Any:
-        """The client for this server's flavour; GET serverInfo once (v2 exists on both)."""
-        if self._jira is None:
-            probe = self._client("2")
-            info = self._call("read serverInfo", probe.server_info)
-            self.cloud = info.get("deploymentType") == "Cloud"
-            self._jira = self._client("3") if self.cloud else probe
-        return self._jira
-
     # --- reads --------------------------------------------------------------------------
     def list_managed(self, container: str, since: datetime | None = None) -> Iterator[RemoteIssue]:
-        self._ready()
+        self.client.ready()
         project = project_key(container or self._config.project or "")
         jql = f"project = {project} AND labels = pmsync"
         if since is not None:
@@ -167,7 +106,7 @@ class JiraTracker:
         for page in pages:
             fresh = [raw for raw in page if raw.get("key") not in seen]
             seen.update(str(raw.get("key")) for raw in fresh)
-            for remote in (to_remote(self._base, raw) for raw in fresh):
+            for remote in (to_remote(self.client.base, raw) for raw in fresh):
                 if since is not None and older_than(remote.updated_at, since):
                     # JQL compares `updated` to the minute; ordered newest first, the
                     # first issue older than `since` ends what changed: stop paging.
@@ -178,7 +117,7 @@ class JiraTracker:
 
     def _newest_indexed(self, project: str) -> int:
         body = {"jql": newest_query(project), "maxResults": 1, "fields": ["created"]}
-        page = self._rest("POST", "search/jql" if self.cloud else "search", body,
+        page = self.client.rest("POST", "search/jql" if self.cloud else "search", body,
                           what="search issues")  # fmt: skip
         issues = page.get("issues") or []
         return key_number(str(issues[0]["key"])) if issues else 0
@@ -186,17 +125,17 @@ class JiraTracker:
     def _unindexed(self, project: str, newest: int, seen: set[str]) -> Iterator[RemoteIssue]:
         def read(key: str) -> dict[str, Any]:
             params = {"fields": ",".join(FIELDS)}
-            return dict(self._rest("GET", f"issue/{key}", params=params, what=f"read {key}"))
+            return dict(self.client.rest("GET", f"issue/{key}", params=params, what=f"read {key}"))
 
         for raw in unindexed(project, newest, read):
-            remote = to_remote(self._base, raw)
+            remote = to_remote(self.client.base, raw)
             if raw["key"] not in seen and "pmsync" in (raw.get("fields") or {}).get("labels", []):
                 yield remote
 
     def _pages_cloud(self, jql: str) -> Iterator[list[dict[str, Any]]]:
         body: dict[str, Any] = {"jql": jql, "fields": list(FIELDS), "maxResults": PAGE}
         while True:
-            page = self._rest("POST", "search/jql", body, what="search issues")
+            page = self.client.rest("POST", "search/jql", body, what="search issues")
             yield page.get("issues") or []
             token = page.get("nextPageToken")
             if page.get("isLast", not token) or not token:
@@ -210,7 +149,7 @@ class JiraTracker:
         start, seen = 0, set[str]()
         while True:
             body = {"jql": jql, "startAt": start, "maxResults": PAGE, "fields": list(FIELDS)}
-            page = self._rest("POST", "search", body, what="search issues")
+            page = self.client.rest("POST", "search", body, what="search issues")
             issues = page.get("issues") or []
             yield [raw for raw in issues if raw.get("key") not in seen]
             seen.update(raw.get("key") for raw in issues)
@@ -226,18 +165,18 @@ class JiraTracker:
             )
 
     def get(self, ref: IssueRef) -> RemoteIssue | None:
-        client = self._ready()
+        client = self.client.ready()
         try:
-            issue = self._call(
+            issue = self.client.call(
                 f"read {ref.key}", lambda: client.issue(ref.id or ref.key, fields=",".join(FIELDS))
             )
         except NotFound:
             return None
-        return to_remote(self._base, issue.raw)
+        return to_remote(self.client.base, issue.raw)
 
     # --- writes -------------------------------------------------------------------------
     def create(self, drafts: Sequence[IssueDraft]) -> list[Created | Failed]:
-        self._ready()
+        self.client.ready()
         results: list[Created | Failed] = []
         for chunk in chunks(drafts, self.max_batch):  # the library does not split bulks
             results += self._create_chunk(chunk)
@@ -264,10 +203,10 @@ class JiraTracker:
         self, sent: list[tuple[int, IssueDraft, dict[str, Any], tuple[str, ...]]]
     ) -> list[Any]:
         field_list = [fields for _, _, fields, _ in sent]
-        client = self._jira
+        client = self.client.ready()
         try:
             # prefetch=False and project/issuetype given as objects: exactly one request
-            out: list[Any] = self._call(
+            out: list[Any] = self.client.call(
                 f"create {len(field_list)} issues",
                 lambda: client.create_issues(field_list, prefetch=False),
                 write=True,
@@ -292,7 +231,7 @@ class JiraTracker:
         raw = out["issue"].raw
         key, issue_id = str(raw["key"]), str(raw["id"])
         issue = RemoteIssue(
-            ref=issue_ref(self._base, key, issue_id), title=fields["summary"], state="open",
+            ref=issue_ref(self.client.base, key, issue_id), title=fields["summary"], state="open",
             item_id=draft.item_id, content_hash=draft.content_hash,
             assignee=draft.assignee if "assignee" in fields else None,
             due=draft.due, labels=visible_labels(fields["labels"], draft.item_id),
@@ -303,7 +242,7 @@ class JiraTracker:
         """One PUT with the changed fields. Of the description only pmsync's block is
         replaced: the text people wrote around it, read just before (see `prefetch`), is
         kept, and an edited block is kept as their text."""
-        self._ready()
+        self.client.ready()
         full, _ = draft_fields(draft, self._config, self.cloud)
         if "body" in fields:
             current = self._current_description(ref)
@@ -323,10 +262,10 @@ class JiraTracker:
             return found
         key = ref.id or ref.key
         if self.cloud:  # returnIssue: the edited issue comes back in the same request
-            raw = self._rest("PUT", f"issue/{key}", {"fields": payload},
+            raw = self.client.rest("PUT", f"issue/{key}", {"fields": payload},
                              params={"returnIssue": "true"}, what=f"update {ref.key}")  # fmt: skip
-            return to_remote(self._base, raw)
-        self._rest("PUT", f"issue/{key}", {"fields": payload}, what=f"update {ref.key}")
+            return to_remote(self.client.base, raw)
+        self.client.rest("PUT", f"issue/{key}", {"fields": payload}, what=f"update {ref.key}")
         found = self.get(ref)
         if found is None:
             raise NotFound(f"{ref.key} disappeared right after its update")
@@ -338,7 +277,7 @@ class JiraTracker:
     def links_on_create(self) -> bool:
         """Items are created under their Epic: on Cloud, and on Data Center when it has
         the Epic Link field."""
-        self._ready()
+        self.client.ready()
         if self._config.parent_issue_type != "Epic":
             # another hierarchy level: a refused `parent` must not fail the items' creates,
             # so they are linked one PUT each after (a refusal is then a warning)
@@ -348,11 +287,11 @@ class JiraTracker:
     def link_child(self, parent: IssueRef, child: IssueRef) -> bool:
         """One PUT setting the child's parent (Epic Link on Data Center); setting it again
         succeeds. False on a server with no such field."""
-        self._ready()
+        self.client.ready()
         fields = child_fields(parent.key, self.cloud, self._epic_fields)
         if not fields:
             return False
-        self._rest("PUT", f"issue/{child.id or child.key}", {"fields": fields},
+        self.client.rest("PUT", f"issue/{child.id or child.key}", {"fields": fields},
                    what=f"put {child.key} under {parent.key}")  # fmt: skip
         return True
 
@@ -360,11 +299,11 @@ class JiraTracker:
         if self.cloud:
             return EpicFields()
         if self._epics is None:
-            self._epics = epic_fields(self._rest("GET", "field", what="read the fields"))
+            self._epics = epic_fields(self.client.rest("GET", "field", what="read the fields"))
         return self._epics
 
     def comment(self, ref: IssueRef, text: str, mention: str | None) -> None:
-        self._ready()
+        self.client.ready()
         if self.cloud:
             body: Any = markdown_to_adf(text)
             if mention:  # ADF notifies only through a mention node
@@ -373,13 +312,15 @@ class JiraTracker:
         else:
             body = (f"[~{mention}] " if mention else "") + markdown_to_wiki(text)
         key = ref.id or ref.key
-        self._rest("POST", f"issue/{key}/comment", {"body": body}, what=f"comment on {ref.key}")
+        self.client.rest(
+            "POST", f"issue/{key}/comment", {"body": body}, what=f"comment on {ref.key}"
+        )
 
     def prefetch(self, refs: Sequence[IssueRef]) -> None:
         """Read the current descriptions of the issues about to be updated, 100 a search
         (instead of one read each). A failed search reads nothing: each update then reads
         its own issue."""
-        self._ready()
+        self.client.ready()
         for batch in chunks([r.key for r in refs], PAGE):
             jql = f"key in ({', '.join(batch)})"
             try:
@@ -396,18 +337,18 @@ class JiraTracker:
         if ref.key in self._descriptions:
             return self._descriptions.pop(ref.key)
         key = ref.id or ref.key
-        raw = self._rest("GET", f"issue/{key}", params={"fields": "description"},
+        raw = self.client.rest("GET", f"issue/{key}", params={"fields": "description"},
                          what=f"read {ref.key}")  # fmt: skip
         return (raw.get("fields") or {}).get("description")
 
     def close(self, ref: IssueRef, comment: str) -> RemoteIssue:
         """Comment, then apply `done_transition`. An issue already done is left alone."""
-        self._ready()
+        self.client.ready()
         key = ref.id or ref.key
         params = {"fields": ",".join(FIELDS), "expand": "transitions"}
-        raw = self._rest("GET", f"issue/{key}", params=params, what=f"read {ref.key}")
-        if to_remote(self._base, raw).state == "closed":
-            return to_remote(self._base, raw)
+        raw = self.client.rest("GET", f"issue/{key}", params=params, what=f"read {ref.key}")
+        if to_remote(self.client.base, raw).state == "closed":
+            return to_remote(self.client.base, raw)
         wanted = self._config.done_transition
         available = [t for t in raw.get("transitions") or [] if isinstance(t, dict)]
         match = next(
@@ -422,10 +363,10 @@ class JiraTracker:
         if not self._commented(key, ref):
             text = f"{comment}\n\n{CLOSE_MARKER}"
             body = markdown_to_adf(text) if self.cloud else markdown_to_wiki(text)
-            self._rest("POST", f"issue/{key}/comment", {"body": body},
+            self.client.rest("POST", f"issue/{key}/comment", {"body": body},
                        what=f"comment on {ref.key}")  # fmt: skip
         transition = {"transition": {"id": str(match["id"])}}
-        self._rest("POST", f"issue/{key}/transitions", transition, what=f"close {ref.key}")
+        self.client.rest("POST", f"issue/{key}/transitions", transition, what=f"close {ref.key}")
         closed = self.get(ref)
         if closed is None:
             raise NotFound(f"{ref.key} disappeared while being closed")
@@ -435,114 +376,33 @@ class JiraTracker:
         """Whether pmsync's closing comment is there already: a re-run after a failed
         transition must not comment twice (the newest 100 comments are read)."""
         params = {"orderBy": "-created", "maxResults": "100"}
-        page = self._rest("GET", f"issue/{key}/comment", params=params,
+        page = self.client.rest("GET", f"issue/{key}/comment", params=params,
                           what=f"read the comments of {ref.key}") or {}  # fmt: skip
         return any(CLOSE_MARKER in plain_text(c.get("body")) for c in page.get("comments") or [])
 
     def reopen(self, ref: IssueRef, comment: str) -> RemoteIssue:
         """Comment, then apply the first transition back to a to-do status. An issue not
         done is left alone."""
-        self._ready()
+        self.client.ready()
         key = ref.id or ref.key
         params = {"fields": ",".join(FIELDS), "expand": "transitions"}
-        raw = self._rest("GET", f"issue/{key}", params=params, what=f"read {ref.key}")
-        if to_remote(self._base, raw).state == "open":
-            return to_remote(self._base, raw)
+        raw = self.client.rest("GET", f"issue/{key}", params=params, what=f"read {ref.key}")
+        if to_remote(self.client.base, raw).state == "open":
+            return to_remote(self.client.base, raw)
         available = [t for t in raw.get("transitions") or [] if isinstance(t, dict)]
         match = next((t for t in available if _category(t) == "new"), None)
         if match is None:
             raise TrackerError(f"{ref.key}: Jira offers no transition back to a to-do status")
         body = markdown_to_adf(comment) if self.cloud else markdown_to_wiki(comment)
-        self._rest("POST", f"issue/{key}/comment", {"body": body}, what=f"comment on {ref.key}")
+        self.client.rest(
+            "POST", f"issue/{key}/comment", {"body": body}, what=f"comment on {ref.key}"
+        )
         transition = {"transition": {"id": str(match["id"])}}
-        self._rest("POST", f"issue/{key}/transitions", transition, what=f"reopen {ref.key}")
+        self.client.rest("POST", f"issue/{key}/transitions", transition, what=f"reopen {ref.key}")
         reopened = self.get(ref)
         if reopened is None:
             raise NotFound(f"{ref.key} disappeared while being reopened")
         return reopened
-
-    # --- requests and errors ------------------------------------------------------------
-    def _rest(
-        self,
-        method: Literal["GET", "POST", "PUT"],
-        path: str,
-        body: Any = None,
-        *,
-        params: dict[str, str] | None = None,
-        what: str,
-    ) -> Any:
-        """One plain REST request (see `connect` for why), errors as the library's."""
-        self._ready()  # the flavour decides the API version
-        url = f"{self._base}/rest/api/{'3' if self.cloud else '2'}/{path}"
-        data = None if body is None else json.dumps(body)
-        read_only = method == "GET" or path.startswith("search")
-        library = self._library
-
-        def send() -> Any:
-            response = library.transport.request(
-                method, url, params=params, data=data, timeout=TIMEOUT
-            )
-            library.raise_on_error(response)
-            return response.json() if response.content else None
-
-        return self._call(what, send, write=not read_only, post=method == "POST" and not read_only)
-
-    def _call(
-        self, what: str, fn: Callable[[], Any], *, write: bool = False, post: bool = False
-    ) -> Any:
-        def attempt() -> Any:
-            try:
-                return fn()
-            except self._jira_error as exc:
-                raise self._convert(exc, what, post) from None
-            except self._network_error as exc:
-                # a lost POST may have landed: never retried, reconciled by the engine
-                raise TrackerError(
-                    f"{what}: connection to Jira at {self._base} failed "
-                    f"({type(exc).__name__}): check jira.url, or run again later",
-                    transient=True, maybe_applied=post,
-                ) from None  # fmt: skip
-            except (ValueError, KeyError, TypeError, AttributeError) as exc:
-                # an answer that is not Jira's JSON (a proxy's page, a truncated body)
-                raise TrackerError(
-                    f"{what}: unexpected answer from Jira ({type(exc).__name__})",
-                    maybe_applied=post,
-                ) from None
-
-        return self._policy.call(what, attempt, write=write)
-
-    def _convert(self, exc: Any, what: str, post: bool) -> TrackerError:
-        """A library error as a pmsync error. Built from the status and the server's own
-        messages only: the library's str() of an error includes the request headers."""
-        status = getattr(exc, "status_code", None)
-        detail = str(getattr(exc, "text", "") or "")[:300]
-        headers = getattr(getattr(exc, "response", None), "headers", None) or {}
-        if status == 403 and retry_after(headers) is not None:
-            # a rate limit (Jira Cloud's secondary limit), not a permission: wait, retry
-            return TrackerError(
-                f"{what}: Jira answered 403 with Retry-After" + (f": {detail}" if detail else ""),
-                transient=True, retry_after=retry_after(headers),
-            )  # fmt: skip
-        if status in (401, 403):
-            names = (
-                f"{self._config.email_env} and {self._config.token_env}"
-                if self._config.auth == "basic"
-                else f"{self._config.token_env} (personal access token)"
-            )
-            return AuthError(
-                f"{what}: Jira answered {status}: check {names}; the account needs the "
-                f"project permissions {PERMISSIONS}" + (f" ({detail})" if detail else "")
-            )
-        if status == 404:
-            return NotFound(f"{what}: not found in Jira (404)" + (f": {detail}" if detail else ""))
-        if status == 429 or (status is not None and status >= 500):
-            return TrackerError(
-                f"{what}: Jira answered {status}" + (f": {detail}" if detail else ""),
-                transient=True, retry_after=retry_after(headers),
-                maybe_applied=post and status != 429,
-            )  # fmt: skip
-        answer = f"Jira answered {status}" if status else "the request failed"
-        return TrackerError(f"{what}: {answer}" + (f": {detail}" if detail else ""))
 
 
 def _category(transition: dict[str, Any]) -> str:

@@ -113,6 +113,7 @@ def to_remote(base: str, raw: dict[str, Any]) -> RemoteIssue:
         labels=visible_labels(labels, item_id),
         updated_at=jira_time(f.get("updated")),
         closed_at=jira_time(f.get("resolutiondate")),
+        parent=(f.get("parent") or {}).get("key"),  # Cloud; Data Center's Epic Link is not read
     )
 
 

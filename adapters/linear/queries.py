@@ -18,6 +18,7 @@ ISSUE_FIELDS = """
   id identifier url title description priority dueDate updatedAt completedAt canceledAt
   state { name type }
   assignee { id email }
+  parent { identifier }
 """
 
 VIEWER = "query Viewer { viewer { id name email active admin owner guest } }"

@@ -50,6 +50,7 @@ def to_remote(node: Mapping[str, Any]) -> RemoteIssue:
         due=date.fromisoformat(node["dueDate"]) if node.get("dueDate") else None,
         updated_at=linear_time(node.get("updatedAt")),
         closed_at=linear_time(node.get("completedAt") or node.get("canceledAt")),
+        parent=(node.get("parent") or {}).get("identifier"),
     )
 
 

@@ -17,7 +17,7 @@ from datetime import date, datetime
 
 from dateutil.parser import parserinfo
 
-from pmsync.parse.dates_relative import VAGUE, resolve_relative
+from pmsync.parse.dates_relative import VAGUE, resolve_dated, resolve_relative
 
 _MONTH = (
     r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
@@ -51,10 +51,13 @@ _DUE_KEY = re.compile(
     re.IGNORECASE,
 )
 _BY = re.compile(r"\bby\s+(?:the\s+)?", re.IGNORECASE)
-# A match of _DUE_KEY or _BY holds one of these in the lowercased text: for the letters
-# they use, every character IGNORECASE takes for one lowercases to exactly it (checked
-# over all of Unicode); "deadl" stops before the "i", which a dotless "ı" also matches.
-_DUE_WORDS = ("due", "deadl", "target", "eta", "by")
+# A deadline acronym closing a line names its due date without a keyword: "Patch it EOW".
+_ACRONYM_END = re.compile(r"(?<=\s)\(?(?P<word>eo[dwmy])\)?\.?[ \t]*$", re.I | re.M)
+# A match of _DUE_KEY, _BY or _ACRONYM_END holds one of these in the lowercased text: for
+# the letters they use, every character IGNORECASE takes for one lowercases to exactly it
+# (checked over all of Unicode); "deadl" stops before the "i", which a dotless "ı" also
+# matches.
+_DUE_WORDS = ("due", "deadl", "target", "eta", "by", "eo")
 _STOP = re.compile(r"[)\]|;\n]")
 _MONTHS = parserinfo()  # dateutil's month names: "Jun", "June", "Sept"…
 
@@ -91,6 +94,8 @@ def scan_due(text: str, incident: date | None) -> DueDate | None:
             return _resolve(found, match.start(), incident)
         if _RELATIVE.match(rest):
             return _relative(rest, match.start(), incident)
+    if (end := _ACRONYM_END.search(text)) is not None:
+        return _relative(end["word"], end.start(), incident)
     return None
 
 
@@ -124,6 +129,8 @@ def parse_due(text: str, incident: date | None) -> tuple[date | None, str | None
     if not _RELATIVE.match(text):
         return parse_date(text, incident)
     if incident is None:
+        if (dated := resolve_dated(text)) is not None:
+            return dated, None
         return None, f"relative due date {text!r} and the incident date is unknown"
     value = resolve_relative(text, incident)
     if value is None:

@@ -63,6 +63,16 @@ def resolve_relative(text: str, anchor: date) -> date | None:
     return None
 
 
+def resolve_dated(text: str) -> date | None:
+    """The day a phrase that carries its year names ("end of Q1 2026", "end of March
+    2026"), with no anchor needed; None for any other phrase."""
+    for pattern, read in ((_QUARTER, _quarter), (_END_OF_MONTH, _end_of_month)):
+        match = pattern.match(text.strip())
+        if match and match["year"]:
+            return read(text.strip(), date(int(match["year"]), 1, 1))
+    return None
+
+
 def _quarter(text: str, anchor: date) -> date | None:
     match = _QUARTER.match(text)
     if not match:

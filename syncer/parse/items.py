@@ -15,7 +15,7 @@ from datetime import date
 from pmsync.model import ActionItem, ParseWarning, Section
 from pmsync.parse.dates import find_due, parse_due
 from pmsync.parse.links import split_links
-from pmsync.parse.owners import find_owner, is_organisation, lead_owner
+from pmsync.parse.owners import find_owner, is_organisation, lead_owner, without_pledge
 from pmsync.parse.text import Entry, find_priority, item_name, item_title, plain_text
 from pmsync.plan.identity import content_hash, item_id, normalize_text
 
@@ -43,9 +43,22 @@ _INSTRUCTION = re.compile(
 _INSTRUCTION_HINT = re.compile(
     r"(?i)\b(?:be|keep|fill|delete|replace|remove|use|written|this|each|every)\b"
 )
+# A sentence saying there is nothing to do: "No further action is required at this time."
+_NO_ACTION = re.compile(
+    r"(?:^|[.!?]\s+)(?:no\s+(?:further|other|additional|more)?\s*(?:action|follow[- ]?up|work)s?"
+    r"\s+(?:is\s+|are\s+)?(?:required|needed|necessary|planned)|nothing\s+(?:further|else)\s+"
+    r"(?:is\s+)?(?:required|needed|to\s+do))\b",
+    re.IGNORECASE,
+)
+# A placeholder for items to come: "None yet — to be discussed", "TBD", "N/A".
+_NOTHING_YET = re.compile(
+    r"(?i)^\W*(?:none|nothing|n/?a|tbd|tba)(?:\s+(?:yet|so\s+far))?\W*?(?:$|\s*[—–.,;(-])"
+)
 _LINKED = re.compile(r"\]\(|https?://")
 _DONE_MARK = re.compile(
-    r"\((?:done|completed?|fixed|closed|resolved)\)|\*\*(?:done|completed?)\*\*|^\s*[✅✔☑]|~~[^~]+~~\s*$",
+    r"\((?:done|completed?|fixed|closed|resolved)(?:\s+(?:on\s+)?[\w ,-]{1,20})?\)"
+    r"|\*\*(?:done|completed?)\*\*|^\s*[✅✔☑]|~~[^~]+~~\s*$"
+    r"|\s[—–-]+\s*(?:done|completed?|fixed)\.?\s*$",
     re.IGNORECASE,
 )
 
@@ -70,6 +83,7 @@ def build_items(
             continue
         # A table's owner column says who; its action cell is the title as written.
         owner, head = (None, entry.head) if entry.owner else lead_owner(entry.head)
+        head = without_pledge(head) if owner is None else head
         lead_cut = owner is not None
         if owner and is_organisation(owner, organisations):
             owner = None  # "Acme Labs will run the tests": a company's commitment
@@ -101,6 +115,11 @@ def not_an_item(entry: Entry) -> str | None:
         return "an instruction of the template"
     if _POINTER.match(text) and _LINKED.search(entry.body) and len(text.split()) <= 12:
         return "a pointer to a link, not work to do"
+    if _NOTHING_YET.match(text):
+        return "it says there is nothing to do yet"
+    hint = "no " in entry.body or "No " in entry.body or "othing" in entry.body
+    if hint and _NO_ACTION.search(plain_text(entry.body)):
+        return "it says no action is needed"
     return None
 
 
@@ -127,7 +146,7 @@ def _item(
     owner: str | None,
     name: str,
 ) -> ActionItem:
-    owner = owner or find_owner(plain_text(entry.body))
+    owner = owner or find_owner(plain_text(entry.body)) or entry.team
     priority = entry.priority or find_priority(entry.body)
     placed, mentioned = split_links(entry.body)
     links = tuple(dict.fromkeys((*entry.links, *placed)))

@@ -24,7 +24,9 @@ NEST = 10  # rank added per level of re-read indented text: always deeper than i
 _CLOSING = re.compile(
     r"^(?:in\s+)?(?:conclusions?|summary|appendi(?:x|ces)|thanks|thank you|acknowledge?ments?"
     r"|references|glossary|(?:final|closing|concluding)\s+(?:thoughts|words|notes|remarks)"
-    r"|lessons?\s+learn(?:ed|t)|key\s+takeaways|takeaways|what\s+went\s+(?:well|wrong)"
+    r"|lessons?\s+learn(?:ed|t)|key\s+takeaways|takeaways"
+    r"|(?:what|things\s+that)\s+went\s+(?:well|wrong|right|badly)|what\s+we\s+learn(?:ed|t)"
+    r"|(?:open|unanswered|remaining|follow[- ]?up)\s+questions|questions$"
     r"|where\s+we\s+got\s+lucky)\b",
     re.IGNORECASE,
 )

@@ -32,6 +32,14 @@ _NOBODY = frozenset(
      "unassigned", "unknown", "todo", "x", "-/-"}
 )  # fmt: skip
 _NAME = r"@?[A-Za-z][\w.-]*"
+# A name in an owner annotation: "@ana", "Ana Lima", "Payments team" (a second word only
+# when capitalised or a team word, never a keyword: "Owner: Ana Due: …").
+_SECOND = (
+    r"(?:(?<!\.)(?:\s+(?!(?i:due|target|eta|priority|deadline|status|by|p[0-4])\b)"
+    r"(?-i:[A-Z])[\w.-]*|\s+(?i:team|squad|crew|group|guild)))"
+)
+_FULL_NAME = rf"@?[\w][\w.-]*{_SECOND}?"
+_ONE_OWNER = re.compile(_NAME + _SECOND + "?")
 _SEPARATORS = re.compile(r"\s*(?:,|;|/|&|\+|\band\b)\s*", re.IGNORECASE)
 # Words after an owner annotation that are not more owners: "owner: @ana, P1, due Nov 15".
 _NOT_A_NAME = re.compile(
@@ -42,24 +50,29 @@ _NOT_A_NAME = re.compile(
 _ANNOTATION = (
     re.compile(r"\[(?:owners?|assignees?)\s*:\s*([^\]]+)\]", re.IGNORECASE),
     re.compile(
-        r"\b(?:owners?|assignees?|assigned\s+to|dri|responsible)\s*[:=]\s*"
-        r"((?:@?[\w][\w.-]*)(?:\s*(?:,|&|/|\+|\band\b)\s*@?[\w][\w.-]*)*)",
+        rf"\b(?:owners?|assignees?|assigned\s+to|dri|responsible)\s*[:=]\s*"
+        rf"((?:{_FULL_NAME})(?:\s*(?:,|&|/|\+|\band\b)\s*{_FULL_NAME})*)",
         re.IGNORECASE,
     ),
-    re.compile(r"\bassigned\s+to\s+(@[\w][\w.-]*(?:\s*(?:,|&|\band\b)\s*@[\w][\w.-]*)*)", re.I),
+    re.compile(
+        r"\b(?:assigned\s+to|owned\s+by|owners?|dri)\s+(@[\w][\w.-]*(?:\s*(?:,|&|\band\b)\s*@[\w][\w.-]*)*)",
+        re.I,
+    ),
     re.compile(r"\((@[\w][\w.-]*(?:\s*(?:,|&|\band\b)\s*@[\w][\w.-]*)*)\)"),
     re.compile(r"\(([A-Za-z][\w.-]*)\)\s*[—–-]+\s*(?:due|by|eta|target)\b", re.IGNORECASE),
     re.compile(r"\s[—–-]\s+(@[\w][\w.-]*(?:\s*(?:,|&|\band\b)\s*@[\w][\w.-]*)*)\s*\.?\s*$"),
 )
-_OWNER_HINT = re.compile(r"[@(—–]|\b(?:owner|assign|dri|responsible)", re.IGNORECASE)
+_OWNER_HINT = re.compile(r"[@(—–]|\b(?:own|assign|dri|responsible)", re.IGNORECASE)
 # What a text _OWNER_HINT matches holds, found without a case-blind pattern (most items
 # hold none): one of its characters, or a piece of each word in the lowercased text. The
 # pieces skip "i" and "s", which IGNORECASE also matches as the dotless "ı" and the long
 # "ſ"; for their letters, every character IGNORECASE takes lowercases to exactly it.
 _OWNER_MARKS = ("@", "(", "—", "–")
-_OWNER_PIECES = ("owner", "gn", "dr", "pon")
+_OWNER_PIECES = ("own", "gn", "dr", "pon")
 # A name after a dash at the end of an item, no @ ("… — Li", "… – Ana Lima").
-_TAIL_NAME = re.compile(r"(?<!\s)\s+[—–]\s+([A-Z][a-z]+(?:\s[A-Z][a-z]+)?)\s*\.?\s*$")
+_TAIL_NAME = re.compile(
+    r"(?<!\s)\s+[—–]\s+([A-Z][a-z]+(?:\s[A-Z][a-z]+)?)\s*(?:,\s*(?:by|due)\b[^—–]*)?\.?\s*$"
+)
 _TODO = re.compile(r"^(?:TODO|FIXME|AI|ACTION)\(\s*([^)]+?)\s*\)\s*:?\s*(?P<rest>.+)$", re.I | re.S)
 _HANDLE_LEAD = re.compile(
     r"^(@[\w][\w.-]*(?:\s*(?:,|&|\band\b)\s*@[\w][\w.-]*)*)\s*(?::|[—–-]\s|\s(?=to\s|will\s))"
@@ -151,10 +164,40 @@ def _names_only(text: str) -> str:
     kept = []
     for part in _SEPARATORS.split(text):
         word = part.strip()
-        if not word or _NOT_A_NAME.match(word) or not re.fullmatch(_NAME, word):
+        first = word.split(maxsplit=1)[0] if word else ""
+        if not word or _NOT_A_NAME.match(first) or not _ONE_OWNER.fullmatch(word):
             break
         kept.append(word)
     return ", ".join(kept)
+
+
+_PLEDGE = re.compile(
+    r"^(?:we|i)\s+(?:will|shall|should|must|need\s+to|are\s+going\s+to|plan\s+to|intend\s+to)"
+    r"\s+(?:also\s+|then\s+|now\s+)?(?P<rest>\S.*)$|^(?:we|i)['’]ll\s+(?:also\s+)?(?P<short>\S.*)$",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
+def without_pledge(head: str) -> str:
+    """An item written as a pledge, as its action: "We will also review the configs" →
+    "Review the configs". Only before a verb ("We will be careful" stays as written)."""
+    match = _PLEDGE.match(head.lstrip())
+    rest = (match["rest"] or match["short"]) if match else None
+    if rest is None or _first_word(rest) not in _VERBS:
+        return head
+    return rest[0].upper() + rest[1:]
+
+
+def team_name(heading: str) -> str | None:
+    """The team a sub-heading of an action section names ("Platform team", "SRE",
+    "Payments Squad"): capitalised words ending with a team word, four at most."""
+    words = plain_text(heading).strip().rstrip(":").split()
+    if not 0 < len(words) <= 4 or not _TEAM_WORD.search(words[-1]):
+        return None
+    names = words[:-1] if words[-1].islower() else words
+    if not all(w[:1].isupper() and w.casefold() not in _COMMON for w in names):
+        return None
+    return " ".join(words)
 
 
 def lead_owner(head: str) -> tuple[str | None, str]:
@@ -190,7 +233,9 @@ def _bracket_lead(text: str) -> tuple[str | None, str]:
 
 def _label_lead(text: str) -> tuple[str | None, str]:
     match = _LABEL_LEAD.match(text)
-    if not match or not _is_owner_name(match["name"], match["rest"], bracketed=False):
+    if not match or match["name"].startswith(("**", "__")):
+        return None, text  # "**Runbook**: document …": a bold label names the item
+    if not _is_owner_name(match["name"], match["rest"], bracketed=False):
         return None, text
     return owner_value(match["name"]), match["rest"]
 
@@ -221,6 +266,11 @@ def _is_owner_name(name: str, rest: str, bracketed: bool) -> bool:
     if re.fullmatch(r"(?i)p[0-4]|x|done|wip|todo|open|closed|high|medium|low|\d+", words[0]):
         return False
     return bracketed or _first_word(rest) in _VERBS
+
+
+def opens_with_verb(text: str) -> bool:
+    """Whether `text` opens with a common imperative verb ("Add …", "Rotate …")."""
+    return _first_word(plain_text(text)) in _VERBS
 
 
 def _first_word(text: str) -> str:

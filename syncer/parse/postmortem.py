@@ -43,7 +43,7 @@ from pmsync.plan.identity import document_key, normalize_text
 DEFAULT_TASKS = (
     "tasks", "task list", "todo", "to do", "action items", "action item", "action points",
     "follow-ups", "follow-up items", "follow up", "next steps", "actions", "future work",
-    "open actions", "todos", "going forward",
+    "open actions", "todos", "going forward", "action plan",
 )  # fmt: skip
 DEFAULT_CORRECTIVE = (
     "corrective and preventative measures", "corrective and preventive measures",
@@ -64,8 +64,16 @@ _EXACT_ONLY = frozenset({"mitigation", "mitigations"})
 # A heading asking what will be done ("What are we doing about it?", "How will we prevent
 # this?") or naming the time after the incident ("The following 2 weeks", "Next 30 days").
 _FUTURE_QUESTION = re.compile(
-    r"^(?:what|how)\b.*\b(?:doing|going to|will|are we|can we do|prevent|avoid|change)\b"
+    r"^(?:what|how)\b.*\b(?:doing|going to|will|we ll|are we|can we do|prevent|avoid|change"
+    r"|differently)\b"
     r"(?!.*\bwent\b)",
+    re.IGNORECASE,
+)
+# The same said as a statement: "What we'll do differently", "How we will prevent this"
+# (matched on the heading's words: "we'll" is "we ll").
+_FUTURE_STATEMENT = re.compile(
+    r"^(?:what|how)\s+we\s+(?:ll|will|are\s+(?:doing|going\s+to|changing)"
+    r"|re\s+(?:doing|changing)|plan\s+to)\b",
     re.IGNORECASE,
 )
 _FOLLOWING_TIME = re.compile(
@@ -138,7 +146,7 @@ def _kind(synonyms: SectionSynonyms, text: str, loose: bool) -> Section | None:
     if _PAST_WORK.search(norm):
         return None
     asks = text.rstrip().endswith("?") and _FUTURE_QUESTION.match(norm)
-    if asks or _FOLLOWING_TIME.match(norm):
+    if asks or _FUTURE_STATEMENT.match(norm) or _FOLLOWING_TIME.match(norm):
         return "tasks"
     parts = [p for p in (normalize_text(part) for part in _PARTS.split(text)) if p]
     if parts and all(part in tasks or part in corrective for part in parts):

@@ -53,6 +53,8 @@ _OPENS = re.compile(
     r"|avoid|change)\b.*\?|\b(?:following|next|coming)\s+\S*\s*"
     r"(?:days|weeks|months|sprints?|quarters?)\b"
     r"|^\s*\|?.*\|.*\b(?:action|task|follow|to-?do|remediation|fix)"  # a table's header row
+    r"|(?:^|[#*_>\s])(?:what|how)\s+we(?:['’]ll|\s+will|\s+are\s+(?:doing|going|changing)"
+    r"|['’]re\s+(?:doing|changing)|\s+plan\s+to)\b"
 )
 
 
@@ -83,6 +85,7 @@ def _first_candidate(lines: list[str], phrases: tuple[str, ...]) -> int | None:
 
 def _opens(line: str) -> bool:
     hint = "?" in line or "|" in line or "ext " in line or "ollowing" in line or "oming" in line
+    hint = hint or "hat we" in line or "ow we" in line  # "What we'll do differently"
     return hint and bool(_OPENS.search(line))
 
 

@@ -24,12 +24,14 @@ from dataclasses import dataclass, field
 
 from pmsync.model import Section
 from pmsync.parse.nodes import Heading, Items, KindOf, Lines, Node, closes_section
+from pmsync.parse.owners import opens_with_verb, team_name
 from pmsync.parse.text import Entry, has_label_lead, plain_text
 
 _LEGEND_ENTRY = re.compile(r"^\S+(?:\s\S+)?\s*(?:[–—=]|-\s|:)\s*\S")
 _PAST_VERB = re.compile(
     r"^\W*(?:[A-Za-z]{2,}ed|ran|made|took|set|put|built|wrote|sent|shut|spun|led|kept)\b"
 )
+_NUMBERED = re.compile(r"^\s*\d{1,3}[.)]\s+\S")
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z])")
 
 
@@ -95,12 +97,24 @@ def block_entries(blocks: list[Block]) -> Iterator[tuple[Block, list[Entry], str
             following
             and following.section == block.section
             and following.heading.rank > block.heading.rank
+            and (following.category or not _action_lines(block))
         )
         entries = _block_entries(block, has_children)
+        if block.category and (team := team_name(block.heading.text)) is not None:
+            entries = [dataclasses.replace(entry, team=team) for entry in entries]
         if _response_record(block, entries):
             yield block, [], "what was done during the incident (verbs in the past tense)"
         else:
             yield block, entries, _why_not(block, has_children)
+
+
+def _action_lines(block: Block) -> bool:
+    """Lines that are the block's own items, not text introducing the deeper headings
+    that follow: most of them open with a verb ("#Tasks:" then "Add jitter to TTLs", then
+    "## Improvements/Fixes")."""
+    lines = [e for node in block.nodes if isinstance(node, Lines) for e in node.entries]
+    verbs = sum(1 for entry in lines if opens_with_verb(entry.head))
+    return len(lines) >= 2 and 2 * verbs >= len(lines)
 
 
 def _block_entries(block: Block, has_children: bool) -> list[Entry]:
@@ -113,6 +127,8 @@ def _block_entries(block: Block, has_children: bool) -> list[Entry]:
     if not lines:
         stands_alone = block.category and block.heading.style == "atx" and not block.nodes
         return [_heading_entry(block.heading)] if stands_alone else []
+    if block.category and _names_an_action(block.heading):
+        return [_heading_entry(block.heading, lines)]  # "### 1. Improve alerting" + prose
     labelled = [entry for entry in lines if has_label_lead(entry.head)]
     if len(labelled) >= 2 and 3 * len(labelled) >= 2 * len(lines):
         # the other lines are prose around "Label: text" entries
@@ -163,5 +179,16 @@ def _glued_tasks(entry: Entry) -> list[Entry]:
     return [Entry(entry.line, sentence, sentence, rule=rule) for sentence in sentences]
 
 
-def _heading_entry(heading: Heading) -> Entry:
-    return Entry(heading.line, heading.text, heading.text, rule="heading with nothing under it")
+def _heading_entry(heading: Heading, prose: list[Entry] | None = None) -> Entry:
+    if not prose:
+        return Entry(heading.line, heading.text, heading.text, rule="heading with nothing under it")
+    body = "\n\n".join([heading.text, *(entry.body for entry in prose)])
+    return Entry(heading.line, heading.text, body, rule="heading naming an action, prose under it")
+
+
+def _names_an_action(heading: Heading) -> bool:
+    """A sub-heading that is an item rather than a category: numbered ("### 2. Add
+    circuit breakers") or opening with a verb ("### Improve alerting")."""
+    return heading.style == "atx" and (
+        bool(_NUMBERED.match(heading.text)) or opens_with_verb(heading.text)
+    )

@@ -33,6 +33,9 @@ _DONE = re.compile(
     r"|[✅✓✔☑]|\[[xX]\]|[xX]\s*$)",
     re.I,
 )
+# Without a status column, a status closing another cell: Google's SRE template writes
+# "Bug 5554825 **DONE**" in its Bug column. Upper case only ("to be done" is not a status).
+_STATUS_MARK = re.compile(r"\b(DONE|FIXED|CLOSED|COMPLETED?|TODO|WIP|OPEN)\W*$")
 # A numbering column ("#", "No.", "ID" holding 1, 2, 3…) says nothing about the item.
 _NUMBERING = re.compile(r"^\s*(?:#|no\.?|nr\.?|id|number)\s*$", re.I)
 
@@ -88,18 +91,28 @@ def row_entry(header: list[str], roles: list[str], cells: list[str], line: int) 
     title = by_role.get("title", "")
     if not plain_text(title):
         return None
+    links = find_links(by_role.get("links", ""), column=True)
+    if by_role.get("links") and not links:  # "Bug 5554823": another tracker's, kept as text
+        name = header[roles.index("links")] if "links" in roles else "Links"
+        extra.append(f"{plain_text(name)}: {by_role['links']}")
     owner = owner_value(by_role.get("owner", ""))
     return Entry(
         line=line,
         head=title,
         body="\n".join([title, *extra]),
-        done=_is_done(by_role.get("status", "")),
+        done=_is_done(by_role["status"]) if "status" in by_role else _marked_done(roles, cells),
         owner=owner,
         priority=priority_cell(by_role.get("priority", "")),
-        due_text=plain_text(by_role.get("due", "")) or None,
-        links=find_links(by_role.get("links", ""), column=True),
+        due_text=plain_text(by_role.get("due", "")).strip("-—–? ") or None,  # "—": none
+        links=links,
         rule="table row",
     )
+
+
+def _marked_done(roles: list[str], cells: list[str]) -> bool:
+    others = [cell for role, cell in zip(roles, cells, strict=False) if role != "title"]
+    marks = [m[1] for cell in others if (m := _STATUS_MARK.search(cell.replace("*", "")))]
+    return bool(marks) and _is_done(marks[-1])
 
 
 def _is_done(status: str) -> bool:

@@ -28,6 +28,7 @@ class Entry:
     due_text: str | None = None
     links: tuple[str, ...] = ()
     rule: str = "list item"  # what made it a candidate: shown by `parse --explain`
+    team: str | None = None  # a sub-heading above names it: the owner when none is written
 
 
 _MARKUP = re.compile(r"[*_`\[\]<>&\\~]")
@@ -49,8 +50,22 @@ _TASK_PREFIX = re.compile(
 _BOLD_LEAD = re.compile(r"^(\*\*|__)(?P<lead>[^*_].*?)\1(?P<after>.*)$", re.DOTALL)
 _LEAD_SEPARATOR = re.compile(r"^\s*(?::|[-–—]\s)")
 _LABEL = re.compile(r"^(?P<label>[^:]{1,60}?):(?:\s+|$)(?P<rest>.*)$", re.DOTALL)
+# A label saying when, not what: the action follows it ("Short term: add replicas").
+_HORIZON = re.compile(
+    r"(?i)^(?:(?:short|medium|mid|long|near)[\s-]*term|immediate(?:ly)?|now|later|next"
+    r"|phase\s*\d+|step\s*\d+|q[1-4]|h[12]|this\s+(?:week|month|quarter|sprint)"
+    r"|next\s+(?:week|month|quarter|sprint))$"
+)
 _SENTENCE_END = re.compile(r"[.!?](?=\s|$)")
 _ABBREVIATIONS = frozenset({"e.g", "i.e", "etc", "vs", "approx", "incl", "cf", "esp", "mr", "dr"})
+_MONTH_NAME = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]{0,6}\.?"
+_DEADLINE = (
+    rf"end\s+of\s+(?:the\s+)?(?:week|month|quarter|year|q[1-4]|h[12]|{_MONTH_NAME})"
+    r"|eo[dwmy]|q[1-4]|h[12]|\d{4}-\d{2}-\d{2}"
+    r"|(?:next\s+|this\s+)?(?:mon|tues|wednes|thurs|fri|satur|sun)day"
+    rf"|{_MONTH_NAME}\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?"
+    rf"|\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTH_NAME}(?:\s+\d{{4}})?"
+)
 _KEYS = r"owners?|assignees?|assigned|dri|due|deadline|eta|target|priority|status"
 _META = (
     # a lead annotation: "Target: 2026-09-30 — retire the proxy", "Owner: ana - add alerts"
@@ -59,13 +74,19 @@ _META = (
         re.IGNORECASE,
     ),
     re.compile(r"(?:(?<!\s)\s+)?\(@[\w][\w.-]*\)"),
+    # a ticket annotation: "[JIRA: BUILD-42]", "(OPS-7)", "[ticket #12]" (its link is kept)
+    re.compile(
+        r"(?:(?<!\s)\s+)?[\[(]\s*(?:(?i:tracked\s+in|see)\s+|[A-Za-z]+\s*[:#]\s*|(?i:ticket)\s+)?"
+        r"(?:[A-Z][A-Z0-9]+-\d+|#\d+)\s*[\])](?!\()"  # not a Markdown link's text
+    ),
     re.compile(r"(?:(?<!\s)\s+)?\[(?:owner|assignee)\s*:[^\[\]]*\]", re.IGNORECASE),
     re.compile(r"(?:(?<!\s)\s+)?[\[(]\s*P[0-4]\s*[\])]", re.IGNORECASE),
     re.compile(r"(?:(?<!\s)\s+)?\((?:due|deadline)\b(?:(?!\((?:due|deadline)\b)[^)])*\)", re.I),
     # "(owner: @kim, due 2026-12-01)", "(low priority)", "(DONE)", "(@ana, @ops)"
     re.compile(
         rf"(?:(?<!\s)\s+)?\((?:[^()]*\b(?:{_KEYS})\b[^()]*|\s*@[^()]*|\s*P[0-4]\b[^()]*"
-        r"|\s*(?:done|wip|completed?|blocked|in progress|open|closed)\s*)\)",
+        r"|\s*(?:done|wip|completed?|blocked|in progress|open|closed)"
+        r"(?:\s+(?:on\s+)?[\w ,-]{1,20}?)?\s*)\)",
         re.IGNORECASE,
     ),
     # "… (ana) — due by 15 Jan", "… — @ana", "… – owner: ana, P1"
@@ -74,19 +95,30 @@ _META = (
         rf"(?:@|(?:{_KEYS}|by|ETA)\b|P[0-4]\b).*$",
         re.IGNORECASE | re.DOTALL,
     ),
-    re.compile(r"(?:,|(?<!\s))\s+assigned\s+to\s+@?[\w.-]+.*$", re.IGNORECASE | re.DOTALL),
-    # a name after a dash at the very end: "Document the sizing — Li"
-    re.compile(r"(?<!\s)\s+[—–]\s+[A-Z][a-z]+(?:\s[A-Z][a-z]+)?\s*\.?\s*$"),
+    re.compile(r"(?:,|(?<!\s))\s+(?:assigned\s+to|owned\s+by)\s+@?[\w.-]+.*$", re.I | re.DOTALL),
+    # a name after a dash at the very end: "Document the sizing — Li", "… — Bob, by 31 March"
+    re.compile(
+        r"(?<!\s)\s+[—–]\s+[A-Z][a-z]+(?:\s[A-Z][a-z]+)?\s*(?:,\s*(?:by|due)\b[^—–]*)?\.?\s*$"
+    ),
+    # a status after a dash at the very end: "Review with leadership — done"
+    re.compile(r"(?<!\s)\s+[—–-]+\s*(?:done|completed?|fixed)\.?\s*$", re.IGNORECASE),
     re.compile(
         r"(?:^|(?<=\s))(?:owner|assignee|due(?:\s+date)?|deadline|priority|target|eta)\s*:.*$",
         re.IGNORECASE | re.DOTALL,
     ),
     # a trailing one after a comma: "Patch the cache, due EOW", "…; ETA end of month"
     re.compile(r"[,;]\s*(?:due|eta|deadline|target)\b(?!\s+to\b)[^()]*$", re.I | re.DOTALL),
+    # a deadline closing the title: "Patch the exporter EOW", "Fix the alert by end of Q3",
+    # "… by 2026-09-01", "… by Friday" (the due date keeps it; the title need not)
+    re.compile(
+        rf"(?<!\s)\s+(?:\(?eo[dwmy]\)?|by\s+(?:the\s+)?(?:{_DEADLINE})(?:,?\s+\d{{4}})?)\.?\s*$",
+        re.I,
+    ),
 )
 
 _META_HINT = re.compile(
-    r"[@\[(—–]|\s-\s|\b(?:owner|assignee|assigned|due|deadline|priority|target|eta)\b", re.I
+    r"[@\[(—–]|\s-\s|\b(?:owner|assignee|assigned|due|deadline|priority|target|eta|by|owned|eo[dwmy])\b",
+    re.I,
 )
 _PRIORITY = (
     re.compile(r"[\[(]\s*(P[0-4])\s*[\])]", re.IGNORECASE),
@@ -143,13 +175,29 @@ def item_name(head: str) -> str:
     """The item's name: a bold lead phrase, a short "Label:" lead, else the first sentence."""
     head = _TASK_PREFIX.sub("", strip_lead_glyphs(strip_writeback(head.strip())))
     bold = _BOLD_LEAD.match(head)
-    if bold and (bold["lead"].rstrip().endswith(":") or _LEAD_SEPARATOR.match(bold["after"])):
-        return plain_text(bold["lead"]).rstrip(":").strip()
+    if bold and _is_bold_lead(bold["lead"].rstrip(), bold["after"]):
+        return plain_text(bold["lead"]).rstrip(":.").strip()
     text = plain_text(_strip_meta(head)) or plain_text(head)  # all annotation: keep it
     label = _LABEL.match(text)
     if label and is_label(label["label"]) and not _TASK_PREFIX.match(text):
+        if _HORIZON.match(label["label"].strip()) and label["rest"].strip():
+            return _capitalised(first_sentence(label["rest"]))  # "Short term: add replicas"
         return label["label"].strip()
     return first_sentence(text)
+
+
+def _capitalised(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _is_bold_lead(lead: str, after: str) -> bool:
+    """ "**Label:** …", "**Label** — …", or a bold sentence before more: "**Request
+    coalescing.** Coalesce concurrent misses"."""
+    return (
+        lead.endswith(":")
+        or (lead.endswith(".") and bool(after.strip()))
+        or bool(_LEAD_SEPARATOR.match(after))
+    )
 
 
 def is_label(text: str) -> bool:

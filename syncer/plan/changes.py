@@ -89,12 +89,31 @@ class Orphan(Planned):
 Change: TypeAlias = Create | Update | Unchanged | Adopt | Remove | Orphan
 
 
+@dataclass(frozen=True, kw_only=True)
+class ParentChange:
+    """What a push would do to a postmortem's parent issue (`defaults.parent`): `steps`
+    in the order the push takes them; none when it is left as it is."""
+
+    doc_key: str
+    doc_path: str
+    title: str
+    tracker: str
+    container: str
+    issue: IssueRef | None  # None: it is to be created (or found again by its marker)
+    steps: tuple[str, ...]
+
+    @property
+    def action(self) -> str:
+        return "create" if self.issue is None else "update" if self.steps else "unchanged"
+
+
 @dataclass
 class Plan:
     changes: list[Change] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     # Parent issues (`defaults.parent`); a `ParentSpec` each (pmsync.plan.parents).
     parents: list[Any] = field(default_factory=list)
+    parent_changes: list[ParentChange] = field(default_factory=list)  # for `pmsync plan`
 
     def count(self, action: Action) -> int:
         return sum(1 for c in self.changes if c.action == action)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from pmsync.config import Config
 from pmsync.model import IssueDraft, Postmortem
+from pmsync.plan.changes import Change, Create, ParentChange, Update
 from pmsync.plan.drafts import container_of, labels_of, neutralize_mentions, source_link, tracker_of
 from pmsync.state.store import ParentRecord, SyncState
 
@@ -192,3 +193,71 @@ def spec_of_record(doc_key: str, record: ParentRecord, close_when_done: bool) ->
         tracker=record.tracker, container=record.container, items=tuple(record.items),
         close_when_done=close_when_done,
     )  # fmt: skip
+
+
+# --- what a push would do, for `pmsync plan` -------------------------------------------
+
+
+def parent_changes(
+    specs: Sequence[ParentSpec], changes: Sequence[Change], state: SyncState
+) -> list[ParentChange]:
+    by_doc: dict[str, list[Change]] = {}
+    for change in changes:
+        by_doc.setdefault(change.doc_key, []).append(change)
+    return [forecast(spec, by_doc.get(spec.doc_key, []), state) for spec in specs]
+
+
+def forecast(spec: ParentSpec, changes: Sequence[Change], state: SyncState) -> ParentChange:
+    """The steps the push takes for `spec` once its items' `changes` are applied, from
+    the state alone: a parent lost with the state shows as to be created, and the push
+    finds it again by its marker instead."""
+    record = state.parents.get(spec.doc_key)
+    issue = record.issue.ref() if record is not None and record.issue is not None else None
+    path = changes[0].doc_path if changes else spec.doc_key
+    steps: list[str] = []
+    if record is None or issue is None:
+        pending = record is not None and record.intent is not None
+        steps.append("find it by its marker or create it" if pending else "create")
+    else:
+        steps.extend(_steps(spec, record, changes, state))
+    return ParentChange(doc_key=spec.doc_key, doc_path=path, title=spec.title,
+                        tracker=spec.tracker, container=spec.container, issue=issue,
+                        steps=tuple(steps))  # fmt: skip
+
+
+def _steps(
+    spec: ParentSpec, record: ParentRecord, changes: Sequence[Change], state: SyncState
+) -> list[str]:
+    steps = []
+    if record.native:
+        created = sum(1 for c in changes if isinstance(c, Create))
+        unlinked = created + sum(1 for i in linkable(spec, state) if i not in record.linked)
+        if unlinked:
+            steps.append(f"link {unlinked} item{'s' if unlinked > 1 else ''} under it")
+    if (
+        record.body_hash != body_hash(spec, state)
+        or record.title != spec.title
+        or any(
+            isinstance(c, Create) or (isinstance(c, Update) and {"title", "state"} & set(c.fields))
+            for c in changes
+        )
+    ):
+        steps.append("rewrite its checklist")
+    done = _all_closed_after(spec.items, changes, state)
+    if done and spec.close_when_done and not record.closed:
+        steps.append("close it: every item is closed")
+    elif record.closed and not done:
+        steps.append("reopen it: an item is open again")
+    return steps
+
+
+def _all_closed_after(items: Sequence[str], changes: Sequence[Change], state: SyncState) -> bool:
+    """`all_closed` once the push has closed or reopened the items whose tick moved."""
+    ticked = {
+        c.item_id: c.done
+        for c in changes
+        if isinstance(c, Create) or (isinstance(c, Update) and "state" in c.fields)
+    }
+    if not items:
+        return False
+    return all(ticked[i] if i in ticked else all_closed([i], state) for i in items)

@@ -42,7 +42,7 @@ from pmsync.plan.changes import (
 from pmsync.plan.drafts import DraftResult, build_draft, container_of, tracker_of
 from pmsync.plan.identity import normalize_text
 from pmsync.plan.matching import match_items
-from pmsync.plan.parents import LISTED, plan_parents
+from pmsync.plan.parents import LISTED, parent_changes, plan_parents
 from pmsync.state.store import IssueRecord, ItemRecord, Pushed, SyncState
 
 __all__ = ["Action", "Change", "Plan", "changed_fields", "plan_changes", "pushed_of"]
@@ -83,6 +83,7 @@ def plan_changes(
             )
         plan.changes.extend(_plan_document(doc, items, records, config))
     plan.parents = plan_parents(docs, _listed(plan.changes), config)
+    plan.parent_changes = parent_changes(plan.parents, plan.changes, state)
     return plan
 
 

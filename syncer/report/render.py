@@ -13,7 +13,7 @@ from pmsync.model import Postmortem
 from pmsync.plan.changes import draft_of, fields_of, issue_of
 
 if TYPE_CHECKING:  # rendering needs only their shape: keep `pmsync parse` start-up light
-    from pmsync.plan.changes import Action, Change, Plan
+    from pmsync.plan.changes import Action, Change, ParentChange, Plan
     from pmsync.sync.run import Outcome
 
 ACTIONS: tuple[Action, ...] = ("create", "update", "unchanged", "remove", "adopt", "orphan")
@@ -72,7 +72,20 @@ def plan_json(plan: Plan, defaulted: set[str] | None = None) -> dict[str, Any]:
         "summary": {action: plan.count(action) for action in ACTIONS},
         "tracker_consulted": False,
         "changes": [_change_json(c, defaulted or set()) for c in plan.changes],
+        "parents": [_parent_json(p) for p in plan.parent_changes],
         "warnings": plan.warnings,
+    }
+
+
+def _parent_json(change: ParentChange) -> dict[str, Any]:
+    return {
+        "doc": change.doc_path,
+        "title": change.title,
+        "action": change.action,
+        "steps": list(change.steps),
+        "tracker": change.tracker,
+        "container": change.container,
+        "issue": change.issue.to_json() if change.issue else None,
     }
 
 
@@ -96,8 +109,10 @@ def _change_json(change: Change, defaulted: set[str]) -> dict[str, Any]:
 
 def plan_markdown(plan: Plan, defaulted: set[str] | None = None) -> str:
     defaulted = defaulted or set()
-    counts = ", ".join(f"{plan.count(a)} {a}" for a in ACTIONS if plan.count(a))
-    lines = [f"### pmsync plan: {counts or 'nothing to do'}", ""]
+    counts = [f"{plan.count(a)} {a}" for a in ACTIONS if plan.count(a)]
+    if parents := sum(1 for p in plan.parent_changes if p.steps):
+        counts.append(f"{parents} parent issue{'s' if parents > 1 else ''} to write")
+    lines = [f"### pmsync plan: {', '.join(counts) or 'nothing to do'}", ""]
     visible = [c for c in plan.changes if c.action != "unchanged"]
     if visible:
         lines += [
@@ -107,11 +122,28 @@ def plan_markdown(plan: Plan, defaulted: set[str] | None = None) -> str:
         lines += [_markdown_row(c, defaulted) for c in visible]
     if any(c.item_id in defaulted for c in visible):
         lines += ["", "\\" + DEFAULTED_NOTE]
+    lines += _parents_markdown(plan.parent_changes)
     lines += [
         "",
         "_The tracker was not consulted: this plan comes from the documents and the state file._",
     ]
     return "\n".join(lines) + "\n"
+
+
+def _parents_markdown(changes: list[ParentChange]) -> list[str]:
+    from pmsync.plan.drafts import neutralize_mentions
+
+    visible = [c for c in changes if c.steps]
+    if not visible:
+        return []
+    lines = ["", "| parent issue | postmortem | steps | to | issue |", "|---|---|---|---|---|"]
+    for change in visible:
+        issue = f"[{change.issue.key}]({change.issue.url})" if change.issue else ""
+        title = neutralize_mentions(change.title).replace("|", "\\|")
+        where = f"`{change.tracker} {change.container or '(not set)'}`"
+        steps = "; ".join(change.steps)
+        lines.append(f"| {title} | `{change.doc_path}` | {steps} | {where} | {issue} |")
+    return lines
 
 
 def _action_text(change: Change) -> str:
@@ -144,11 +176,24 @@ def print_plan(plan: Plan, console: Console, defaulted: set[str] | None = None) 
     console.print(table)
     if any(c.item_id in defaulted for c in plan.changes):
         console.print(DEFAULTED_NOTE, markup=False)
+    if plan.parent_changes:
+        console.print(_parents_table(plan.parent_changes))
     counts = ", ".join(f"{plan.count(a)} {a}" for a in ACTIONS)
     console.print(f"{counts}. The tracker was not consulted.")
     item_warnings = (w for c in plan.changes for w in c.warnings)
     for warning in [*plan.warnings, *dict.fromkeys(item_warnings)]:
         console.print(f"[yellow]warning[/] {warning}")
+
+
+def _parents_table(changes: list[ParentChange]) -> Table:
+    table = Table(title="parent issues", title_justify="left")
+    for column in ("action", "postmortem", "parent", "steps", "issue"):
+        table.add_column(column)
+    for change in changes:
+        steps = "; ".join(change.steps)
+        issue = change.issue.key if change.issue else ""
+        table.add_row(change.action, change.doc_path, change.title, steps, issue)
+    return table
 
 
 # --- push -------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from pmsync.adapters.base import Tracker
 from pmsync.errors import TrackerError
 from pmsync.plan.changes import Adopt, Change, Create, Plan, planned
 from pmsync.state.store import SyncState
-from pmsync.sync.parents import group_parents, rebuild_parents
+from pmsync.sync.parents import group_parents, parents_apart, rebuild_parents
 from pmsync.sync.reconcile import list_by_item
 from pmsync.sync.records import found_record
 from pmsync.sync.recovery import hash_of, spare_by_hash
@@ -28,8 +28,11 @@ def rebuild_state(plan: Plan, connect: TrackerFactory) -> tuple[SyncState, list[
     state = SyncState()
     errors = []
     for (name, container), changes in plan.by_group().items():
+        specs = group_parents(plan, name, container)
         try:
-            remote = list_by_item(connect(name), container)
+            tracker = connect(name)
+            remote = list_by_item(tracker, container)
+            apart = parents_apart(tracker, container) if specs else {}
         except TrackerError as exc:
             errors.append(f"{name} {container}: not rebuilt: {exc}")
             continue
@@ -39,7 +42,7 @@ def rebuild_state(plan: Plan, connect: TrackerFactory) -> tuple[SyncState, list[
             found = remote.get(create.item_id) or by_hash.pop(hash_of(create), None)
             if found is not None:
                 state.items[create.item_id] = found_record(create, found)[0]
-        rebuild_parents(state, group_parents(plan, name, container), remote)
+        rebuild_parents(state, specs, {**remote, **apart})
     return state, errors
 
 

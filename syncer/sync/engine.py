@@ -59,7 +59,7 @@ def apply_plan(
             tracker, container, state, journal, report, prune=prune, intent_grace=intent_grace
         )
         parents = ParentStep(tracker, container, state, journal, specs, intent_grace)
-        _push(run, parents.before(changes) if specs else changes, started, stopped, parents)
+        _push(run, changes, started, stopped, parents)
         outcomes.extend(run.outcomes)
     return outcomes
 
@@ -85,6 +85,8 @@ def _push(
     where = f"{run.tracker.name} {run.container}"
     record = run.state.tracker(run.tracker.name, run.container)
     run.tracker.recall(run.container, record.memo)
+    if parents.specs:  # after the recall: the adapter knows which container it works in
+        changes = parents.before(changes)
     run.listed = parents.listed  # the parent step's full listing, if it made one
     push_group(run, changes)
     if parents.specs and run.aborted is None:

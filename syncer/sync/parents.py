@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from pmsync.adapters.base import Parenting, Tracker, chunks, prefetch_bodies
+from pmsync.adapters.base import Parenting, Tracker, chunks, listed_parents, prefetch_bodies
 from pmsync.errors import TrackerError
 from pmsync.model import Created, Failed, IssueDraft, IssueRef, RemoteIssue
 from pmsync.plan.changes import Change, Create, Plan
@@ -57,6 +57,7 @@ class ParentStep:
     warnings: list[str] = field(default_factory=list)
     done: list[str] = field(default_factory=list)  # what was written, one line each
     listed: dict[str, RemoteIssue] | None = None  # shared with the item push (engine.py)
+    apart: dict[str, RemoteIssue] | None = None  # parents listed apart (`listed_parents`)
     no_children: bool = False  # the tracker said it has no native children
     unanswered: set[str] = field(default_factory=set)  # creates of this run with no answer
     stopped: bool = False  # a fatal error: the parents' other writes wait for the next run
@@ -87,7 +88,7 @@ class ParentStep:
         refs = self._ensure_all(self.specs)
         ready = [(s, ref) for s in self.specs if (ref := refs.get(s.doc_key)) is not None]
         for spec, ref in ready:
-            self._mark_linked(spec.doc_key, created_under)
+            self._mark_linked(spec, ref, created_under)
             self._link(spec, ref)
         self._prefetch([ref for spec, ref in ready if self._stale(spec)])
         for spec, ref in ready:
@@ -132,7 +133,10 @@ class ParentStep:
         if self._may_exist(record):
             if not self._list():
                 return None, False
-            if (found := (self.listed or {}).get(spec.parent_id)) is not None:
+            found = (self.listed or {}).get(spec.parent_id) or (self.apart or {}).get(
+                spec.parent_id
+            )
+            if found is not None:
                 return self._reclaim(spec, found), False
         if record is not None and record.intent is not None and self._young(record.intent):
             self.warnings.append(f"{spec.title}: an earlier create may still be landing")
@@ -151,13 +155,16 @@ class ParentStep:
 
     def _list(self) -> bool:
         """The container's issues by marker, read once per group (shared with the item
-        push): False when they could not be read, so nothing is created."""
-        if self.listed is None:
-            try:
+        push), and the parents the tracker keeps apart: False when they could not be
+        read, so nothing is created."""
+        try:
+            if self.listed is None:
                 self.listed = list_by_item(self.tracker, self.container)
-            except TrackerError as exc:
-                self.warnings.append(f"no parent created: could not list the issues: {exc}")
-                return False
+            if self.apart is None:
+                self.apart = parents_apart(self.tracker, self.container)
+        except TrackerError as exc:
+            self.warnings.append(f"no parent created: could not list the issues: {exc}")
+            return False
         return True
 
     def _reclaim(self, spec: ParentSpec, found: RemoteIssue) -> IssueRef:
@@ -165,8 +172,9 @@ class ParentStep:
         record.issue, record.intent = IssueRecord.of(found.ref), None
         record.closed = found.state == "closed"
         record.title, record.intro, record.items = found.title, spec.intro, list(spec.items)
-        same = found.content_hash == body_hash(spec, self.state) and found.title == spec.title
-        record.body_hash = body_hash(spec, self.state) if same else ""
+        # Its marker carries the hash of the text last written: compared once the items
+        # are known (found before them, their checklist could not be told apart here).
+        record.body_hash = found.content_hash or ""
         self._save(spec.doc_key, record)
         return found.ref
 
@@ -211,12 +219,16 @@ class ParentStep:
 
     # --- children, checklist, state -----------------------------------------------
 
-    def _mark_linked(self, doc_key: str, created_under: set[str]) -> None:
-        record = self.state.parents[doc_key]
-        new = [i for i in sorted(created_under) if self._item_doc(i) == doc_key]
+    def _mark_linked(self, spec: ParentSpec, parent: IssueRef, created_under: set[str]) -> None:
+        """Children created under the parent in this run, and those a listing of this run
+        (a lost state) shows under it already: none is linked again."""
+        record = self.state.parents[spec.doc_key]
+        new = [i for i in sorted(created_under) if self._item_doc(i) == spec.doc_key]
+        if self.listed is not None:
+            new += children_found(spec, parent, self.state, self.listed.values())
         if new and not set(new) <= set(record.linked):
             record.linked = sorted({*record.linked, *new})
-            self._save(doc_key, record)
+            self._save(spec.doc_key, record)
 
     def _link(self, spec: ParentSpec, parent: IssueRef) -> None:
         record = self.state.parents[spec.doc_key]
@@ -327,6 +339,11 @@ def record_native_off(state: SyncState, parent: IssueRef) -> None:
             record.native = False
 
 
+def parents_apart(tracker: Tracker, container: str) -> dict[str, RemoteIssue]:
+    """The parents a tracker lists apart from its issues (GitLab's epics), by marker."""
+    return {p.item_id: p for p in listed_parents(tracker, container) if p.item_id}
+
+
 def group_parents(plan: Plan, tracker: str, container: str) -> list[ParentSpec]:
     return [s for s in plan.parents if (s.tracker, s.container) == (tracker, container)]
 
@@ -374,8 +391,9 @@ def retire_parents(state: SyncState, parsed: Iterable[str], plan: Plan) -> None:
 def rebuild_parents(
     state: SyncState, specs: Sequence[ParentSpec], remote: dict[str, RemoteIssue]
 ) -> None:
-    """`state rebuild`: the parents found by their marker. Which children are linked is
-    not known: the next push links them again (linking again succeeds)."""
+    """`state rebuild`: the parents found by their marker, and the children the listing
+    shows under them (where the tracker's answer names an issue's parent; the others are
+    linked again by the next push, which succeeds)."""
     for spec in specs:
         found = remote.get(spec.parent_id)
         if found is None:
@@ -385,4 +403,15 @@ def rebuild_parents(
             tracker=spec.tracker, container=spec.container, issue=IssueRecord.of(found.ref),
             title=found.title, intro=spec.intro, items=list(spec.items),
             body_hash=body_hash(spec, state) if same else "", closed=found.state == "closed",
+            linked=children_found(spec, found.ref, state, remote.values()),
         )  # fmt: skip
+
+
+def children_found(
+    spec: ParentSpec, parent: IssueRef, state: SyncState, listed: Iterable[RemoteIssue]
+) -> list[str]:
+    """The items whose issue a listing shows as `parent`'s child already."""
+    key = parent.key.casefold()
+    under = {i.ref.key.casefold() for i in listed if i.parent and i.parent.casefold() == key}
+    issues = {i: state.items[i].issue for i in linkable(spec, state)}
+    return [i for i, issue in issues.items() if issue and issue.key.casefold() in under]

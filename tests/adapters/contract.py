@@ -17,7 +17,7 @@ from typing import Any, Protocol
 
 import pytest
 
-from pmsync.adapters.base import Parenting, RetryPolicy, Tracker
+from pmsync.adapters.base import Parenting, RetryPolicy, Tracker, listed_parents
 from pmsync.errors import TrackerError
 from pmsync.model import Created, Failed, IssueDraft, IssueRef, RemoteIssue
 
@@ -85,7 +85,9 @@ def created(results: Sequence[Created | Failed]) -> list[Created]:
 
 
 def managed(tracker: Tracker, container: str) -> dict[str, RemoteIssue]:
-    return {i.item_id: i for i in tracker.list_managed(container) if i.item_id}
+    """Issues by marker, with the parents a tracker lists apart (GitLab's epics)."""
+    found = [*tracker.list_managed(container), *listed_parents(tracker, container)]
+    return {i.item_id: i for i in found if i.item_id}
 
 
 def update(tracker: Tracker, ref: IssueRef, new: IssueDraft, fields: set[str]) -> RemoteIssue:

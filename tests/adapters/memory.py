@@ -168,6 +168,8 @@ class MemoryTracker:
                 if child.key in children:
                     children.remove(child.key)  # one parent at a time, as on GitHub
             self.store.children.setdefault(parent.key, []).append(child.key)
+            issue = self.store.issues[child.key]
+            self.store.issues[child.key] = dataclasses.replace(issue, parent=parent.key)
             return True
 
         return self._call(f"link {child.key} under {parent.key}", linking, write=True)

@@ -1,5 +1,7 @@
 """The GitLab adapter keeps the adapter contract, through unmodified python-gitlab against
-the fake GitLab (a project in a subgroup, addressed by its URL-encoded path)."""
+the fake GitLab (a project in a subgroup, addressed by its URL-encoded path): once where the
+group has no epics (parents are issues, children related links), once where it has them
+(parents are group epics, children join by `epic_id`)."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from pmsync.adapters.gitlab import GitLabConfig, GitLabTracker, connect
 from pmsync.model import IssueRef
 from tests.adapters.contract import TrackerContract
 from tests.fakes.gitlab import FakeGitLab
+from tests.fakes.gitlab_epics import Epic, epics, issues_in, license_epics
 from tests.fakes.gitlab_links import linked_to
 from tests.fakes.server import DropAfterCommit, Status
 
@@ -52,7 +55,37 @@ class GitLabBackend:
         return [f"{path}#{iid}" for iid in linked_to(self.fake, path, int(number))]
 
 
+@dataclass
+class GitLabEpicBackend(GitLabBackend):
+    """Epics licensed in the project's group: parents are group epics (`group&iid`), an
+    item joins one through its `epic_id`."""
+
+    def text(self, ref: IssueRef) -> str:
+        if "&" not in ref.key:
+            return super().text(ref)
+        return str(self._epic(ref).description)
+
+    def children(self, parent: IssueRef) -> list[str]:
+        if "&" not in parent.key:
+            return super().children(parent)
+        kids = issues_in(self.fake, self._epic(parent), self.container)
+        return [f"{self.container}#{iid}" for iid in kids]
+
+    def _epic(self, ref: IssueRef) -> Epic:
+        group, iid = ref.key.rsplit("&", 1)
+        return next(e for e in epics(self.fake, group) if e.iid == int(iid))
+
+
 class TestGitLabContract(TrackerContract):
     @pytest.fixture
     def backend(self, fake_gitlab: FakeGitLab) -> GitLabBackend:
         return GitLabBackend(fake_gitlab)
+
+
+class TestGitLabEpicContract(TrackerContract):
+    """The same contract with `parent_kind: auto` where the group offers epics."""
+
+    @pytest.fixture
+    def backend(self, fake_gitlab: FakeGitLab) -> GitLabBackend:
+        license_epics(fake_gitlab)
+        return GitLabEpicBackend(fake_gitlab)

@@ -181,6 +181,7 @@ class FakeGitHub(FakeServer):
             self.sub_issues_enabled = True  # False: a GitHub Enterprise Server without them
             self.sub_issues: dict[int, list[int]] = {}  # parent id → sub-issue ids
             self.sub_parent: dict[int, int] = {}  # sub-issue id → parent id
+            self.sub_parent_url: dict[int, str] = {}  # sub-issue id → its parent's API URL
             self.validation_errors.clear()
             self.reset_log()
             self.clear_faults()
@@ -346,6 +347,8 @@ class FakeGitHub(FakeServer):
             "closed_at": iso(issue.closed_at), "created_at": iso(issue.created_at),
             "updated_at": iso(issue.updated_at), "author_association": "OWNER",
         }  # fmt: skip
+        if self.sub_issues_enabled:  # a server without sub-issues does not know the key
+            data["parent_issue_url"] = self.sub_parent_url.get(issue.id)
         if issue.state_reason is not None:
             # GitHub sends null; the description's enum (nullable, without null) rejects
             # it, so an open issue leaves the optional key out.

@@ -86,6 +86,7 @@ def _add(fake: FakeGitHub, req: FakeRequest) -> FakeResponse:
         fake.sub_issues[current].remove(child.id)
     children.append(child.id)
     fake.sub_parent[child.id] = parent.id
+    fake.sub_parent_url[child.id] = f"{fake.api_url}/repos/{repo.full_name}/issues/{parent.number}"
     parent.updated_at = fake.now()
     location = f"{fake.api_url}/repos/{repo.full_name}/issues/{parent.number}/sub_issues"
     return FakeResponse(201, fake.issue_json(repo, parent), {"Location": location})
@@ -113,6 +114,7 @@ def _remove(fake: FakeGitHub, req: FakeRequest) -> FakeResponse:
         return error(404, "Not Found")
     fake.sub_issues[parent.id].remove(child_id)
     del fake.sub_parent[child_id]
+    del fake.sub_parent_url[child_id]
     return FakeResponse(200, fake.issue_json(repo, parent))
 
 

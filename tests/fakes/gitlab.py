@@ -21,6 +21,8 @@ Behaviour copied from GitLab, not from convenience:
 - every answer carries `RateLimit-Limit/-Observed/-Remaining/-Reset/-ResetTime`; past
   `create_limit` issue creations in a window the answer is `429` with `Retry-After`;
 - a moved issue stays in its old project, closed, with `moved_to_id`; a deleted one is 404.
+- issue links are in gitlab_links.py; group epics (licensed per group, off by default as
+  on GitLab Free) and an issue's `epic_id` in gitlab_epics.py.
 
 Requests and responses are validated against tests/fakes/gitlab-issues.openapi.json
 (built from GitLab's own Swagger description where it covers the endpoint: see
@@ -39,7 +41,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from tests.fakes import gitlab_links
+from tests.fakes import gitlab_epics, gitlab_links
 from tests.fakes.server import FakeRequest, FakeResponse, FakeServer
 
 SPEC = Path(__file__).with_name("gitlab-issues.openapi.json")
@@ -110,6 +112,7 @@ class Issue:
     confidential: bool = False
     notes: list[Note] = field(default_factory=list)
     moved_to_id: int | None = None
+    epic_id: int | None = None  # the epic it is in (gitlab_epics.py)
 
 
 @dataclass
@@ -142,6 +145,7 @@ class FakeGitLab(FakeServer):
     def reset(self) -> None:
         """Forget all state, the log and the faults (between tests)."""
         with self.lock:
+            self.groups: dict[str, gitlab_epics.Group] = {}  # key: lower-case full path
             self.projects: dict[str, Project] = {}
             for path in self.initial_projects:
                 self.add_project(path)
@@ -171,6 +175,7 @@ class FakeGitLab(FakeServer):
     def add_project(self, path: str, access: int = DEVELOPER) -> Project:
         with self.lock:
             project = self.projects.setdefault(path.lower(), Project(path))
+            gitlab_epics.add_groups(self, path)
             project.access = access
             return project
 
@@ -281,7 +286,7 @@ class FakeGitLab(FakeServer):
             "references": {"short": f"#{issue.iid}", "relative": f"#{issue.iid}",
                            "full": f"{project.path}#{issue.iid}"},
             "severity": "UNKNOWN", "moved_to_id": issue.moved_to_id,
-            "service_desk_reply_to": None,
+            "service_desk_reply_to": None, **gitlab_epics.issue_fields(self, issue),
         }  # fmt: skip
 
     def label_json(self, label: Label) -> dict[str, Any]:
@@ -322,6 +327,7 @@ class FakeGitLab(FakeServer):
             ("GET", PROJECT + "/labels", self._list_labels),
             ("POST", PROJECT + "/labels", self._create_label),
             *gitlab_links.routes(self),
+            *gitlab_epics.routes(self),
         ]
         for method, pattern, handler in routes:
             self.route(method, pattern, self._guarded(handler))
@@ -466,7 +472,7 @@ class FakeGitLab(FakeServer):
         if limited is not None:
             return limited
         problem = _title_problem(data.get("title"))
-        if problem:
+        if problem := problem or gitlab_epics.epic_problem(self, project, data):
             return problem
         now = self.now()
         issue = Issue(next(_ids), project.next_iid, data["title"], data.get("description"),
@@ -508,6 +514,8 @@ class FakeGitLab(FakeServer):
             issue.due_date = date.fromisoformat(data["due_date"]) if data["due_date"] else None
         if "confidential" in data:
             issue.confidential = bool(data["confidential"])
+        if "epic_id" in data:  # moves it from any epic it was in; 0 or null: out of it
+            issue.epic_id = int(data["epic_id"] or 0) or None
 
     def _get_issue(self, req: FakeRequest) -> FakeResponse:
         found = self._found_issue(req)
@@ -523,6 +531,8 @@ class FakeGitLab(FakeServer):
         if project.access < PLANNER and issue.author != self.login:
             return error(403, "403 Forbidden")
         if "title" in data and (problem := _title_problem(data["title"])):
+            return problem
+        if problem := gitlab_epics.epic_problem(self, project, data):
             return problem
         for name in ("title", "description"):
             if name in data:

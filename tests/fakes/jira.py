@@ -729,7 +729,18 @@ class FakeJira(FakeServer):
             priority=self._priority_json(f.get("priority")),
             assignee=self._user_json(f.get("assignee")),
         )  # fmt: skip
+        if f.get("parent"):
+            out["parent"] = self._parent_json(f["parent"])
         return out
+
+    def _parent_json(self, ref: dict[str, Any]) -> dict[str, Any]:
+        """The parent as Jira shows it, however it was named (by key or id)."""
+        parent = self._find(str(ref.get("key") or ref.get("id") or ""))
+        if parent is None:
+            return ref
+        return {"id": parent.id, "key": parent.key,
+                "self": f"{self.url}{self.api}/issue/{parent.id}",
+                "fields": {"summary": parent.fields.get("summary")}}  # fmt: skip
 
     def _priority_json(self, ref: dict[str, Any] | None) -> dict[str, Any] | None:
         if not ref:

@@ -119,6 +119,7 @@ class Views:
         slug = re.sub(r"[^a-z0-9]+", "-", i.title.lower()).strip("-")[:60]
         assignee = self.s.users.get(i.assignee_id or "")
         project = self.s.projects.get(i.project_id or "")
+        parent = i.parent_id if i.parent_id in self.s.issues else None
         labels = [self.s.labels[x] for x in i.label_ids]
         comments = [c for c in self.s.comments.values() if c.issue_id == i.id]
         return {
@@ -133,6 +134,7 @@ class Views:
             "state": lambda info: self.state(self.s.states[i.state_id]),
             "assignee": (lambda info: self.user(assignee)) if assignee else None,
             "project": (lambda info: self.project(project)) if project else None,
+            "parent": (lambda info: self.issue(self.s.issues[parent])) if parent else None,
             "labels": lambda info, **a: connection(labels, self.label, a),
             "comments": lambda info, **a: connection(
                 [c for c in comments if matches(self.s, "Comment", c, a.get("filter"))],
