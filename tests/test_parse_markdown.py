@@ -35,6 +35,7 @@ def _signature(tokens: list[Token]) -> list[tuple[object, ...]]:
 
 @settings(max_examples=int(os.environ.get("PMSYNC_EXAMPLES", "600")), deadline=None)
 @example("Title\nwrapped\n---\n")
+@example("long\n" * 12 + "---\n")  # past the setext guard's lookahead
 @example("> Title\n> ===\n")
 @example("- item\n  Title\n  ---\n")
 @example("para\n| a | b |\n|---|---|\n| 1 | 2 |\n")

@@ -41,6 +41,8 @@ MARKERS = {
     "html_block": ("<",),
     "heading": ("#",),
 }
+# Lines the setext guard reads before leaving the decision to the rule.
+SETEXT_LOOKAHEAD = 10
 # The chains of rules that may end a block, by the rule they end (markdown-it's names).
 CHAINS = ("paragraph", "reference", "blockquote", "list")
 
@@ -103,12 +105,15 @@ def _before_delimiter_row(rule: Rule) -> Rule:
 
 def _may_open_setext(state: StateBlock, start: int, end: int) -> bool:
     """A line ending in - or = comes before the next blank line (where the rule's scan
-    stops; an underline is a run of - or = and spaces)."""
+    stops; an underline is a run of - or = and spaces), or the paragraph runs on past
+    `SETEXT_LOOKAHEAD` lines and the rule itself decides (it also stops at any line that
+    ends a paragraph, such as the next item of a list: an unbounded guard would read a
+    list of 30,000 items once an item)."""
     src, begins, indents, ends = state.src, state.bMarks, state.tShift, state.eMarks
-    for line in range(start + 1, end):
+    for line in range(start + 1, min(end, start + 1 + SETEXT_LOOKAHEAD)):
         text = src[begins[line] + indents[line] : ends[line]]  # as the rule reads it
         if not text:
             return False
         if text.rstrip(" \t").endswith(("-", "=")):
             return True
-    return False
+    return start + 1 + SETEXT_LOOKAHEAD < end
