@@ -47,15 +47,21 @@ def _first_words(phrases: tuple[str, ...]) -> re.Pattern[str]:
 
 
 # What opens a section without a synonym (see parse.py): "What are we doing about it?",
-# "The following 2 weeks", a table whose header row names an action column.
+# "The following 2 weeks", "What we'll do differently" (any length: headings, not prose,
+# are what the section matcher reads, and it counts no words for them).
 _OPENS = re.compile(
     r"(?i)(?:^|[#*_>\s])(?:what|how)\b.*\b(?:doing|going to|will|are we|can we do|prevent"
     r"|avoid|change)\b.*\?|\b(?:following|next|coming)\s+\S*\s*"
     r"(?:days|weeks|months|sprints?|quarters?)\b"
-    r"|^\s*\|?.*\|.*\b(?:action|task|follow|to-?do|remediation|fix)"  # a table's header row
     r"|(?:^|[#*_>\s])(?:what|how)\s+we(?:['’]ll|\s+will|\s+are\s+(?:doing|going|changing)"
     r"|['’]re\s+(?:doing|changing)|\s+plan\s+to)\b"
 )
+# A table's header row naming an action column, in Markdown (a pipe anywhere, the
+# action column first or not) or HTML (`<th>Task</th>` on the line).
+_TABLE_HEADER = re.compile(r"(?i)\b(?:action|task|follow|to-?do|remediation|fix)")
+# A setext underline: the paragraph above it is a heading, its words over several lines.
+_SETEXT = re.compile(r"^ {0,3}(?:=+|-+)[ \t]*$")
+_SETEXT_LINES = 4  # lines of the paragraph above an underline read as one heading
 
 
 def parse_start(lines: list[str], phrases: Iterable[str]) -> int:
@@ -72,21 +78,37 @@ def parse_start(lines: list[str], phrases: Iterable[str]) -> int:
 
 
 def _first_candidate(lines: list[str], phrases: tuple[str, ...]) -> int | None:
-    """The first short line holding a synonym, or a phrase or table header row that may
-    open a section without one."""
+    """The first short line holding a synonym, a line that may open a section without
+    one, or the setext underline of a heading whose words span lines."""
     pattern, starts = synonym_pattern(phrases), _first_words(phrases)
     return next(
         (i for i, line in enumerate(lines)
-         if line and len(line.split()) <= _MAX_WORDS
-         and ((starts.search(line.casefold()) and pattern.search(line)) or _opens(line))),
+         if line and (_opens(line)
+                      or (len(line.split()) <= _MAX_WORDS and starts.search(line.casefold())
+                          and pattern.search(line))
+                      or (line[0] in " =-" and _setext_synonym(lines, i, pattern)))),
         None,
     )  # fmt: skip
 
 
 def _opens(line: str) -> bool:
-    hint = "?" in line or "|" in line or "ext " in line or "ollowing" in line or "oming" in line
+    if ("|" in line or "<t" in line) and _TABLE_HEADER.search(line):
+        return True
+    hint = "?" in line or "ext " in line or "ollowing" in line or "oming" in line
     hint = hint or "hat we" in line or "ow we" in line  # "What we'll do differently"
     return hint and bool(_OPENS.search(line))
+
+
+def _setext_synonym(lines: list[str], index: int, pattern: re.Pattern[str]) -> bool:
+    """Whether `lines[index]` underlines a paragraph whose words hold a synonym."""
+    if index == 0 or not _SETEXT.match(lines[index]):
+        return False
+    above = []
+    for line in reversed(lines[max(0, index - _SETEXT_LINES) : index]):
+        if not line.strip():
+            break
+        above.insert(0, line.strip())
+    return len(above) > 1 and bool(pattern.search(" ".join(above)))
 
 
 def _boundary(lines: list[str], index: int, unsafe: list[bool]) -> bool:
