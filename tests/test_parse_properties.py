@@ -97,12 +97,16 @@ def test_identical_items_get_distinct_ids(title: str) -> None:
 # Section openers the region start once missed: an HTML table's action header, a table
 # header with the action column first and no leading pipe, a setext heading over two
 # lines, a question heading of more than twelve words.
-@example("# PM\n\n<table><tr><th>Task</th><th>Owner</th></tr><tr><td>Fix the cache</td>"
-         "<td>a</td></tr></table>\n\nx\n\n## Action items\n\n- Rotate keys\n")
+@example(
+    "# PM\n\n<table><tr><th>Task</th><th>Owner</th></tr><tr><td>Fix the cache</td>"
+    "<td>a</td></tr></table>\n\nx\n\n## Action items\n\n- Rotate keys\n"
+)
 @example("# PM\n\nAction | Owner\n--- | ---\nFix the cache | a\n\nx\n\n## Tasks\n\n- Rotate\n")
 @example("# PM\n\nAction\nitems\n------\n\n- Fix the cache\n")
-@example("# PM\n\n## What are we doing to make sure that this never happens again in any of "
-         "our regions?\n\n- Fix the cache\n")
+@example(
+    "# PM\n\n## What are we doing to make sure that this never happens again in any of "
+    "our regions?\n\n- Fix the cache\n"
+)
 def test_starting_at_the_first_possible_section_changes_nothing(text: str) -> None:
     """The parse-region shortcut (parse_region.parse_start) is a pure speed-up: the result
     equals a parse of the whole document."""

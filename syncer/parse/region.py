@@ -103,7 +103,7 @@ def _setext_synonym(lines: list[str], index: int, pattern: re.Pattern[str]) -> b
     """Whether `lines[index]` underlines a paragraph whose words hold a synonym."""
     if index == 0 or not _SETEXT.match(lines[index]):
         return False
-    above = []
+    above: list[str] = []
     for line in reversed(lines[max(0, index - _SETEXT_LINES) : index]):
         if not line.strip():
             break
