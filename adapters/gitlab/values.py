@@ -3,6 +3,7 @@ written in postmortems (`group/project#12`, issue URLs on the configured host). 
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
@@ -100,29 +101,17 @@ def parse_time(text: Any) -> datetime | None:
 
 def to_remote(data: Mapping[str, Any]) -> RemoteIssue:
     """A GitLab issue document as a RemoteIssue (item id and hash from the marker)."""
-    body = data.get("description")
-    marker = read_marker(body)
-    iid = data["iid"]
     full = str((data.get("references") or {}).get("full") or "")
     path = full.rsplit("#", 1)[0] if "#" in full else _path_of(str(data.get("web_url", "")))
     assignees = data.get("assignees") or []
     assignee = data.get("assignee") or (assignees[0] if assignees else None) or {}
-    return RemoteIssue(
-        ref=IssueRef(TRACKER, issue_key(path, iid), str(data.get("web_url", "")),
-                     id=str(data.get("id", ""))),
-        title=str(data.get("title", "")),
-        state="closed" if data.get("state") == "closed" else "open",
-        body=body,
-        item_id=marker[0] if marker else None,
-        content_hash=marker[1] if marker else None,
+    return dataclasses.replace(
+        _remote(data, issue_key(path, data["iid"])),
         state_reason="moved" if data.get("moved_to_id") else None,
         assignee=assignee.get("username"),
         due=date.fromisoformat(data["due_date"]) if data.get("due_date") else None,
-        labels=tuple(str(name) for name in data.get("labels") or ()),
-        updated_at=parse_time(data.get("updated_at")),
-        closed_at=parse_time(data.get("closed_at")),
         parent=_epic_of(data.get("epic")),
-    )  # fmt: skip
+    )
 
 
 def _epic_of(epic: Any) -> str | None:
@@ -135,13 +124,17 @@ def _epic_of(epic: Any) -> str | None:
 
 def epic_to_remote(data: Mapping[str, Any]) -> RemoteIssue:
     """A GitLab epic document as a RemoteIssue: a parent, its key `group&iid`."""
-    body = data.get("description")
-    marker = read_marker(body)
     full = str((data.get("references") or {}).get("full") or "")
     group = full.rsplit("&", 1)[0] if "&" in full else _group_of_epic(str(data.get("web_url")))
+    return _remote(data, epic_key(group, data["iid"]))
+
+
+def _remote(data: Mapping[str, Any], key: str) -> RemoteIssue:
+    """What issues and epics say alike: title, state, body and its marker, labels, times."""
+    body = data.get("description")
+    marker = read_marker(body)
     return RemoteIssue(
-        ref=IssueRef(TRACKER, epic_key(group, data["iid"]), str(data.get("web_url", "")),
-                     id=str(data.get("id", ""))),
+        ref=IssueRef(TRACKER, key, str(data.get("web_url", "")), id=str(data.get("id", ""))),
         title=str(data.get("title", "")),
         state="closed" if data.get("state") == "closed" else "open",
         body=body,
@@ -150,7 +143,7 @@ def epic_to_remote(data: Mapping[str, Any]) -> RemoteIssue:
         labels=tuple(str(name) for name in data.get("labels") or ()),
         updated_at=parse_time(data.get("updated_at")),
         closed_at=parse_time(data.get("closed_at")),
-    )  # fmt: skip
+    )
 
 
 def _group_of_epic(web_url: str) -> str:
