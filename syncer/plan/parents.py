@@ -13,6 +13,7 @@ import hashlib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 from pmsync.config import Config
 from pmsync.model import IssueDraft, Postmortem
@@ -173,16 +174,28 @@ def parent_pending(spec: ParentSpec, state: SyncState) -> bool:
         return True
     if record.native and any(i not in record.linked for i in linkable(spec, state)):
         return True
-    if record.body_hash != body_hash(spec, state) or record.title != spec.title:
-        return True
-    done = all_closed(spec.items, state)
-    return (done and spec.close_when_done and not record.closed) or (record.closed and not done)
+    return checklist_pending(spec, record, state)
 
 
 def checklist_pending(spec: ParentSpec, record: ParentRecord, state: SyncState) -> bool:
-    done = all_closed(spec.items, state)
-    closing = (done and spec.close_when_done and not record.closed) or (record.closed and not done)
-    return closing or record.body_hash != body_hash(spec, state)
+    return stale(spec, record, state) or state_change(spec, record, state) is not None
+
+
+def stale(spec: ParentSpec, record: ParentRecord, state: SyncState) -> bool:
+    """Whether the parent's title or text differs from what pmsync last wrote to it."""
+    return record.body_hash != body_hash(spec, state) or record.title != spec.title
+
+
+def state_change(
+    spec: ParentSpec, record: ParentRecord, state: SyncState, done: bool | None = None
+) -> Literal["close", "reopen"] | None:
+    """ "close" when every item is closed (and `close_when_done`), "reopen" when a parent
+    pmsync closed has an open item again; `done`: whether every item is closed, when not
+    as the state says."""
+    done = all_closed(spec.items, state) if done is None else done
+    if done and spec.close_when_done and not record.closed:
+        return "close"
+    return "reopen" if record.closed and not done else None
 
 
 def spec_of_record(doc_key: str, record: ParentRecord, close_when_done: bool) -> ParentSpec:
@@ -234,19 +247,15 @@ def _steps(
         unlinked = created + sum(1 for i in linkable(spec, state) if i not in record.linked)
         if unlinked:
             steps.append(f"link {unlinked} item{'s' if unlinked > 1 else ''} under it")
-    if (
-        record.body_hash != body_hash(spec, state)
-        or record.title != spec.title
-        or any(
-            isinstance(c, Create) or (isinstance(c, Update) and {"title", "state"} & set(c.fields))
-            for c in changes
-        )
+    if stale(spec, record, state) or any(
+        isinstance(c, Create) or (isinstance(c, Update) and {"title", "state"} & set(c.fields))
+        for c in changes
     ):
         steps.append("rewrite its checklist")
-    done = _all_closed_after(spec.items, changes, state)
-    if done and spec.close_when_done and not record.closed:
+    change = state_change(spec, record, state, _all_closed_after(spec.items, changes, state))
+    if change == "close":
         steps.append("close it: every item is closed")
-    elif record.closed and not done:
+    elif change == "reopen":
         steps.append("reopen it: an item is open again")
     return steps
 

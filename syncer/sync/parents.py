@@ -27,13 +27,14 @@ from pmsync.model import Created, Failed, IssueDraft, IssueRef, RemoteIssue
 from pmsync.plan.changes import Change, Create, Plan
 from pmsync.plan.parents import (
     ParentSpec,
-    all_closed,
     body_hash,
     checklist_pending,
     linkable,
     parent_draft,
     parent_pending,
     spec_of_record,
+    stale,
+    state_change,
 )
 from pmsync.state.store import IssueRecord, Journal, ParentRecord, SyncState, utcnow
 from pmsync.sync.reconcile import list_by_item
@@ -259,8 +260,7 @@ class ParentStep:
         return False
 
     def _stale(self, spec: ParentSpec) -> bool:
-        record = self.state.parents[spec.doc_key]
-        return record.body_hash != body_hash(spec, self.state) or record.title != spec.title
+        return stale(spec, self.state.parents[spec.doc_key], self.state)
 
     def _prefetch(self, refs: list[IssueRef]) -> None:
         """Read the parents' texts in bulk before rewriting them (where the tracker can)."""
@@ -284,15 +284,15 @@ class ParentStep:
 
     def _close_or_reopen(self, spec: ParentSpec, ref: IssueRef) -> None:
         record = self.state.parents[spec.doc_key]
-        done = all_closed(spec.items, self.state)
-        if done and spec.close_when_done and not record.closed:
+        change = state_change(spec, record, self.state)
+        if change == "close":
             # `complete` (optional): closed as done where the tracker tells it from dropped
             close = getattr(self.tracker, "complete", self.tracker.close)
             if self._write(f"close {ref.key}", lambda: close(ref, DONE_COMMENT)):
                 record.closed = True
                 self._save(spec.doc_key, record)
                 self.done.append(f"closed parent {ref.key}: every item is closed")
-        elif record.closed and not done:
+        elif change == "reopen":
             reopen = getattr(self.tracker, "reopen", None)
             if reopen is not None and self._write(f"reopen {ref.key}",
                                                   lambda: reopen(ref, REOPEN_COMMENT)):  # fmt: skip
