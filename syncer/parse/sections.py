@@ -112,9 +112,14 @@ def _action_lines(block: Block) -> bool:
     """Lines that are the block's own items, not text introducing the deeper headings
     that follow: most of them open with a verb ("#Tasks:" then "Add jitter to TTLs", then
     "## Improvements/Fixes")."""
-    lines = [e for node in block.nodes if isinstance(node, Lines) for e in node.entries]
+    lines = _lines(block)
     verbs = sum(1 for entry in lines if opens_with_verb(entry.head))
     return len(lines) >= 2 and 2 * verbs >= len(lines)
+
+
+def _lines(block: Block) -> list[Entry]:
+    """The entries of the block's plain lines and paragraphs."""
+    return [entry for node in block.nodes if isinstance(node, Lines) for entry in node.entries]
 
 
 def _block_entries(block: Block, has_children: bool) -> list[Entry]:
@@ -123,7 +128,7 @@ def _block_entries(block: Block, has_children: bool) -> list[Entry]:
         return [e for node in lists for e in node.entries]
     if has_children:
         return []  # text introducing the sub-headings that follow
-    lines = [e for node in block.nodes if isinstance(node, Lines) for e in node.entries]
+    lines = _lines(block)
     if not lines:
         stands_alone = block.category and block.heading.style == "atx" and not block.nodes
         return [_heading_entry(block.heading)] if stands_alone else []
@@ -144,7 +149,7 @@ def _why_not(block: Block, has_children: bool) -> str:
         return "prose or a legend beside this block's list or table (only their items count)"
     if has_children:
         return "text introducing the sub-headings below"
-    lines = [e for node in block.nodes if isinstance(node, Lines) for e in node.entries]
+    lines = _lines(block)
     if sum(1 for entry in lines if has_label_lead(entry.head)) >= 2:
         return "not a 'Label: text' line, unlike most lines of this block"
     return "part of the entry above, or an intro (ends with ':'), a question or a prompt"
