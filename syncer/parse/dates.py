@@ -19,7 +19,7 @@ from dateutil.parser import parserinfo
 
 from pmsync.parse.dates_relative import VAGUE, resolve_dated, resolve_relative
 
-_MONTH = (
+MONTH = (
     r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
     r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
 )
@@ -28,9 +28,9 @@ _YEAR4 = r"(?:19|20)\d{2}"
 _DATE = re.compile(
     rf"""\b{_WEEKDAY}(?:
       (?P<iso>(?P<iso_y>{_YEAR4})[-/](?P<iso_m>\d{{1,2}})[-/](?P<iso_d>\d{{1,2}}))
-    | (?P<md>(?P<md_m>{_MONTH})\.?\s+(?P<md_d>\d{{1,2}})(?:st|nd|rd|th)?(?![\d:])
+    | (?P<md>(?P<md_m>{MONTH})\.?\s+(?P<md_d>\d{{1,2}})(?:st|nd|rd|th)?(?![\d:])
         (?:,?\s+(?P<md_y>{_YEAR4}))?)
-    | (?P<dm>(?P<dm_d>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<dm_m>{_MONTH})\b\.?
+    | (?P<dm>(?P<dm_d>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<dm_m>{MONTH})\b\.?
         (?:,?\s+(?P<dm_y>{_YEAR4}))?)
     | (?P<num>\d{{1,2}}/\d{{1,2}}(?:/{_YEAR4})?)
     )(?![\w/-])""",

@@ -16,7 +16,14 @@ from pmsync.model import ActionItem, ParseWarning, Section
 from pmsync.parse.dates import find_due, parse_due
 from pmsync.parse.links import split_links
 from pmsync.parse.owners import find_owner, is_organisation, lead_owner, without_pledge
-from pmsync.parse.text import Entry, find_priority, item_name, item_title, plain_text
+from pmsync.parse.text import (
+    Entry,
+    capitalised,
+    find_priority,
+    item_name,
+    item_title,
+    plain_text,
+)
 from pmsync.plan.identity import content_hash, item_id, normalize_text
 
 # An item's text past this is cut (with a warning): GitHub refuses issue bodies over
@@ -89,7 +96,7 @@ def build_items(
             owner = None  # "Acme Labs will run the tests": a company's commitment
         title = item_title(head) or item_title(plain_text(entry.body))
         if title[:1].islower() and (lead_cut or plain_text(head)[:1].isupper()):
-            title = title[0].upper() + title[1:]  # a lead was cut: "@kim to rotate" → "Rotate"
+            title = capitalised(title)  # a lead was cut: "@kim to rotate" → "Rotate"
         # The id comes from the whole name, not the title cut for display.
         name = normalize_text(item_name(head) or item_name(plain_text(entry.body)))
         if name and normalize_text(title):

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import re
 
-from pmsync.parse.text import plain_text
+from pmsync.parse.text import capitalised, plain_text
 
 _NOBODY = frozenset(
     {"", "-", "--", "—", "–", "?", "??", "tbd", "tba", "n/a", "na", "none", "nobody",
@@ -185,7 +185,7 @@ def without_pledge(head: str) -> str:
     rest = (match["rest"] or match["short"]) if match else None
     if rest is None or _first_word(rest) not in _VERBS:
         return head
-    return rest[0].upper() + rest[1:]
+    return capitalised(rest)
 
 
 def team_name(heading: str) -> str | None:

@@ -10,6 +10,7 @@ import html
 import re
 from dataclasses import dataclass
 
+from pmsync.parse.dates import MONTH
 from pmsync.plan.identity import strip_writeback
 
 TITLE_MAX = 120
@@ -58,7 +59,7 @@ _HORIZON = re.compile(
 )
 _SENTENCE_END = re.compile(r"[.!?](?=\s|$)")
 _ABBREVIATIONS = frozenset({"e.g", "i.e", "etc", "vs", "approx", "incl", "cf", "esp", "mr", "dr"})
-_MONTH_NAME = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]{0,6}\.?"
+_MONTH_NAME = rf"{MONTH}\.?"  # the due date's month names: a title loses what is read
 _DEADLINE = (
     rf"end\s+of\s+(?:the\s+)?(?:week|month|quarter|year|q[1-4]|h[12]|{_MONTH_NAME})"
     r"|eo[dwmy]|q[1-4]|h[12]|\d{4}-\d{2}-\d{2}"
@@ -181,12 +182,13 @@ def item_name(head: str) -> str:
     label = _LABEL.match(text)
     if label and is_label(label["label"]) and not _TASK_PREFIX.match(text):
         if _HORIZON.match(label["label"].strip()) and label["rest"].strip():
-            return _capitalised(first_sentence(label["rest"]))  # "Short term: add replicas"
+            return capitalised(first_sentence(label["rest"]))  # "Short term: add replicas"
         return label["label"].strip()
     return first_sentence(text)
 
 
-def _capitalised(text: str) -> str:
+def capitalised(text: str) -> str:
+    """`text` with its first letter upper-case, once a lead before it was cut."""
     return text[:1].upper() + text[1:]
 
 
